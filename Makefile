@@ -1,0 +1,41 @@
+# Honest targets: each does what its name says and nothing hidden.
+GO      ?= go
+BIN     := bin/sgswitch
+PKGS    := ./...
+
+.PHONY: build test unit-test integration-test bench lint fuzz demo clean deps
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sgswitch
+
+# make test: everything CI runs. Root-only tests skip (saying why) when not root.
+test: build lint unit-test integration-test
+
+unit-test:
+	$(GO) test -race -timeout 15m $(PKGS)
+
+# End-to-end scripts against a real daemon (root: namespaces).
+integration-test: build
+	bash scripts/integration.sh
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./ruleset/ ./flowtable/ ./switch/
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+# Short fuzz runs of every parser (the corpus lives in testdata/fuzz/).
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzImport -fuzztime=30s ./ruleset/
+
+# Install what the tests and the demo need on a Debian machine (idempotent).
+deps:
+	bash scripts/install-deps.sh
+
+demo: deps build
+	bash scripts/demo.sh
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sgswitch's tests, demo and benchmarks use.
+# Idempotent: installs only what is missing.
+set -euo pipefail
+pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
