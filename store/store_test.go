@@ -1,0 +1,282 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openT(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func sampleLab() LabRecord {
+	return LabRecord{
+		Name: "shop",
+		Lab:  json.RawMessage(`{"name":"shop","subnet":"198.18.0.0/24"}`),
+		Nodes: []NodeWiring{
+			{Node: "web1", ENI: "eni-0000000000000001", Kind: "netns", Port: "tap", Netns: "shop-web1", IfName: "sgs-shop-web1"},
+			{Node: "vm1", ENI: "eni-0000000000000002", Kind: "vm", Port: "attach", IfName: "tap-vm1"},
+		},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	spec := []byte(`{"groups":[{"GroupId":"sg-1"}],"next":7}`)
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.PutSpec(spec); err != nil {
+			return err
+		}
+		if err := tx.PutLab(sampleLab()); err != nil {
+			return err
+		}
+		return tx.PutSetting("ec2-listen", "127.0.0.1:8775")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openT(t, dir)
+	defer s.Close()
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(snap.Spec, spec) {
+		t.Errorf("spec = %s, want %s", snap.Spec, spec)
+	}
+	got, _ := json.Marshal(snap.Labs["shop"])
+	want, _ := json.Marshal(sampleLab())
+	if !bytes.Equal(got, want) {
+		t.Errorf("lab = %s, want %s", got, want)
+	}
+	if snap.Settings["ec2-listen"] != "127.0.0.1:8775" {
+		t.Errorf("settings = %v", snap.Settings)
+	}
+
+	if err := s.Update(func(tx *Tx) error { return tx.DeleteLab("shop") }); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ = s.Load()
+	if len(snap.Labs) != 0 {
+		t.Errorf("labs after delete = %v", snap.Labs)
+	}
+}
+
+func TestFreshStoreIsEmpty(t *testing.T) {
+	s := openT(t, t.TempDir())
+	defer s.Close()
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Spec != nil || len(snap.Labs) != 0 {
+		t.Errorf("fresh store not empty: %+v", snap)
+	}
+}
+
+func TestFailedUpdateWritesNothing(t *testing.T) {
+	s := openT(t, t.TempDir())
+	defer s.Close()
+	boom := errors.New("boom")
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.PutSpec([]byte(`{"a":1}`)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	snap, _ := s.Load()
+	if snap.Spec != nil {
+		t.Errorf("spec written by a failed update: %s", snap.Spec)
+	}
+	if err := s.Update(func(tx *Tx) error { return tx.PutSpec([]byte("{not json")) }); err == nil {
+		t.Error("PutSpec accepted invalid JSON")
+	}
+}
+
+// TestDurableAfterKill writes from a child process that is killed with
+// SIGKILL right after Update returns, without Close: the change must be on
+// disk.
+func TestDurableAfterKill(t *testing.T) {
+	if dir := os.Getenv("STORE_TEST_CHILD_DIR"); dir != "" {
+		s, err := Open(dir)
+		if err != nil {
+			os.Exit(3)
+		}
+		for i := 0; i < 5; i++ {
+			spec := []byte(`{"n":` + strconv.Itoa(i) + `}`)
+			if err := s.Update(func(tx *Tx) error { return tx.PutSpec(spec) }); err != nil {
+				os.Exit(4)
+			}
+		}
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDurableAfterKill$")
+	cmd.Env = append(os.Environ(), "STORE_TEST_CHILD_DIR="+dir)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child did not die by SIGKILL: %v", err)
+	}
+	s := openT(t, dir)
+	defer s.Close()
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(snap.Spec) != `{"n":4}` {
+		t.Errorf("spec after kill = %s, want {\"n\":4}", snap.Spec)
+	}
+}
+
+// refuseUnchanged asserts Open fails with want and leaves the file intact.
+func refuseUnchanged(t *testing.T, dir string, want error) {
+	t.Helper()
+	path := filepath.Join(dir, FileName)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err == nil {
+		s.Close()
+		t.Fatalf("Open accepted the file")
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("Open error = %v, want %v", err, want)
+	}
+	if !bytes.Contains([]byte(err.Error()), []byte(path)) {
+		t.Errorf("error does not name the file: %v", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Errorf("refused file was modified")
+	}
+}
+
+func TestRefuseNewerVersion(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	s.Close()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion+1)))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuseUnchanged(t, dir, ErrNewerVersion)
+}
+
+func TestRefuseCorrupt(t *testing.T) {
+	cases := []struct {
+		name    string
+		corrupt func(t *testing.T, path string)
+	}{
+		{"garbage", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 2000), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"both meta pages damaged", func(t *testing.T, path string) {
+			b, _ := os.ReadFile(path)
+			for _, off := range []int{0x20, 4096 + 0x20} {
+				b[off] ^= 0xff
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"foreign bbolt file", func(t *testing.T, path string) {
+			os.Remove(path)
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			err = db.Update(func(tx *bolt.Tx) error {
+				_, err := tx.CreateBucket([]byte("someone-else"))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"bad schema value", func(t *testing.T, path string) {
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			err = db.Update(func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketMeta).Put(keySchema, []byte("x"))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openT(t, dir)
+			s.Update(func(tx *Tx) error { return tx.PutSpec([]byte(`{"x":1}`)) })
+			s.Close()
+			tc.corrupt(t, filepath.Join(dir, FileName))
+			refuseUnchanged(t, dir, ErrCorrupt)
+		})
+	}
+}
+
+func TestRefuseCorruptLabRecord(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	s.Close()
+	db, _ := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketLabs).Put([]byte("x"), []byte("{")) })
+	db.Close()
+	s = openT(t, dir)
+	defer s.Close()
+	if _, err := s.Load(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Load error = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestSecondOpenIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	defer s.Close()
+	if s2, err := Open(dir); !errors.Is(err, ErrLocked) {
+		if s2 != nil {
+			s2.Close()
+		}
+		t.Fatalf("second Open error = %v, want ErrLocked", err)
+	}
+}
