@@ -1,0 +1,166 @@
+package perf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+	"unsafe"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// UDPFrame builds a 60-byte Ethernet/IPv4/UDP frame (64 bytes on the wire
+// with the FCS) from src to dst:port. The UDP checksum is 0 (allowed in IPv4).
+func UDPFrame(srcMAC, dstMAC net.HardwareAddr, src, dst netip.Addr, sport, dport uint16) []byte {
+	f := make([]byte, 60)
+	copy(f[0:6], dstMAC)
+	copy(f[6:12], srcMAC)
+	binary.BigEndian.PutUint16(f[12:], 0x0800)
+	ip := f[14:34]
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(len(f)-14))
+	ip[8] = 64
+	ip[9] = 17
+	s4, d4 := src.As4(), dst.As4()
+	copy(ip[12:16], s4[:])
+	copy(ip[16:20], d4[:])
+	binary.BigEndian.PutUint16(ip[10:], ipChecksum(ip))
+	udp := f[34:]
+	binary.BigEndian.PutUint16(udp[0:], sport)
+	binary.BigEndian.PutUint16(udp[2:], dport)
+	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	return f
+}
+
+func ipChecksum(h []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for s > 0xffff {
+		s = s>>16 + s&0xffff
+	}
+	return ^uint16(s)
+}
+
+// udpBatch is how many frames one sendmmsg call hands the kernel.
+const udpBatch = 64
+
+// SendUDP blasts 64-byte UDP frames from the client's eth0 for dur on one OS
+// thread in the client's namespace: an AF_PACKET socket that bypasses the
+// qdisc, sendmmsg of udpBatch frames per call. It returns the frames the
+// kernel accepted. The generator is cheap per frame (one syscall per 64), so
+// the path behind eth0, not the sender, limits what arrives.
+func SendUDP(t Topology, dur time.Duration) (uint64, error) {
+	type result struct {
+		sent uint64
+		err  error
+	}
+	done := make(chan result, 1)
+	err := GoInNetns(t.Client.Netns, func() {
+		n, err := sendUDPHere(t, dur)
+		done <- result{n, err}
+	})
+	if err != nil {
+		return 0, err
+	}
+	r := <-done
+	return r.sent, r.err
+}
+
+func sendUDPHere(t Topology, dur time.Duration) (uint64, error) {
+	ifc, err := net.InterfaceByName(t.Client.Dev)
+	if err != nil {
+		return 0, err
+	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0) // protocol 0: send only
+	if err != nil {
+		return 0, fmt.Errorf("AF_PACKET socket: %w", err)
+	}
+	defer unix.Close(fd)
+	_ = unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1)
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifc.Index}); err != nil {
+		return 0, fmt.Errorf("binding AF_PACKET to %s: %w", t.Client.Dev, err)
+	}
+	src, _ := net.ParseMAC(t.Client.MAC)
+	dst, _ := net.ParseMAC(t.Server.MAC)
+	frame := UDPFrame(src, dst, t.Client.IPv4, t.Server.IPv4, 40000, UDPPort)
+	iov := unix.Iovec{Base: &frame[0]}
+	iov.SetLen(len(frame))
+	msgs := make([]unix.Mmsghdr, udpBatch)
+	for i := range msgs {
+		msgs[i].Hdr.Iov = &iov
+		msgs[i].Hdr.SetIovlen(1)
+	}
+	var sent uint64
+	deadline := time.Now().Add(dur)
+	for i := 0; ; i++ {
+		if i%16 == 0 && time.Now().After(deadline) {
+			break
+		}
+		n, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])), udpBatch, 0, 0, 0)
+		if e != 0 {
+			if e == unix.ENOBUFS || e == unix.EAGAIN {
+				continue
+			}
+			return sent, fmt.Errorf("sendmmsg: %w", e)
+		}
+		sent += uint64(n)
+	}
+	return sent, nil
+}
+
+// RxPackets reads the rx_packets counter of dev in namespace ns (netlink,
+// so no sysfs mount inside the namespace is needed).
+func RxPackets(ns, dev string) (uint64, error) {
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		return 0, err
+	}
+	defer h.Close()
+	nl, err := netlink.NewHandleAt(h)
+	if err != nil {
+		return 0, err
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(dev)
+	if err != nil {
+		return 0, fmt.Errorf("%s in %s: %w", dev, ns, err)
+	}
+	st := link.Attrs().Statistics
+	if st == nil {
+		return 0, fmt.Errorf("%s in %s: no statistics", dev, ns)
+	}
+	return st.RxPackets, nil
+}
+
+// UDPResult is one pps run: offered and delivered rates.
+type UDPResult struct {
+	OfferedPPS, DeliveredPPS float64
+	Delivered                uint64
+}
+
+// RunUDP offers 64-byte UDP for dur and counts what reaches the server's eth0.
+func RunUDP(t Topology, dur time.Duration) (UDPResult, error) {
+	before, err := RxPackets(t.Server.Netns, t.Server.Dev)
+	if err != nil {
+		return UDPResult{}, err
+	}
+	start := time.Now()
+	sent, err := SendUDP(t, dur)
+	el := time.Since(start).Seconds()
+	if err != nil {
+		return UDPResult{}, err
+	}
+	time.Sleep(100 * time.Millisecond) // let the path drain its queues
+	after, err := RxPackets(t.Server.Netns, t.Server.Dev)
+	if err != nil {
+		return UDPResult{}, err
+	}
+	d := after - before
+	return UDPResult{OfferedPPS: float64(sent) / el, DeliveredPPS: float64(d) / el, Delivered: d}, nil
+}
