@@ -1,0 +1,180 @@
+package testbed
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// validate checks what the decoder cannot see key by key: names, the
+// subnets, addresses against them, and references between nodes and
+// checks. Group and rule semantics are EC2's and are checked by Apply.
+func validate(e *errList, lab *Lab) {
+	if !labNameRE.MatchString(lab.Name) {
+		e.add("name", 0, "lab name %q must match [a-z0-9-]{1,12}", lab.Name)
+	}
+	validateSubnets(e, lab)
+	if s := lab.Settings; s.GroupsPerInterface*s.RulesPerGroup > 1000 {
+		e.add("settings", 0, "groups-per-interface × rules-per-group = %d exceeds 1000, as in EC2",
+			s.GroupsPerInterface*s.RulesPerGroup)
+	}
+	validatePrefixLists(e, lab)
+	if len(lab.Nodes) == 0 {
+		e.add("topology.nodes", 0, "a lab needs at least one node")
+	}
+	if len(lab.Nodes) > 1000 || len(lab.Checks) > 10000 {
+		e.add("", 0, "too many nodes or checks (at most 1000 and 10000)")
+	}
+	used := map[netip.Addr]string{}
+	for i := range lab.Nodes {
+		validateNode(e, lab, &lab.Nodes[i], used)
+	}
+	for i := range lab.Checks {
+		validateCheck(e, lab, i)
+	}
+}
+
+func validateSubnets(e *errList, lab *Lab) {
+	if s := lab.Subnet; !s.IsValid() || !s.Addr().Is4() || s.Bits() < 16 || s.Bits() > 28 {
+		e.add("subnet", 0, "subnet %v must be an IPv4 CIDR from /16 to /28", s)
+	} else if s != s.Masked() {
+		e.add("subnet", 0, "subnet %v is not canonical (did you mean %v?)", s, s.Masked())
+	}
+	if s := lab.SubnetIPv6; s.IsValid() {
+		if !s.Addr().Is6() || s.Addr().Is4In6() || s.Bits() != 64 {
+			e.add("subnet-ipv6", 0, "subnet-ipv6 %v must be an IPv6 /64", s)
+		} else if s != s.Masked() {
+			e.add("subnet-ipv6", 0, "subnet-ipv6 %v is not canonical (did you mean %v?)", s, s.Masked())
+		}
+	}
+}
+
+func validatePrefixLists(e *errList, lab *Lab) {
+	for _, pl := range lab.PrefixLists {
+		path := join("prefix-lists", pl.Name)
+		if len(pl.Entries) > pl.MaxEntries {
+			e.add(path, pl.Line, "%d entries exceed max-entries %d", len(pl.Entries), pl.MaxEntries)
+		}
+		for i, p := range pl.Entries {
+			if p.IsValid() && p.Addr().Is4() != pl.Entries[0].Addr().Is4() {
+				e.add(fmt.Sprintf("%s.entries[%d]", path, i), pl.Line, "a prefix list holds one address family")
+			}
+		}
+	}
+}
+
+// reserved reports whether a is one of the addresses EC2 keeps in a
+// subnet: the first four and the last.
+func reserved(p netip.Prefix, a netip.Addr) bool {
+	base := p.Masked().Addr()
+	for i := 0; i < 4; i++ {
+		if a == base {
+			return true
+		}
+		base = base.Next()
+	}
+	return lastAddr(p) == a
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
+	path := join("topology.nodes", nd.Name)
+	if !nodeNameRE.MatchString(nd.Name) {
+		e.add(path, nd.Line, "node name %q must match [a-z0-9]([a-z0-9-]*[a-z0-9])? (at most 20 characters)", nd.Name)
+	}
+	switch nd.Kind {
+	case KindNetns:
+		if nd.Interface != "" {
+			e.add(path, nd.Line, "interface is for kind: vm only")
+		}
+		if nd.Port != PortTAP && nd.Port != PortAFXDP {
+			e.add(path, nd.Line, "port must be tap or afxdp, not %q", nd.Port)
+		}
+	case KindVM:
+		if !validIfName(nd.Interface) {
+			e.add(path, nd.Line, "kind: vm needs interface: the name of an existing host interface (at most 15 bytes)")
+		}
+		if nd.Port != PortTAP {
+			e.add(path, nd.Line, "port is for kind: netns only")
+		}
+	default:
+		e.add(path, nd.Line, "kind must be netns or vm, not %q", nd.Kind)
+	}
+	checkAddr(e, path, nd, "ip", nd.IP, lab.Subnet, used)
+	if nd.IPv6.IsValid() {
+		if !lab.SubnetIPv6.IsValid() {
+			e.add(path, nd.Line, "ipv6 needs subnet-ipv6")
+		} else {
+			checkAddr(e, path, nd, "ipv6", nd.IPv6, lab.SubnetIPv6, used)
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range nd.Groups {
+		if seen[g] {
+			e.add(path, nd.Line, "security group %q listed twice", g)
+		}
+		seen[g] = true
+	}
+	if len(nd.Groups) > lab.Settings.GroupsPerInterface {
+		e.add(path, nd.Line, "SecurityGroupsPerInterfaceLimitExceeded: %d groups, at most %d (settings.groups-per-interface)",
+			len(nd.Groups), lab.Settings.GroupsPerInterface)
+	}
+}
+
+func checkAddr(e *errList, path string, nd *Node, key string, a netip.Addr, subnet netip.Prefix, used map[netip.Addr]string) {
+	switch {
+	case !a.IsValid():
+		if key == "ip" {
+			e.add(path, nd.Line, "missing required key %q", key)
+		}
+	case !subnet.Contains(a):
+		e.add(join(path, key), nd.Line, "%v is not inside subnet %v", a, subnet)
+	case reserved(subnet, a):
+		e.add(join(path, key), nd.Line, "%v is reserved in %v (the first four addresses and the last)", a, subnet)
+	case used[a] != "":
+		e.add(join(path, key), nd.Line, "%v is already the address of node %s", a, used[a])
+	default:
+		used[a] = nd.Name
+	}
+}
+
+func validateCheck(e *errList, lab *Lab, i int) {
+	c := &lab.Checks[i]
+	path := fmt.Sprintf("checks[%d]", i)
+	for _, end := range []string{c.From, c.To} {
+		nd := lab.Node(end)
+		switch {
+		case nd == nil:
+			e.add(path, c.Line, "no node %q", end)
+		case nd.Kind != KindNetns:
+			e.add(path, c.Line, "node %s is a %s: checks run inside netns nodes only", end, nd.Kind)
+		case c.Family == 6 && !nd.IPv6.IsValid():
+			e.add(path, c.Line, "family ipv6 but node %s has no ipv6", end)
+		}
+	}
+	if c.From == c.To {
+		e.add(path, c.Line, "from and to are the same node: that traffic never reaches the switch")
+	}
+	switch c.Proto {
+	case "tcp", "udp":
+		if c.Port == 0 {
+			e.add(path, c.Line, "proto %s needs port", c.Proto)
+		}
+	case "icmp":
+		if c.Port != 0 {
+			e.add(path, c.Line, "proto icmp takes no port (an echo request is sent)")
+		}
+	default:
+		e.add(path, c.Line, "proto must be tcp, udp or icmp, not %q", c.Proto)
+	}
+	if c.Expect != "allow" && c.Expect != "deny" {
+		e.add(path, c.Line, "expect must be allow or deny, not %q", c.Expect)
+	}
+}
