@@ -1,0 +1,241 @@
+// Package packettest builds Ethernet frames for tests: IPv4 (with options),
+// IPv6 (with extension headers), TCP, UDP, ICMP, ICMPv6, ARP, Neighbor
+// Solicitation, and fragments of any of them. Checksums are correct, so the
+// frames are also fit for a real stack. It allocates freely: tests only.
+package packettest
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"sgswitch/packet"
+)
+
+// Frame describes one IP frame to build.
+type Frame struct {
+	SrcMAC, DstMAC   [6]byte
+	Src, Dst         netip.Addr // both IPv4 or both IPv6
+	Proto            uint8
+	SrcPort, DstPort uint16 // TCP, UDP
+	TCPFlags         uint8
+	ICMPType         uint8 // ICMP, ICMPv6
+	ICMPCode         uint8
+	ICMPID           uint16 // echo identifier
+	Payload          []byte
+	IPv4Options      []byte      // padded to a multiple of 4
+	IPv6Ext          []ExtHeader // inserted before the upper-layer header
+	ID               uint16      // IPv4 identification
+	TTL              uint8       // default 64
+}
+
+// ExtHeader is an IPv6 extension header: its type and body (the bytes after
+// next-header and length; padded to 6+8n bytes).
+type ExtHeader struct {
+	Type uint8
+	Body []byte
+}
+
+// L4 builds the upper-layer header and payload, checksummed.
+func (f Frame) L4() []byte {
+	var h []byte
+	switch f.Proto {
+	case packet.ProtoTCP:
+		h = make([]byte, packet.TCPMinLen)
+		binary.BigEndian.PutUint16(h[0:], f.SrcPort)
+		binary.BigEndian.PutUint16(h[2:], f.DstPort)
+		binary.BigEndian.PutUint32(h[4:], 1000)
+		h[12] = 5 << 4
+		h[13] = f.TCPFlags
+		binary.BigEndian.PutUint16(h[14:], 65535)
+	case packet.ProtoUDP:
+		h = make([]byte, packet.UDPLen)
+		binary.BigEndian.PutUint16(h[0:], f.SrcPort)
+		binary.BigEndian.PutUint16(h[2:], f.DstPort)
+		binary.BigEndian.PutUint16(h[4:], uint16(packet.UDPLen+len(f.Payload)))
+	case packet.ProtoICMP, packet.ProtoICMPv6:
+		h = make([]byte, packet.ICMPLen)
+		h[0], h[1] = f.ICMPType, f.ICMPCode
+		binary.BigEndian.PutUint16(h[4:], f.ICMPID)
+		binary.BigEndian.PutUint16(h[6:], 1)
+	}
+	b := append(h, f.Payload...)
+	csumAt := map[uint8]int{packet.ProtoTCP: 16, packet.ProtoUDP: 6, packet.ProtoICMP: 2, packet.ProtoICMPv6: 2}
+	if at, ok := csumAt[f.Proto]; ok && len(b) >= at+2 {
+		var sum uint32
+		if f.Proto != packet.ProtoICMP {
+			sum = packet.PseudoHeaderSum(f.Src.AsSlice(), f.Dst.AsSlice(), f.Proto, len(b))
+		}
+		binary.BigEndian.PutUint16(b[at:], packet.Fold(packet.Sum(b, sum)))
+	}
+	return b
+}
+
+// Bytes builds the whole frame.
+func (f Frame) Bytes() []byte {
+	return f.withL4(f.L4())
+}
+
+func (f Frame) withL4(l4 []byte) []byte {
+	if f.Src.Is4() {
+		return f.ipv4(l4, 0, false)
+	}
+	return f.ipv6(l4, nil)
+}
+
+func (f Frame) eth(typ uint16) []byte {
+	b := make([]byte, packet.EthernetLen, 128)
+	copy(b[0:6], f.DstMAC[:])
+	copy(b[6:12], f.SrcMAC[:])
+	binary.BigEndian.PutUint16(b[12:], typ)
+	return b
+}
+
+func (f Frame) ttl() uint8 {
+	if f.TTL == 0 {
+		return 64
+	}
+	return f.TTL
+}
+
+// ipv4 builds the frame with data as the IP payload at fragment offset off.
+func (f Frame) ipv4(data []byte, off int, more bool) []byte {
+	opts := append([]byte(nil), f.IPv4Options...)
+	for len(opts)%4 != 0 {
+		opts = append(opts, 0)
+	}
+	hl := packet.IPv4MinLen + len(opts)
+	ip := make([]byte, hl)
+	ip[0] = 0x40 | byte(hl/4)
+	binary.BigEndian.PutUint16(ip[2:], uint16(hl+len(data)))
+	binary.BigEndian.PutUint16(ip[4:], f.ID)
+	fo := uint16(off / 8)
+	if more {
+		fo |= 0x2000
+	}
+	binary.BigEndian.PutUint16(ip[6:], fo)
+	ip[8], ip[9] = f.ttl(), f.Proto
+	copy(ip[12:16], f.Src.AsSlice())
+	copy(ip[16:20], f.Dst.AsSlice())
+	copy(ip[20:], opts)
+	binary.BigEndian.PutUint16(ip[10:], packet.Fold(packet.Sum(ip, 0)))
+	return append(append(f.eth(packet.EtherTypeIPv4), ip...), data...)
+}
+
+// ipv6 builds the frame; frag, when set, is an 8-byte fragment header
+// placed after f.IPv6Ext, and data follows it.
+func (f Frame) ipv6(data []byte, frag []byte) []byte {
+	var ext []byte
+	types := []uint8{}
+	for _, e := range f.IPv6Ext {
+		types = append(types, e.Type)
+	}
+	if frag != nil {
+		types = append(types, packet.ProtoFragment)
+	}
+	next := func(i int) uint8 {
+		if i+1 < len(types) {
+			return types[i+1]
+		}
+		return f.Proto
+	}
+	for i, e := range f.IPv6Ext {
+		body := append([]byte(nil), e.Body...)
+		for (len(body)+2)%8 != 0 {
+			body = append(body, 0)
+		}
+		ext = append(ext, next(i), byte((len(body)+2)/8-1))
+		ext = append(ext, body...)
+	}
+	if frag != nil {
+		frag[0] = next(len(types) - 1)
+		ext = append(ext, frag...)
+	}
+	first := f.Proto
+	if len(types) > 0 {
+		first = types[0]
+	}
+	ip := make([]byte, packet.IPv6Len)
+	ip[0] = 0x60
+	binary.BigEndian.PutUint16(ip[4:], uint16(len(ext)+len(data)))
+	ip[6], ip[7] = first, f.ttl()
+	copy(ip[8:24], f.Src.AsSlice())
+	copy(ip[24:40], f.Dst.AsSlice())
+	b := append(f.eth(packet.EtherTypeIPv6), ip...)
+	return append(append(b, ext...), data...)
+}
+
+// Fragments splits the frame's IP payload (upper-layer header included)
+// into fragments carrying at most size bytes each (size is rounded down to
+// a multiple of 8), with identification id.
+func (f Frame) Fragments(size int, id uint32) [][]byte {
+	data := f.L4()
+	size &^= 7
+	var out [][]byte
+	for off := 0; off < len(data); off += size {
+		end := min(off+size, len(data))
+		more := end < len(data)
+		if f.Src.Is4() {
+			g := f
+			g.ID = uint16(id)
+			out = append(out, g.ipv4(data[off:end], off, more))
+			continue
+		}
+		fh := make([]byte, 8)
+		fo := uint16(off)
+		if more {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:], fo)
+		binary.BigEndian.PutUint32(fh[4:], id)
+		out = append(out, f.ipv6(data[off:end], fh))
+	}
+	return out
+}
+
+// ARPRequest builds a broadcast ARP request from (mac, ip) for target.
+func ARPRequest(mac [6]byte, ip, target netip.Addr) []byte {
+	f := Frame{SrcMAC: mac, DstMAC: [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	b := f.eth(packet.EtherTypeARP)
+	a := make([]byte, packet.ARPLen)
+	binary.BigEndian.PutUint16(a[0:], 1)
+	binary.BigEndian.PutUint16(a[2:], packet.EtherTypeIPv4)
+	a[4], a[5] = 6, 4
+	binary.BigEndian.PutUint16(a[6:], packet.ARPRequest)
+	copy(a[8:14], mac[:])
+	copy(a[14:18], ip.AsSlice())
+	copy(a[24:28], target.AsSlice())
+	return append(b, a...)
+}
+
+// SolicitedNode is the solicited-node multicast address of a.
+func SolicitedNode(a netip.Addr) netip.Addr {
+	b := a.As16()
+	m := [16]byte{0: 0xff, 1: 0x02, 11: 0x01, 12: 0xff, 13: b[13], 14: b[14], 15: b[15]}
+	return netip.AddrFrom16(m)
+}
+
+// MulticastMAC is the Ethernet address of IPv6 multicast group a.
+func MulticastMAC(a netip.Addr) [6]byte {
+	b := a.As16()
+	return [6]byte{0x33, 0x33, b[12], b[13], b[14], b[15]}
+}
+
+// NeighborSolicit builds a Neighbor Solicitation from (mac, src) for target,
+// sent to target's solicited-node multicast group, with a source link-layer
+// address option (left out when src is unspecified, as in DAD).
+func NeighborSolicit(mac [6]byte, src, target netip.Addr) []byte {
+	dst := SolicitedNode(target)
+	body := make([]byte, 20)
+	copy(body[4:20], target.AsSlice())
+	if !src.IsUnspecified() {
+		body = append(body, 1, 1)
+		body = append(body, mac[:]...)
+	}
+	f := Frame{SrcMAC: mac, DstMAC: MulticastMAC(dst), Src: src, Dst: dst, Proto: packet.ProtoICMPv6,
+		ICMPType: packet.ICMPv6NeighborSolict, TTL: 255}
+	// The NS body replaces the echo-style rest-of-header: build by hand.
+	m := append([]byte{packet.ICMPv6NeighborSolict, 0, 0, 0}, body...)
+	sum := packet.PseudoHeaderSum(src.AsSlice(), dst.AsSlice(), packet.ProtoICMPv6, len(m))
+	binary.BigEndian.PutUint16(m[2:], packet.Fold(packet.Sum(m, sum)))
+	return f.ipv6(m, nil)
+}
