@@ -7,17 +7,17 @@ type Reason uint8
 
 // Parse drop reasons. The switch counts drops by these (and its own) reasons.
 const (
-	OK             Reason = iota
-	EthTruncated          // shorter than an Ethernet header
-	VLANTagged            // 802.1Q/802.1ad: the virtual subnet carries no VLANs
-	EtherTypeOther        // not IPv4, IPv6 or ARP
-	ARPMalformed          // not Ethernet/IPv4 ARP, or truncated
-	IPv4Malformed         // bad version, header length, total length or options
-	IPv6Malformed         // bad version or payload length (jumbograms included)
-	IPv6ExtMalformed      // extension chain truncated, too long, or hop-by-hop not first
-	L4Truncated           // TCP/UDP/ICMP header missing or cut (a first fragment too short for its ports included)
-	FragMalformed         // fragment that could overwrite the transport header (RFC 1858/8200)
-	NumReasons            // number of parse reasons; the switch numbers its own after these
+	OK               Reason = iota
+	EthTruncated            // shorter than an Ethernet header
+	VLANTagged              // 802.1Q/802.1ad: the virtual subnet carries no VLANs
+	EtherTypeOther          // not IPv4, IPv6 or ARP
+	ARPMalformed            // not Ethernet/IPv4 ARP, or truncated
+	IPv4Malformed           // bad version, header length, total length or options
+	IPv6Malformed           // bad version or payload length (jumbograms included)
+	IPv6ExtMalformed        // extension chain truncated, too long, or hop-by-hop not first
+	L4Truncated             // TCP/UDP/ICMP header missing or cut (a first fragment too short for its ports included)
+	FragMalformed           // fragment that could overwrite the transport header (RFC 1858/8200)
+	NumReasons              // number of parse reasons; the switch numbers its own after these
 )
 
 var reasonNames = [NumReasons]string{

@@ -30,11 +30,11 @@ import (
 
 // Config sets up a Port. Zero values take the defaults.
 type Config struct {
-	MTU      int  // largest IP packet; default 1500
-	Queue    int  // frames each queue holds; default 1024
-	GSO      bool // exchange virtio-net headers (an iface.GSOPort with GSO() true)
-	Sink     bool // count written frames but keep none (benchmarks)
-	Batch    int  // BatchSize(); default iface.BatchSize
+	MTU   int  // largest IP packet; default 1500
+	Queue int  // frames each queue holds; default 1024
+	GSO   bool // exchange virtio-net headers (an iface.GSOPort with GSO() true)
+	Sink  bool // count written frames but keep none (benchmarks)
+	Batch int  // BatchSize(); default iface.BatchSize
 }
 
 // Frame is one frame written by the switch, with its virtio-net header when
