@@ -216,6 +216,9 @@ type LabRecord struct {
 	Name  string          `json:"name"`
 	Lab   json.RawMessage `json:"lab,omitempty"`
 	Nodes []NodeWiring    `json:"nodes"`
+	// Groups and PrefixLists are the ids the lab created (removed with it).
+	Groups      []string `json:"groups,omitempty"`
+	PrefixLists []string `json:"prefix_lists,omitempty"`
 }
 
 // NodeWiring says how one ENI is attached to the switch.
