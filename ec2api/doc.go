@@ -1,0 +1,65 @@
+// Package ec2api serves the Amazon EC2 Query API (version 2016-11-15) for
+// the security-group and network-interface actions of one sgswitch VPC,
+// so the real AWS CLI and SDKs work against the lab unchanged, and holds
+// the small client the `sgswitch ec2` command uses.
+//
+// # What
+//
+// Actions: CreateSecurityGroup, DeleteSecurityGroup, DescribeSecurityGroups,
+// DescribeSecurityGroupRules, AuthorizeSecurityGroupIngress/Egress,
+// RevokeSecurityGroupIngress/Egress, ModifySecurityGroupRules,
+// UpdateSecurityGroupRuleDescriptionsIngress/Egress,
+// DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute
+// (SecurityGroupId.N, ConnectionTrackingSpecification) and DescribeVpcs.
+// Anything else is InvalidAction.
+//
+// # Design
+//
+// Three layers, each in its own files:
+//
+//   - Protocol (protocol.go, query.go, list.go, errors.go): a request is
+//     form parameters (POST body or query string). decodeQuery fills an
+//     action's input struct from them by reflection over `query` tags
+//     (Name, Name.Member, Name.N); unclaimed parameters are
+//     UnknownParameter. Responses are <ActionResponse xmlns=…> documents
+//     with a requestId, lists as <item> children, element names the EC2
+//     model's locationNames (`xml` tags). Errors are EC2's envelope
+//     <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>
+//     with HTTP 400 for client errors, 412 for DryRunOperation, 5xx for
+//     server faults.
+//   - Shapes (shapes.go, messages.go): one Go type per wire shape, tagged
+//     with its query, XML and AWS-CLI JSON names, so the server, the
+//     client and the CLI's JSON output share one description.
+//   - Actions (actions_*.go): each maps an input to ruleset.State calls
+//     inside Backend.Read or Backend.Write and converts the result.
+//
+// The SDK's own deserialiser is the judge of the XML: sdk_test.go drives
+// every action with aws-sdk-go-v2's ec2 client against an httptest server.
+//
+// # Authentication
+//
+// This is a lab endpoint. Requests signed with any credentials, or not
+// signed at all, are accepted: SigV4 headers and SigV2/SigV4 query
+// parameters are ignored, never checked. Listen on loopback only.
+//
+// # Updates and dry runs
+//
+// Mutating actions run in Backend.Write, which hands the function a
+// clone of the state and commits it only when the function succeeds; the
+// daemon's Backend persists and publishes the new ruleset to the switch
+// before Write returns, so a change applies to live traffic by the time
+// the response is written (tracked flows survive a revoke, untracked ones
+// are cut, as in EC2). DryRun=true runs the whole action on the clone and
+// then fails it with DryRunOperation (HTTP 412), so nothing is committed
+// and every validation error is still reported.
+//
+// # Pagination
+//
+// Describe actions honour MaxResults (5..1000) and NextToken; the token is
+// the offset of the next item, valid for the same request parameters.
+//
+// # Thread-safety
+//
+// The handler is safe for concurrent use; the Backend serialises access
+// to the state (MemBackend with a mutex).
+package ec2api
