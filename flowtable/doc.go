@@ -1,0 +1,167 @@
+// Package flowtable is sgswitch's flow table and EC2-style connection
+// tracking: a lock-free 5-tuple table whose entries carry conntrack state,
+// with per-interface idle timeouts and allowances (token buckets and the
+// tracked-connection maximum) counted under the ENA metric names.
+//
+// # What
+//
+// Each interface (ENI) is a conntrack zone, numbered by the switch (the
+// dense ruleset CompiledInterface.Index). A flow is keyed by zone and the
+// canonical 5-tuple ([Key], [KeyOf]): protocol, the two addresses (IPv4 in
+// the first 4 bytes of a [16]byte) and the two ports, ordered so that both
+// directions of a connection give the same key and one lookup finds it. For
+// ICMP and ICMPv6 queries (echo, timestamp, information, address mask, node
+// information) the "ports" are the query id and the request type; for any
+// other IP protocol only the address pair and the protocol (EC2, spec 2.1).
+//
+// An [Entry] holds the protocol [State] (from which its timeout [Class]
+// follows), the last-seen time, which side opened the flow, whether it is
+// tracked, the ruleset generation and rule that admitted it, and packet and
+// byte counters per direction.
+//
+// # How the switch uses it
+//
+// For each packet the switch fills a [PacketInfo] (zone, family, protocol,
+// addresses, ports or ICMP type/code/id, TCP flags, length) and, with the
+// time read once per batch:
+//
+//	f, ok := t.Lookup(&pi)                 // or t.LookupBatch(batch, flows)
+//	if ok {
+//	    switch t.Update(f, &pi, gen, now) { // gen: generation of the published ruleset
+//	    case flowtable.Accept:  forward (f.Reply says the packet is a reply)
+//	    case flowtable.Invalid: drop (tracked TCP packet that fits no state)
+//	    case flowtable.Expired: treat as a miss (entry gone)
+//	    case flowtable.Recheck: untracked flow, ruleset changed: classify the
+//	        packet in its own direction; allowed -> t.Readmit(f, decision),
+//	        then Update again; denied -> t.Delete(f) and drop
+//	    }
+//	}
+//	miss: if pi.Stateless() { classify and forward or drop; no entry }
+//	      else classify; allowed -> f, err := t.Insert(&pi, Admission{Tracked, Generation, Rule}, now)
+//	      err maps to a drop reason: ErrInvalid, ErrConntrackFull
+//	      (conntrack_allowance_exceeded), ErrNewConnThrottled, ErrZoneFull, ErrTableFull
+//	every packet: t.Allow(zone, Ingress|Egress, bytes, linkLocal, now) returns a
+//	      [Limit] whose String is the ENA counter (pps, bw in/out, link-local)
+//
+// Zones are configured with [Table.ConfigureZone] (timeouts and allowances);
+// counters are read with [Table.ZoneStats]; [Table.Entries] iterates live
+// entries and [FormatConntrack] prints one as a `conntrack -L` line.
+//
+// # Design
+//
+// Entries live in a slab allocated by [New] (Config.Capacity entries of 128
+// bytes, two cache lines: the first holds what a lookup reads). Buckets are
+// a power-of-two array of uint32 chain heads (entry index+1); chains link
+// through Entry.next. The hash is xxhash64 of the 48-byte key. Memory is
+// therefore fixed: 128 bytes per entry plus 4 bytes per bucket, about 132
+// bytes per entry at full capacity.
+//
+// Writers (Insert, Delete, Readmit, Expire) lock one of Config.Shards
+// stripes, chosen by the bucket's low bits; each stripe also keeps a free
+// list of entries (it borrows from other stripes with TryLock when empty).
+// There is no global lock.
+//
+// # Lookup
+//
+// A lookup takes no lock and allocates nothing. Every entry field is an
+// atomic word, and each entry has a seqlock sequence number: odd while the
+// entry is free or being written, bumped on every reuse. A reader reads the
+// sequence, the key, the state and the link, then the sequence again; if it
+// changed, the chain may have changed under it and the walk restarts (after
+// 8 restarts it walks under the stripe lock). Insert initialises an entry
+// completely before publishing it at the head of its chain; Delete unlinks
+// an entry but leaves its link, so a reader standing on it still reaches
+// the rest of the chain, then marks it free. [Flow] remembers the sequence
+// Lookup saw, so Update, Readmit and Delete notice an entry deleted and
+// reused meanwhile (Update then reports Expired).
+//
+// LookupBatch hashes a batch of up to 16 packets, loads every bucket head,
+// then touches every first entry before comparing any key, so that the
+// cache misses of a batch overlap instead of queueing.
+//
+// # Connection tracking (EC2 semantics, spec section 2)
+//
+// Tracked flows: a packet in either direction is admitted by the entry,
+// whatever the rules say now, until the entry idles out. Untracked flows
+// (the classifier's decision, spec 2.2) keep an entry only as a cache of
+// "both directions allowed at generation G": Update returns Recheck when the
+// switch's generation differs, so a removed rule cuts an untracked flow at
+// once while tracked flows live on (spec 2.4). Untracked entries do not use
+// the conntrack allowance, and their protocol state only picks timeouts:
+// they never return Invalid.
+//
+// TCP follows Linux nf_conntrack's state table (tcp.go): SYN_SENT,
+// SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE,
+// without sequence-window checks and without the simultaneous-open state (a
+// SYN from the answering side during SYN_SENT is accepted without change).
+// An RST in any state moves to CLOSE. Packets that fit no state of a tracked
+// flow are Invalid and dropped, and do not refresh the entry. A bare SYN on
+// a TIME_WAIT or CLOSE entry, from either side, deletes it and reports
+// Expired, so the new connection is judged by the current rules.
+//
+// No-entry policy (Insert on a miss): a SYN opens SYN_SENT; a bare ACK
+// (mid-stream, e.g. after the entry idled out or the switch restarted) is
+// picked up as ESTABLISHED with the sender as origin, like nf_conntrack with
+// tcp_loose: the packet was already allowed by the rules in its own
+// direction, which is what EC2 does once a tracked connection has expired.
+// SYN-ACK, FIN, RST or no flags without an entry are ErrInvalid (dropped).
+//
+// UDP: UNREPLIED until a reply, then REPLIED (one transaction); a request
+// after a reply is REQUEST_AGAIN, and a reply to that makes the flow a
+// STREAM (more than one transaction), whose timeout is UdpStreamTimeout;
+// all other UDP states use UdpTimeout.
+//
+// ICMP/ICMPv6 queries are tracked by (addresses, id, query pair); any
+// query or reply of the pair refreshes the entry. ICMP errors and other
+// non-query messages are [PacketInfo.Stateless]: never "related" to a flow,
+// they pass only by an explicit rule (EC2, spec MTU note). Other protocols:
+// address pair + protocol, 600 s from the last packet either way.
+//
+// # Timeouts
+//
+// One table, defaultTimeouts, of idle timeouts per [Class]. Per zone and
+// configurable with EC2's names and ranges ([Timeouts.Validate] returns an
+// *[Error] with Code InvalidParameterValue): TCP established 60..432000 s
+// (default 432000), UDP stream 60..180 (default 180), UDP 30..60 (default
+// 30). EC2 publishes no timeouts for the TCP handshake and closing states
+// or ICMP (spec 2.5); sgswitch uses the Linux nf_conntrack values: SYN_SENT
+// 120 s, SYN_RECV 60 s, FIN_WAIT 120 s, CLOSE_WAIT 60 s, LAST_ACK 30 s,
+// TIME_WAIT 120 s, CLOSE 10 s, ICMP 30 s; other protocols 600 s (EC2).
+// An entry admits packets while now-lastSeen < timeout and stops at exactly
+// lastSeen+timeout. A zone's new timeouts apply to its existing entries.
+//
+// Time is never read by the table: every call takes now (nanoseconds on the
+// caller's [Clock]; [SystemClock] in production, [ManualClock] in tests).
+// [Table.Expire] reclaims idle entries with bounded work per call (a clock
+// hand over the slab, budget entries per call); correctness does not wait
+// for it, because Update checks the timeout on every packet.
+//
+// # Allowances
+//
+// Per zone ([Allowances], zero = unlimited): ConntrackMax (tracked entries;
+// a packet that needs a new tracked entry beyond it gets ErrConntrackFull and
+// counts conntrack_allowance_exceeded; conntrack_allowance_available is the
+// gauge), NewConnectionsPerSecond (the tracking throttle), PPS (both
+// directions), BandwidthInMbps / BandwidthOutMbps, and LinkLocalPPS (zero
+// means EC2's 1024). Each rate is a token bucket in GCRA form: one atomic
+// word, one CAS per packet, holding one second of its rate (a full bucket
+// admits exactly rate units at once).
+//
+// # Updates and versioning
+//
+// The table does not hold rules; the switch passes the generation of the
+// ruleset it is using into Update and Insert. Entries record the generation
+// and rule that admitted them; only untracked entries are re-judged when it
+// changes.
+//
+// # Thread-safety
+//
+// Every method may be called concurrently with every other. Lookup,
+// LookupBatch, Update (except when it deletes an expired entry) and Allow
+// take no lock and allocate nothing. Insert, Delete, Readmit and Expire lock
+// one stripe at a time. Entries and ZoneStats return consistent copies of
+// single entries and counters, not a snapshot of the whole table. Per-
+// direction counters of an entry are exact if each direction of a flow is
+// updated by one goroutine at a time (the switch's one goroutine per port);
+// they are atomic adds, so they stay correct with more.
+package flowtable

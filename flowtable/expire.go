@@ -1,0 +1,76 @@
+package flowtable
+
+import "iter"
+
+// Expire examines up to budget entries, continuing where the previous call
+// stopped (a clock hand over the slab), and deletes those idle past their
+// class's timeout at now. It returns how many it deleted. Work is bounded by
+// budget; lookups never wait for it (it locks one chain's stripe per
+// deletion). Correctness does not depend on it: Update refuses an expired
+// entry at the exact nanosecond its timeout passes; Expire only returns
+// memory and allowance. Safe to call from several goroutines.
+func (t *Table) Expire(now int64, budget int) int {
+	n := uint64(len(t.slab))
+	if budget <= 0 || n == 0 {
+		return 0
+	}
+	budget = min(budget, len(t.slab))
+	start := t.sweep.Add(uint64(budget)) - uint64(budget)
+	removed := 0
+	for i := range uint64(budget) {
+		e := &t.slab[(start+i)%n]
+		seq := e.seq.Load()
+		if seq&1 != 0 {
+			continue
+		}
+		zoneID := uint32(e.key[0].Load())
+		st := State(e.state.Load() & stateMask)
+		last := e.lastSeen.Load()
+		if e.seq.Load() != seq || now-last < t.zoneCfg(zoneID).timeouts[st.Class()] {
+			continue
+		}
+		if t.deleteIfIdle(Flow{Entry: e, seq: seq}, now) {
+			removed++
+		}
+	}
+	return removed
+}
+
+// Entries yields a consistent copy of every entry live at now (not idle
+// past its timeout), in slab order. Entries inserted or deleted during the
+// walk may or may not be seen.
+func (t *Table) Entries(now int64) iter.Seq[EntryInfo] {
+	return func(yield func(EntryInfo) bool) {
+		for i := range t.slab {
+			info, ok := t.slab[i].snapshot()
+			if !ok {
+				continue
+			}
+			info.Timeout = t.zoneCfg(info.Key.Zone()).timeouts[info.Class]
+			if now-info.LastSeen >= info.Timeout {
+				continue
+			}
+			if !yield(info) {
+				return
+			}
+		}
+	}
+}
+
+// deleteIfIdle deletes f's entry if it is still idle past its timeout at
+// now, checked again under the stripe lock.
+func (t *Table) deleteIfIdle(f Flow, now int64) bool {
+	e := f.Entry
+	k := e.loadKey()
+	b := k.hash() & t.bucketMask
+	s := &t.shards[b&t.shardMask]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State(e.state.Load() & stateMask)
+	if e.seq.Load() != f.seq || now-e.lastSeen.Load() < t.zoneCfg(k.Zone()).timeouts[st.Class()] {
+		return false
+	}
+	t.unlink(b, e)
+	t.release(s, e, k.Zone())
+	return true
+}

@@ -1,0 +1,151 @@
+package flowtable
+
+// Insert admits a new flow for p, which the classifier has allowed with
+// decision a, and applies p to it (state and counters): after a nil error
+// the packet is accepted. If the flow already exists (another goroutine
+// inserted it, or an untracked cache entry needs the new decision), p is
+// applied to the existing entry instead. Errors:
+//
+//	ErrInvalid          p cannot open a flow (TCP without SYN or a bare ACK: see the package comment)
+//	ErrConntrackFull    tracked flow beyond the zone's ConntrackMax (counted: conntrack_allowance_exceeded)
+//	ErrNewConnThrottled tracked flow beyond NewConnectionsPerSecond (counted)
+//	ErrZoneFull         zone at MaxPerZone entries
+//	ErrTableFull        no free entry
+//	ErrNoZone           p.Zone >= MaxZones
+func (t *Table) Insert(p *PacketInfo, a Admission, now int64) (Flow, error) {
+	z := t.zone(p.Zone)
+	if z == nil {
+		return Flow{}, ErrNoZone
+	}
+	k, srcIsA := KeyOf(p)
+	h := k.hash()
+	for range 4 {
+		f, done, err := t.insertOnce(z, p, &k, h, srcIsA, a, now)
+		if done {
+			return f, err
+		}
+	}
+	return Flow{}, ErrInvalid
+}
+
+// insertOnce inserts, or applies p to an existing entry; done is false if
+// that entry vanished meanwhile and the caller should try again.
+func (t *Table) insertOnce(z *zone, p *PacketInfo, k *Key, h uint64, srcIsA bool, a Admission, now int64) (Flow, bool, error) {
+	b := h & t.bucketMask
+	s := &t.shards[b&t.shardMask]
+	s.mu.Lock()
+	e, seq, w, _ := t.walk(k, b)
+	if e != nil {
+		s.mu.Unlock()
+		f := Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
+		return t.applyExisting(f, p, a, now)
+	}
+	f, err := t.insertNew(s, z, p, k, b, srcIsA, a, now)
+	s.mu.Unlock()
+	return f, true, err
+}
+
+func (t *Table) applyExisting(f Flow, p *PacketInfo, a Admission, now int64) (Flow, bool, error) {
+	r := t.Update(f, p, a.Generation, now)
+	if r == Recheck {
+		if err := t.Readmit(f, a); err != nil {
+			return Flow{}, true, err
+		}
+		r = t.Update(f, p, a.Generation, now)
+	}
+	switch r {
+	case Accept:
+		return f, true, nil
+	case Invalid:
+		return Flow{}, true, ErrInvalid
+	}
+	return Flow{}, false, nil
+}
+
+// insertNew takes a free entry, charging the zone's allowances. Called
+// with s locked.
+func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, srcIsA bool, a Admission, now int64) (Flow, error) {
+	st, step := advance(p.Proto, StateNone, p, false)
+	if step != stepAccept {
+		return Flow{}, ErrInvalid
+	}
+	if z.entries.Add(1) > t.maxPerZone {
+		z.entries.Add(-1)
+		return Flow{}, ErrZoneFull
+	}
+	if a.Tracked {
+		if err := t.reserveTracked(z, now, true); err != nil {
+			z.entries.Add(-1)
+			return Flow{}, err
+		}
+	}
+	idx := t.popFree(s)
+	if idx == 0 {
+		z.entries.Add(-1)
+		if a.Tracked {
+			z.tracked.Add(-1)
+		}
+		return Flow{}, ErrTableFull
+	}
+	e := &t.slab[idx-1]
+	for i := range k {
+		e.key[i].Store(k[i])
+	}
+	e.state.Store(packState(st, a.Tracked, srcIsA))
+	e.rule.Store(a.Rule)
+	e.gen.Store(a.Generation)
+	e.lastSeen.Store(now)
+	e.pkts[0].Store(1)
+	e.bytes[0].Store(uint64(p.Length))
+	e.pkts[1].Store(0)
+	e.bytes[1].Store(0)
+	e.next.Store(t.heads[b].Load())
+	seq := e.seq.Add(1) // even: live
+	t.heads[b].Store(idx)
+	t.count.Add(1)
+	return Flow{Entry: e, seq: seq}, nil
+}
+
+// reserveTracked takes one tracked entry from the zone's allowance and,
+// for a new connection, one token of the new-connection bucket.
+func (t *Table) reserveTracked(z *zone, now int64, newConn bool) error {
+	cfg := z.cfg.Load()
+	n := z.tracked.Add(1)
+	if max := cfg.allow.ConntrackMax; max != 0 && uint64(n) > max {
+		z.tracked.Add(-1)
+		z.conntrackExceeded.Add(1)
+		return ErrConntrackFull
+	}
+	if newConn && !z.newConn.take(cfg.newConn, now, 1) {
+		z.tracked.Add(-1)
+		z.newConnThrottled.Add(1)
+		return ErrNewConnThrottled
+	}
+	return nil
+}
+
+// popFree takes a free entry from s, or from another shard if s has none.
+// Called with s locked; other shards are only tried, never waited for.
+func (t *Table) popFree(s *shard) uint32 {
+	if n := len(s.free); n > 0 {
+		idx := s.free[n-1]
+		s.free = s.free[:n-1]
+		return idx
+	}
+	for i := range t.shards {
+		o := &t.shards[i]
+		if o == s || !o.mu.TryLock() {
+			continue
+		}
+		var idx uint32
+		if n := len(o.free); n > 0 {
+			idx = o.free[n-1]
+			o.free = o.free[:n-1]
+		}
+		o.mu.Unlock()
+		if idx != 0 {
+			return idx
+		}
+	}
+	return 0
+}

@@ -1,0 +1,98 @@
+package flowtable
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// keyWords is the number of 64-bit words in a Key.
+const keyWords = 6
+
+// Key identifies a flow within a zone. It is canonical: the two directions
+// of one connection give the same Key. Side A is the (address, port) pair
+// that sorts first; for ICMP queries the "ports" are the identifier and the
+// request type, and the sides are ordered by address only.
+//
+// Layout (little-endian words, so that it hashes and compares as 48 bytes):
+//
+//	w0: zone(32) | proto(8)<<32 | family(8)<<40
+//	w1: portA(16) | portB(16)<<16
+//	w2,w3: address A      w4,w5: address B
+type Key [keyWords]uint64
+
+// Zone returns the key's zone.
+func (k *Key) Zone() uint32 { return uint32(k[0]) }
+
+// Proto returns the key's IP protocol.
+func (k *Key) Proto() uint8 { return uint8(k[0] >> 32) }
+
+// Family returns 4 or 6.
+func (k *Key) Family() uint8 { return uint8(k[0] >> 40) }
+
+// Ports returns the ports (or ICMP id and request type) of sides A and B.
+func (k *Key) Ports() (a, b uint16) { return uint16(k[1]), uint16(k[1] >> 16) }
+
+// Addrs returns the addresses of sides A and B.
+func (k *Key) Addrs() (a, b [16]byte) {
+	binary.LittleEndian.PutUint64(a[0:], k[2])
+	binary.LittleEndian.PutUint64(a[8:], k[3])
+	binary.LittleEndian.PutUint64(b[0:], k[4])
+	binary.LittleEndian.PutUint64(b[8:], k[5])
+	return a, b
+}
+
+// hash is xxhash64 of the key's 48 bytes.
+func (k *Key) hash() uint64 {
+	return xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(k)), keyWords*8))
+}
+
+// KeyOf returns the canonical key of p and whether p's source is side A.
+func KeyOf(p *PacketInfo) (k Key, srcIsA bool) {
+	s0 := binary.LittleEndian.Uint64(p.Src[0:])
+	s1 := binary.LittleEndian.Uint64(p.Src[8:])
+	d0 := binary.LittleEndian.Uint64(p.Dst[0:])
+	d1 := binary.LittleEndian.Uint64(p.Dst[8:])
+	sp, dp := p.SrcPort, p.DstPort
+	ports := true
+	switch p.Proto {
+	case ProtoTCP, ProtoUDP:
+	case ProtoICMP, ProtoICMPv6:
+		// Both directions of a query carry the same id; the request type
+		// names the pair. Sides are ordered by address alone.
+		req, _ := icmpRequestType(p.Proto, p.ICMPType)
+		sp, dp, ports = p.ICMPID, uint16(req), false
+	default:
+		// Other protocols: address pair and protocol only (EC2, spec 2.1).
+		sp, dp, ports = 0, 0, false
+	}
+	srcIsA = addrPortLess(s0, s1, sp, d0, d1, dp, ports)
+	k[0] = uint64(p.Zone) | uint64(p.Proto)<<32 | uint64(p.Family)<<40
+	if srcIsA {
+		k[1] = uint64(sp) | uint64(dp)<<16
+		k[2], k[3], k[4], k[5] = s0, s1, d0, d1
+	} else {
+		if ports {
+			sp, dp = dp, sp
+		}
+		k[1] = uint64(sp) | uint64(dp)<<16
+		k[2], k[3], k[4], k[5] = d0, d1, s0, s1
+	}
+	return k, srcIsA
+}
+
+// addrPortLess orders (address, port) pairs; equal pairs count as less so
+// that a packet to itself is always side A.
+func addrPortLess(a0, a1 uint64, ap uint16, b0, b1 uint64, bp uint16, ports bool) bool {
+	if a0 != b0 {
+		return a0 < b0
+	}
+	if a1 != b1 {
+		return a1 < b1
+	}
+	if !ports {
+		return true
+	}
+	return ap <= bp
+}

@@ -1,0 +1,160 @@
+package flowtable
+
+import "unsafe"
+
+// Update applies packet p, found by Lookup as f, to its entry: it checks
+// the idle timeout, runs the protocol state machine and counts the packet.
+// gen is the ruleset generation the switch is using now. It takes no lock
+// (except to delete an entry it finds expired) and allocates nothing.
+func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
+	e := f.Entry
+	if e == nil || e.seq.Load() != f.seq {
+		return Expired
+	}
+	cfg := t.zoneCfg(p.Zone)
+	for {
+		w := e.state.Load()
+		st := State(w & stateMask)
+		tracked := w&bitTracked != 0
+		if !tracked && e.gen.Load() != gen {
+			return Recheck
+		}
+		last := e.lastSeen.Load()
+		if now-last >= cfg.timeouts[st.Class()] {
+			t.Delete(f)
+			return Expired
+		}
+		next, step := advance(p.Proto, st, p, f.Reply)
+		switch step {
+		case stepRestart:
+			t.Delete(f)
+			return Expired
+		case stepInvalid:
+			if tracked {
+				return Invalid
+			}
+			next = st // untracked flows are a cache of the rules, not state
+		}
+		if next != st && !e.state.CompareAndSwap(w, w&^stateMask|uint32(next)) {
+			continue
+		}
+		if now > last {
+			e.lastSeen.CompareAndSwap(last, now) // a lost race stored a time as recent
+		}
+		break
+	}
+	d := 0
+	if f.Reply {
+		d = 1
+	}
+	e.pkts[d].Add(1)
+	e.bytes[d].Add(uint64(p.Length))
+	if e.seq.Load() != f.seq {
+		return Expired
+	}
+	return Accept
+}
+
+// Readmit records a new classifier decision for an untracked entry after
+// Update returned Recheck. If the flow is now tracked it takes a tracked
+// entry from the zone's allowance (ErrConntrackFull) but not a token of the
+// new-connection bucket: the connection is not new.
+func (t *Table) Readmit(f Flow, a Admission) error {
+	e := f.Entry
+	k := e.loadKey()
+	z := t.zone(k.Zone())
+	if z == nil {
+		return ErrNoZone
+	}
+	b := k.hash() & t.bucketMask
+	s := &t.shards[b&t.shardMask]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.seq.Load() != f.seq {
+		return nil // gone; the next Update reports Expired
+	}
+	for {
+		w := e.state.Load()
+		was := w&bitTracked != 0
+		if a.Tracked && !was {
+			if err := t.reserveTracked(z, 0, false); err != nil {
+				return err
+			}
+		}
+		nw := w &^ bitTracked
+		if a.Tracked {
+			nw |= bitTracked
+		}
+		if e.state.CompareAndSwap(w, nw) {
+			if was && !a.Tracked {
+				z.tracked.Add(-1)
+			}
+			break
+		}
+		if a.Tracked && !was {
+			z.tracked.Add(-1)
+		}
+	}
+	e.rule.Store(a.Rule)
+	e.gen.Store(a.Generation)
+	return nil
+}
+
+// Delete removes f's entry if it is still the entry Lookup found. It
+// reports whether it removed it.
+func (t *Table) Delete(f Flow) bool {
+	e := f.Entry
+	if e == nil || e.seq.Load() != f.seq {
+		return false
+	}
+	k := e.loadKey()
+	b := k.hash() & t.bucketMask
+	s := &t.shards[b&t.shardMask]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.seq.Load() != f.seq {
+		return false
+	}
+	t.unlink(b, e)
+	t.release(s, e, k.Zone())
+	return true
+}
+
+// unlink removes e from bucket b's chain. e.next is left as it was, so a
+// reader standing on e still reaches the rest of the chain. Called with
+// the bucket's shard locked.
+func (t *Table) unlink(b uint64, e *Entry) {
+	idx := t.indexOf(e)
+	if t.heads[b].Load() == idx {
+		t.heads[b].Store(e.next.Load())
+		return
+	}
+	for cur := t.heads[b].Load(); cur != 0; {
+		c := &t.slab[cur-1]
+		next := c.next.Load()
+		if next == idx {
+			c.next.Store(e.next.Load())
+			return
+		}
+		cur = next
+	}
+}
+
+// release marks e free (odd sequence) and puts it on s's free list.
+func (t *Table) release(s *shard, e *Entry, zoneID uint32) {
+	w := e.state.Load()
+	e.seq.Add(1)
+	if z := t.zone(zoneID); z != nil {
+		z.entries.Add(-1)
+		if w&bitTracked != 0 {
+			z.tracked.Add(-1)
+		}
+	}
+	t.count.Add(-1)
+	s.free = append(s.free, t.indexOf(e))
+}
+
+// indexOf returns e's index+1 in the slab.
+func (t *Table) indexOf(e *Entry) uint32 {
+	return uint32((uintptr(unsafe.Pointer(e))-uintptr(unsafe.Pointer(&t.slab[0])))/uintptr(entrySize)) + 1
+}
