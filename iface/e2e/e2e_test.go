@@ -70,3 +70,7 @@ func testForwarded(t *testing.T, ka, kb Kind) {
 func TestForwardTAPOffload(t *testing.T)        { testForwarded(t, TAP, TAP) }
 func TestForwardTAPPlain(t *testing.T)          { testForwarded(t, TAPPlain, TAPPlain) }
 func TestForwardTAPOffloadToPlain(t *testing.T) { testForwarded(t, TAP, TAPPlain) }
+
+func TestForwardAFXDP(t *testing.T)             { testForwarded(t, AFXDP, AFXDP) }
+func TestForwardAFPacket(t *testing.T)          { testForwarded(t, AFPacket, AFPacket) }
+func TestForwardTAPOffloadToAFXDP(t *testing.T) { testForwarded(t, TAP, AFXDP) }
