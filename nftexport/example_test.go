@@ -15,8 +15,8 @@ func sample() *Ruleset {
 	return &Ruleset{Interfaces: []Interface{
 		{
 			ID: "eni-0000000000000001", Name: "client",
-			IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.1")},
-			IPv6: []netip.Addr{netip.MustParseAddr("fd00:5e5e::1")},
+			IPv4:   []netip.Addr{netip.MustParseAddr("198.18.0.1")},
+			IPv6:   []netip.Addr{netip.MustParseAddr("fd00:5e5e::1")},
 			Egress: []Rule{{Proto: ProtoAll, From: -1, To: -1, Remote: ptrs("0.0.0.0/0", "::/0")}},
 		},
 		{

@@ -54,22 +54,36 @@ const udpBatch = 64
 // thread in the client's namespace: an AF_PACKET socket that bypasses the
 // qdisc, sendmmsg of udpBatch frames per call. It returns the frames the
 // kernel accepted. The generator is cheap per frame (one syscall per 64), so
-// the path behind eth0, not the sender, limits what arrives.
-func SendUDP(t Topology, dur time.Duration) (uint64, error) {
+// the path behind eth0, not the sender, limits what arrives. It also
+// returns the sending thread's CPU seconds.
+func SendUDP(t Topology, dur time.Duration) (sent uint64, senderCPU float64, err error) {
 	type result struct {
 		sent uint64
+		cpu  float64
 		err  error
 	}
 	done := make(chan result, 1)
-	err := GoInNetns(t.Client.Netns, func() {
+	err = GoInNetns(t.Client.Netns, func() {
+		c0 := threadCPU()
 		n, err := sendUDPHere(t, dur)
-		done <- result{n, err}
+		done <- result{n, threadCPU() - c0, err}
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	r := <-done
-	return r.sent, r.err
+	return r.sent, r.cpu, r.err
+}
+
+// threadCPU is the calling OS thread's user+system CPU seconds. The
+// sender's thread also pays for whatever the kernel does synchronously in
+// its transmit path (for veth and a bridge: the whole path).
+func threadCPU() float64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_THREAD, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func sendUDPHere(t Topology, dur time.Duration) (uint64, error) {
@@ -142,6 +156,7 @@ func RxPackets(ns, dev string) (uint64, error) {
 type UDPResult struct {
 	OfferedPPS, DeliveredPPS float64
 	Delivered                uint64
+	SenderCPU                float64 // seconds on the sending thread
 }
 
 // RunUDP offers 64-byte UDP for dur and counts what reaches the server's eth0.
@@ -151,7 +166,7 @@ func RunUDP(t Topology, dur time.Duration) (UDPResult, error) {
 		return UDPResult{}, err
 	}
 	start := time.Now()
-	sent, err := SendUDP(t, dur)
+	sent, cpu, err := SendUDP(t, dur)
 	el := time.Since(start).Seconds()
 	if err != nil {
 		return UDPResult{}, err
@@ -162,5 +177,5 @@ func RunUDP(t Topology, dur time.Duration) (UDPResult, error) {
 		return UDPResult{}, err
 	}
 	d := after - before
-	return UDPResult{OfferedPPS: float64(sent) / el, DeliveredPPS: float64(d) / el, Delivered: d}, nil
+	return UDPResult{OfferedPPS: float64(sent) / el, DeliveredPPS: float64(d) / el, Delivered: d, SenderCPU: cpu}, nil
 }
