@@ -1,0 +1,269 @@
+package ruleset
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// DescribeSecurityGroups returns the groups given by id and by name (all
+// when both are empty) that match every filter. Filters (spec 4.3):
+// description, group-id, group-name, owner-id, vpc-id, tag:<key>, tag-key,
+// tag-value, and for inbound rules ip-permission.X, for outbound
+// egress.ip-permission.X, with X one of cidr, ipv6-cidr, from-port, to-port,
+// protocol, group-id, group-name, prefix-list-id, user-id. Several values of
+// one filter are ORed and may use the wildcards * and ?. Rule filters are
+// judged independently: a group matches when any combination of its rules
+// satisfies all of them (they need not hold for one rule).
+func (st *State) DescribeSecurityGroups(ids, names []string, filters []Filter) ([]SecurityGroup, error) {
+	var sel []*GroupSpec
+	if len(ids) == 0 && len(names) == 0 {
+		for i := range st.s.Groups {
+			sel = append(sel, &st.s.Groups[i])
+		}
+	}
+	for _, id := range ids {
+		if !validID(id, "sg-") {
+			return nil, errorf(CodeInvalidGroupIdMalformed, "The security group ID '%s' is malformed", id)
+		}
+		g := st.group(id)
+		if g == nil {
+			return nil, errorf(CodeInvalidGroupNotFound, "The security group '%s' does not exist", id)
+		}
+		sel = append(sel, g)
+	}
+	for _, n := range names {
+		g := st.groupByName(n)
+		if g == nil || strings.HasPrefix(n, "sg-") {
+			return nil, errorf(CodeInvalidGroupNotFound, "The security group '%s' does not exist in default VPC '%s'", n, st.s.VPC.VpcId)
+		}
+		sel = append(sel, g)
+	}
+	out := []SecurityGroup{}
+	seen := map[string]bool{}
+	for _, g := range sel {
+		if seen[g.ID] {
+			continue
+		}
+		seen[g.ID] = true
+		ok, err := st.groupMatches(g, filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, st.describeGroup(g))
+		}
+	}
+	return out, nil
+}
+
+func (st *State) groupMatches(g *GroupSpec, filters []Filter) (bool, error) {
+	for _, f := range filters {
+		vals, err := st.groupFilterValues(g, f.Name)
+		if err != nil {
+			return false, err
+		}
+		if !anyMatch(f.Values, vals) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// groupFilterValues lists the values a filter name sees in a group; a rule
+// filter sees the values of every rule of its direction, which gives the
+// any-combination semantics.
+func (st *State) groupFilterValues(g *GroupSpec, name string) ([]string, error) {
+	switch name {
+	case "description":
+		return []string{g.Description}, nil
+	case "group-id":
+		return []string{g.ID}, nil
+	case "group-name":
+		return []string{g.Name}, nil
+	case "owner-id":
+		return []string{st.s.VPC.OwnerId}, nil
+	case "vpc-id":
+		return []string{st.s.VPC.VpcId}, nil
+	case "tag-key", "tag-value":
+		var vs []string
+		for _, t := range g.Tags {
+			if name == "tag-key" {
+				vs = append(vs, t.Key)
+			} else {
+				vs = append(vs, t.Value)
+			}
+		}
+		return vs, nil
+	}
+	if k, ok := strings.CutPrefix(name, "tag:"); ok {
+		var vs []string
+		for _, t := range g.Tags {
+			if t.Key == k {
+				vs = append(vs, t.Value)
+			}
+		}
+		return vs, nil
+	}
+	rules, field := g.Ingress, ""
+	if f, ok := strings.CutPrefix(name, "egress.ip-permission."); ok {
+		rules, field = g.Egress, f
+	} else if f, ok := strings.CutPrefix(name, "ip-permission."); ok {
+		field = f
+	} else {
+		return nil, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", name)
+	}
+	var vs []string
+	for i := range rules {
+		v, ok, err := st.ruleFilterValue(&rules[i], field)
+		if err != nil {
+			return nil, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", name)
+		}
+		if ok {
+			vs = append(vs, v...)
+		}
+	}
+	return vs, nil
+}
+
+func (st *State) ruleFilterValue(r *RuleSpec, field string) ([]string, bool, error) {
+	one := func(s string) ([]string, bool, error) { return []string{s}, s != "", nil }
+	switch field {
+	case "cidr":
+		return one(r.CidrIpv4)
+	case "ipv6-cidr":
+		return one(r.CidrIpv6)
+	case "prefix-list-id":
+		return one(r.PrefixListId)
+	case "group-id":
+		return one(r.ReferencedGroupId)
+	case "group-name":
+		if g := st.group(r.ReferencedGroupId); g != nil && r.ReferencedGroupId != "" {
+			return one(g.Name)
+		}
+		return nil, false, nil
+	case "user-id":
+		if r.ReferencedGroupId != "" {
+			return one(st.s.VPC.OwnerId)
+		}
+		return nil, false, nil
+	case "from-port":
+		return []string{strconv.Itoa(int(r.FromPort))}, true, nil
+	case "to-port":
+		return []string{strconv.Itoa(int(r.ToPort))}, true, nil
+	case "protocol":
+		p, _ := canonicalProtocol(r.Protocol)
+		vs := []string{r.Protocol}
+		if p.num >= 0 && p.name != strconv.Itoa(p.num) {
+			vs = append(vs, strconv.Itoa(p.num))
+		}
+		return vs, true, nil
+	}
+	return nil, false, errorf(CodeInvalidParameterValue, "unknown field")
+}
+
+// anyMatch reports whether any value matches any pattern (EC2 filter
+// wildcards: * any sequence, ? one character; case-sensitive).
+func anyMatch(patterns, values []string) bool {
+	for _, p := range patterns {
+		for _, v := range values {
+			if wildMatch(p, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func wildMatch(pattern, v string) bool {
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == v
+	}
+	// path.Match has the same * and ? but treats '/' and '[' specially;
+	// escape those first.
+	var b strings.Builder
+	for _, c := range pattern {
+		switch c {
+		case '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	ok, err := path.Match(strings.ReplaceAll(b.String(), "/", "\x00"), strings.ReplaceAll(v, "/", "\x00"))
+	return err == nil && ok
+}
+
+// DescribeSecurityGroupRules returns rules by id (unknown id:
+// InvalidSecurityGroupRuleId.NotFound), filtered by group-id (malformed:
+// InvalidGroupId.Malformed; unknown: no rules), security-group-rule-id,
+// tag:<key>, tag-key.
+func (st *State) DescribeSecurityGroupRules(ids []string, filters []Filter) ([]SecurityGroupRule, error) {
+	var all []SecurityGroupRule
+	byID := map[string]int{}
+	for gi := range st.s.Groups {
+		g := &st.s.Groups[gi]
+		for _, eg := range []bool{false, true} {
+			rs := *g.rules(eg)
+			for i := range rs {
+				byID[rs[i].ID] = len(all)
+				all = append(all, st.describeRule(g, eg, &rs[i]))
+			}
+		}
+	}
+	sel := all
+	if len(ids) > 0 {
+		sel = nil
+		for _, id := range ids {
+			i, ok := byID[id]
+			if !ok {
+				if !validID(id, "sgr-") {
+					return nil, errorf(CodeInvalidSecurityGroupRuleIdMalformed, "The security group rule ID '%s' is malformed", id)
+				}
+				return nil, errorf(CodeInvalidSecurityGroupRuleIdNotFound, "The security group rule ID '%s' does not exist", id)
+			}
+			sel = append(sel, all[i])
+		}
+	}
+	for _, f := range filters {
+		if f.Name == "group-id" {
+			for _, v := range f.Values {
+				if !validID(v, "sg-") && !strings.ContainsAny(v, "*?") {
+					return nil, errorf(CodeInvalidGroupIdMalformed, "The security group ID '%s' is malformed", v)
+				}
+			}
+		}
+	}
+	out := []SecurityGroupRule{}
+	for _, r := range sel {
+		ok := true
+		for _, f := range filters {
+			var vals []string
+			switch {
+			case f.Name == "group-id":
+				vals = []string{r.GroupId}
+			case f.Name == "security-group-rule-id":
+				vals = []string{r.SecurityGroupRuleId}
+			case f.Name == "tag-key":
+				for _, t := range r.Tags {
+					vals = append(vals, t.Key)
+				}
+			case strings.HasPrefix(f.Name, "tag:"):
+				for _, t := range r.Tags {
+					if t.Key == f.Name[4:] {
+						vals = append(vals, t.Value)
+					}
+				}
+			default:
+				return nil, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
+			}
+			if !anyMatch(f.Values, vals) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

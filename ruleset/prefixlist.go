@@ -1,0 +1,118 @@
+package ruleset
+
+import "net/netip"
+
+// CreateManagedPrefixList creates a customer-managed prefix list. The
+// address family is that of the entries (IPv4 when there are none).
+func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []PrefixListEntry) (*ManagedPrefixList, error) {
+	if name == "" {
+		return nil, errorf(CodeMissingParameter, "The request must contain the parameter PrefixListName")
+	}
+	if len(name) > 255 || len(name) >= 3 && name[:3] == "pl-" {
+		return nil, errorf(CodeInvalidParameterValue, "The prefix list name '%s' is invalid.", name)
+	}
+	if maxEntries < 1 || maxEntries > 1000 {
+		return nil, errorf(CodeInvalidParameterValue, "The maximum number of entries must be between 1 and 1000, not %d.", maxEntries)
+	}
+	if len(entries) > maxEntries {
+		return nil, errorf(CodePrefixListMaxEntriesExceeded, "The prefix list has %d entries, more than its maximum of %d.", len(entries), maxEntries)
+	}
+	family := "IPv4"
+	out := make([]PrefixListEntry, 0, len(entries))
+	seen := map[netip.Prefix]bool{}
+	for i, e := range entries {
+		p, err := netip.ParsePrefix(e.Cidr)
+		if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() {
+			return nil, errorf(CodeInvalidParameterValue, "Value (%s) for parameter cidr is invalid. This is not a valid CIDR block.", e.Cidr)
+		}
+		fam := "IPv4"
+		if p.Addr().Is6() {
+			fam = "IPv6"
+		}
+		if i == 0 {
+			family = fam
+		} else if fam != family {
+			return nil, errorf(CodeInvalidParameterValue, "The prefix list entries must all be of address family %s.", family)
+		}
+		if err := validateRuleDescription(e.Description, false); err != nil {
+			return nil, err
+		}
+		p = p.Masked()
+		if seen[p] {
+			return nil, errorf(CodeInvalidParameterValue, "The prefix list has a duplicate entry %s.", p)
+		}
+		seen[p] = true
+		out = append(out, PrefixListEntry{Cidr: p.String(), Description: cloneStr(e.Description)})
+	}
+	pl := PrefixListSpec{ID: st.newID("pl-"), Name: name, AddressFamily: family, MaxEntries: int32(maxEntries), Version: 1, Entries: out}
+	st.s.PrefixLists = append(st.s.PrefixLists, pl)
+	st.plByID[pl.ID] = len(st.s.PrefixLists) - 1
+	d := st.describePrefixList(&st.s.PrefixLists[len(st.s.PrefixLists)-1])
+	return &d, nil
+}
+
+// DescribeManagedPrefixLists lists prefix lists (all when ids is empty).
+func (st *State) DescribeManagedPrefixLists(ids []string) ([]ManagedPrefixList, error) {
+	var out []ManagedPrefixList
+	if len(ids) == 0 {
+		for i := range st.s.PrefixLists {
+			out = append(out, st.describePrefixList(&st.s.PrefixLists[i]))
+		}
+		return out, nil
+	}
+	for _, id := range ids {
+		pl, err := st.lookupPrefixList(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st.describePrefixList(pl))
+	}
+	return out, nil
+}
+
+// GetManagedPrefixListEntries returns the entries of a prefix list.
+func (st *State) GetManagedPrefixListEntries(id string) ([]PrefixListEntry, error) {
+	pl, err := st.lookupPrefixList(id)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]PrefixListEntry(nil), pl.Entries...)
+	return out, nil
+}
+
+// ResolvePrefixList returns the id of a prefix list given by id or name.
+func (st *State) ResolvePrefixList(nameOrID string) (string, error) {
+	for _, p := range st.s.PrefixLists {
+		if p.ID == nameOrID || p.Name == nameOrID {
+			return p.ID, nil
+		}
+	}
+	return "", errorf(CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", nameOrID)
+}
+
+func (st *State) describePrefixList(p *PrefixListSpec) ManagedPrefixList {
+	v := &st.s.VPC
+	return ManagedPrefixList{
+		PrefixListId: p.ID, AddressFamily: p.AddressFamily, State: "create-complete",
+		PrefixListArn:  "arn:aws:ec2:" + v.Region + ":" + v.OwnerId + ":prefix-list/" + p.ID,
+		PrefixListName: p.Name, MaxEntries: p.MaxEntries, Version: p.Version,
+		Tags: append([]Tag(nil), p.Tags...), OwnerId: v.OwnerId,
+	}
+}
+
+func (st *State) prefixList(id string) *PrefixListSpec {
+	if i, ok := st.plByID[id]; ok {
+		return &st.s.PrefixLists[i]
+	}
+	return nil
+}
+
+func (st *State) lookupPrefixList(id string) (*PrefixListSpec, error) {
+	if !validID(id, "pl-") {
+		return nil, errorf(CodeInvalidPrefixListIDMalformed, "The prefix list ID '%s' is malformed", id)
+	}
+	if p := st.prefixList(id); p != nil {
+		return p, nil
+	}
+	return nil, errorf(CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", id)
+}
