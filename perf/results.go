@@ -36,16 +36,16 @@ type NotMeasured struct {
 
 // Machine says where the figures come from.
 type Machine struct {
-	Kernel    string `json:"kernel"`
-	CPU       string `json:"cpu"`
-	NumCPU    int    `json:"num_cpu"`
-	Go        string `json:"go"`
-	LoadAvg   string `json:"loadavg_at_start"`
-	Date      string `json:"date"`
-	Command   string `json:"command"`
-	Quick     bool   `json:"quick"`
-	Duration  string `json:"duration"`
-	Revision  string `json:"revision,omitempty"`
+	Kernel   string `json:"kernel"`
+	CPU      string `json:"cpu"`
+	NumCPU   int    `json:"num_cpu"`
+	Go       string `json:"go"`
+	LoadAvg  string `json:"loadavg_at_start"`
+	Date     string `json:"date"`
+	Command  string `json:"command"`
+	Quick    bool   `json:"quick"`
+	Duration string `json:"duration"`
+	Revision string `json:"revision,omitempty"`
 }
 
 // Results is the whole run, written as results.json.

@@ -28,9 +28,9 @@ type Options struct {
 
 // durations of one run of each generator.
 type durations struct {
-	reps                 int
-	tcp, udp, conn, lat  time.Duration
-	connWorkers, latMax  int
+	reps                int
+	tcp, udp, conn, lat time.Duration
+	connWorkers, latMax int
 }
 
 func durationsFor(quick bool) durations {
