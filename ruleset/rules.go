@@ -1,7 +1,5 @@
 package ruleset
 
-
-
 func (g *GroupSpec) rules(egress bool) *[]RuleSpec {
 	if egress {
 		return &g.Egress
