@@ -1,0 +1,171 @@
+package ec2api
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"sgswitch/ruleset"
+)
+
+// action decodes its input from vals, runs against the backend and
+// returns the output message (a pointer to a struct with ResponseMetadata).
+type action func(b Backend, vals url.Values) (any, error)
+
+// actions maps each supported Action to its implementation.
+var actions = map[string]action{
+	"CreateSecurityGroup":                        write(createSecurityGroup),
+	"DeleteSecurityGroup":                        write(deleteSecurityGroup),
+	"DescribeSecurityGroups":                     read(describeSecurityGroups),
+	"DescribeSecurityGroupRules":                 read(describeSecurityGroupRules),
+	"AuthorizeSecurityGroupIngress":              write(authorize(false)),
+	"AuthorizeSecurityGroupEgress":               write(authorize(true)),
+	"RevokeSecurityGroupIngress":                 write(revoke(false)),
+	"RevokeSecurityGroupEgress":                  write(revoke(true)),
+	"ModifySecurityGroupRules":                   write(modifySecurityGroupRules),
+	"UpdateSecurityGroupRuleDescriptionsIngress": write(updateDescriptions(false)),
+	"UpdateSecurityGroupRuleDescriptionsEgress":  write(updateDescriptions(true)),
+	"DescribeNetworkInterfaces":                  read(describeNetworkInterfaces),
+	"ModifyNetworkInterfaceAttribute":            write(modifyNetworkInterfaceAttribute),
+	"DescribeVpcs":                               read(describeVpcs),
+}
+
+// Actions returns the names of the supported actions.
+func Actions() []string {
+	names := make([]string, 0, len(actions))
+	for n := range actions {
+		names = append(names, n)
+	}
+	return names
+}
+
+type dryRunner interface{ dryRun() bool }
+
+// read wraps a read-only action: decode, run under Backend.Read.
+func read[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
+	return func(b Backend, vals url.Values) (any, error) {
+		in := new(I)
+		if err := decodeQuery(vals, in); err != nil {
+			return nil, err
+		}
+		var out *O
+		err := b.Read(func(st *ruleset.State) error {
+			var err error
+			if out, err = run(st, in); err == nil && any(in).(dryRunner).dryRun() {
+				return errDryRun
+			}
+			return err
+		})
+		return out, err
+	}
+}
+
+// write wraps a mutating action: decode, run under Backend.Write, which
+// commits only on success (a dry run fails with DryRunOperation after all
+// checks, so its clone is dropped).
+func write[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
+	return func(b Backend, vals url.Values) (any, error) {
+		in := new(I)
+		if err := decodeQuery(vals, in); err != nil {
+			return nil, err
+		}
+		var out *O
+		err := b.Write(func(st *ruleset.State) error {
+			var err error
+			if out, err = run(st, in); err == nil && any(in).(dryRunner).dryRun() {
+				return errDryRun
+			}
+			return err
+		})
+		return out, err
+	}
+}
+
+type handler struct {
+	backend Backend
+}
+
+// NewHandler returns the EC2 Query API handler over b. It answers on any
+// path, as EC2 does on "/".
+func NewHandler(b Backend) http.Handler { return &handler{backend: b} }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, errorf(codeInvalidAction, "The HTTP method %s is not supported; use POST or GET", r.Method), requestID)
+		return
+	}
+	vals, err := readParams(r)
+	if err != nil {
+		writeError(w, asAPIError(err), requestID)
+		return
+	}
+	name, err := splitEnvelope(vals)
+	if err != nil {
+		writeError(w, asAPIError(err), requestID)
+		return
+	}
+	run, ok := actions[name]
+	if !ok {
+		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
+		return
+	}
+	out, err := run(h.backend, vals)
+	if err != nil {
+		writeError(w, asAPIError(err), requestID)
+		return
+	}
+	out.(interface{ setRequestID(string) }).setRequestID(requestID)
+	body, err := encodeResponse(name, out)
+	if err != nil {
+		writeError(w, errorf(codeInternalError, "encoding the response: %v", err), requestID)
+		return
+	}
+	writeXML(w, http.StatusOK, body)
+}
+
+// Serve serves the EC2 API over b on addr (e.g. "127.0.0.1:8775") until
+// ctx is cancelled, then shuts down gracefully. It returns once the
+// listener is closed; a listen error is returned at once.
+func Serve(ctx context.Context, addr string, b Backend) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ServeListener(ctx, ln, b)
+}
+
+// ServeListener is Serve on an existing listener (which it closes).
+func ServeListener(ctx context.Context, ln net.Listener, b Backend) error {
+	srv := &http.Server{
+		Handler:           NewHandler(b),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(log.Writer(), "ec2api: ", log.LstdFlags),
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+			return
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	err := srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-done
+		return nil
+	}
+	close(stopped)
+	<-done
+	return err
+}
