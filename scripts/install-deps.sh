@@ -2,7 +2,7 @@
 # Installs the Debian packages sgswitch's tests, demo and benchmarks use.
 # Idempotent: installs only what is missing.
 set -euo pipefail
-pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd)
+pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
