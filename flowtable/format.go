@@ -36,7 +36,11 @@ func FormatConntrack(info EntryInfo, zoneName string, now int64) string {
 	if !replied {
 		b.WriteString("[UNREPLIED] ")
 	}
-	writeTuple(&b, fam, proto, dst, src, dport, sport, true)
+	rsport, rdport := dport, sport
+	if proto == ProtoICMP || proto == ProtoICMPv6 {
+		rsport, rdport = sport, dport // id and request type, not ports
+	}
+	writeTuple(&b, fam, proto, dst, src, rsport, rdport, true)
 	writeCounters(&b, info.Packets[1], info.Bytes[1])
 	switch {
 	case !info.Tracked:
