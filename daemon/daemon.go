@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"sgswitch/iface"
+	"sgswitch/ruleset"
+	"sgswitch/store"
+)
+
+// Config configures a Daemon.
+type Config struct {
+	// StateDir holds state.db (created if missing).
+	StateDir string
+	// VPC is used when the store holds no state yet.
+	VPC ruleset.VPCConfig
+	// Dataplane is the switch (required).
+	Dataplane Dataplane
+	// Wirer wires lab nodes (required to apply labs with nodes).
+	Wirer Wirer
+	// Log receives operational messages (default: discard).
+	Log *slog.Logger
+	// Version is reported by Status.
+	Version string
+}
+
+// DefaultVPC is the VPC of a fresh daemon before any lab re-bases it.
+func DefaultVPC() ruleset.VPCConfig {
+	return ruleset.VPCConfig{
+		CIDR:     netip.MustParsePrefix("198.18.0.0/24"),
+		IPv6CIDR: netip.MustParsePrefix("fd00:5e5e:0:1::/64"),
+	}
+}
+
+// Daemon holds the model, the store, the switch and the ports.
+type Daemon struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.Store
+	dp      Dataplane
+	started time.Time
+
+	mu         sync.Mutex // guards everything below
+	state      *ruleset.State
+	generation uint64
+	labs       map[string]store.LabRecord
+	ports      map[string]*attachment // by ENI id
+	listen     Listen                 // set by Run
+}
+
+// attachment is one ENI's port, or why it has none.
+type attachment struct {
+	lab    string
+	wiring store.NodeWiring
+	port   iface.Port // nil when not attached
+	err    error
+}
+
+// Open opens the store, restores the state and re-attaches every lab
+// node's port. A node that cannot be re-wired is reported by Status, not
+// fatal: the rest of the switch keeps working.
+func Open(cfg Config) (*Daemon, error) {
+	if cfg.Dataplane == nil {
+		return nil, errors.New("daemon: no dataplane")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{
+		cfg: cfg, log: cfg.Log, store: st, dp: cfg.Dataplane, started: time.Now(),
+		labs: map[string]store.LabRecord{}, ports: map[string]*attachment{},
+	}
+	if err := d.restore(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// restore loads the store into memory, publishes it and re-wires labs.
+func (d *Daemon) restore() error {
+	snap, err := d.store.Load()
+	if err != nil {
+		return err
+	}
+	var state *ruleset.State
+	if snap.Spec != nil {
+		var spec ruleset.Spec
+		if err := json.Unmarshal(snap.Spec, &spec); err != nil {
+			return fmt.Errorf("%s: %w (ruleset spec: %v)", d.store.Path(), store.ErrCorrupt, err)
+		}
+		if state, err = ruleset.StateFromSpec(spec); err != nil {
+			return fmt.Errorf("%s: %w (ruleset spec: %v)", d.store.Path(), store.ErrCorrupt, err)
+		}
+	} else {
+		if state, err = ruleset.NewState(d.cfg.VPC); err != nil {
+			return fmt.Errorf("daemon VPC: %w", err)
+		}
+		// Persist the fresh VPC so its generated ids survive a restart.
+		if err := d.store.Update(func(tx *store.Tx) error { return putSpec(tx, state) }); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.state = state
+	d.labs = snap.Labs
+	d.generation = d.dp.Publish(state)
+	for _, rec := range snap.Labs {
+		for _, n := range rec.Nodes {
+			d.attach(rec.Name, n)
+		}
+	}
+	return nil
+}
+
+// Close detaches and closes every port (leaving namespaces and the store
+// contents in place, ready for the next start) and closes the store.
+func (d *Daemon) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for eni := range d.ports {
+		d.detach(eni)
+	}
+	return d.store.Close()
+}
+
+// Read runs fn on the live state. fn must not keep st or mutate it.
+func (d *Daemon) Read(fn func(st *ruleset.State) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return fn(d.state)
+}
+
+// Write runs fn on a clone of the live state; if fn succeeds the clone is
+// saved durably, published to the switch and swapped in. On any failure
+// nothing changes.
+func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	next := d.state.Clone()
+	if err := fn(next); err != nil {
+		return err
+	}
+	if err := d.store.Update(func(tx *store.Tx) error { return putSpec(tx, next) }); err != nil {
+		return fmt.Errorf("saving state: %w", err)
+	}
+	d.swap(next)
+	return nil
+}
+
+// swap publishes next and makes it live, then drops ports whose ENI no
+// longer exists (deleted through the EC2 API). Callers hold d.mu and have
+// persisted next.
+func (d *Daemon) swap(next *ruleset.State) {
+	d.generation = d.dp.Publish(next)
+	d.state = next
+	live := map[string]bool{}
+	for _, e := range next.Spec().Interfaces {
+		live[e.ID] = true
+	}
+	for eni := range d.ports {
+		if !live[eni] {
+			d.detach(eni)
+			delete(d.ports, eni)
+		}
+	}
+}
+
+func putSpec(tx *store.Tx, st *ruleset.State) error {
+	b, err := json.Marshal(st.Spec())
+	if err != nil {
+		return fmt.Errorf("encoding ruleset spec: %w", err)
+	}
+	return tx.PutSpec(b)
+}
+
+// pid is reported by Status.
+var pid = os.Getpid()

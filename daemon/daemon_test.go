@@ -1,0 +1,311 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sgswitch/admin"
+	"sgswitch/ruleset"
+	"sgswitch/store"
+	"sgswitch/testbed"
+)
+
+type harness struct {
+	t    *testing.T
+	dir  string
+	dp   *fakeDataplane
+	wire *memWirer
+	d    *Daemon
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, dir: t.TempDir(), wire: newMemWirer()}
+	h.open()
+	t.Cleanup(func() {
+		if h.d != nil {
+			h.d.Close()
+		}
+	})
+	return h
+}
+
+// open (re)starts the daemon on the same state directory, with a fresh
+// switch, as after a restart.
+func (h *harness) open() {
+	h.t.Helper()
+	h.dp = newFakeDataplane()
+	d, err := Open(Config{StateDir: h.dir, VPC: DefaultVPC(), Dataplane: h.dp, Wirer: h.wire, Version: "test"})
+	if err != nil {
+		h.t.Fatalf("Open: %v", err)
+	}
+	h.d = d
+}
+
+// crash forgets the daemon without Close (the store's file lock is
+// released as the process would on kill -9; ports are dropped unclosed).
+func (h *harness) crash() {
+	h.d.store.Close()
+	h.d = nil
+}
+
+func loadLab(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := testbed.Parse(name, data)
+	if err != nil {
+		t.Fatalf("parse %s: %v", name, err)
+	}
+	b, err := json.Marshal(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func groupNames(t *testing.T, d *Daemon) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	err := d.Read(func(st *ruleset.State) error {
+		gs, err := st.DescribeSecurityGroups(nil, nil, nil)
+		for _, g := range gs {
+			names[g.GroupName] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestWriteIsDurableAndRestored(t *testing.T) {
+	h := newHarness(t)
+	gen := h.dp.gen
+	err := h.d.Write(func(st *ruleset.State) error {
+		_, err := st.CreateSecurityGroup("api", "api tier", nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.dp.gen != gen+1 {
+		t.Errorf("Write did not publish: generation %d -> %d", gen, h.dp.gen)
+	}
+	h.crash()
+	h.open()
+	if !groupNames(t, h.d)["api"] {
+		t.Errorf("group lost across restart: %v", groupNames(t, h.d))
+	}
+	if h.dp.published == nil {
+		t.Error("restored state was not published")
+	}
+}
+
+func TestFailedWriteChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	gen := h.dp.gen
+	boom := errors.New("boom")
+	err := h.d.Write(func(st *ruleset.State) error {
+		if _, err := st.CreateSecurityGroup("half", "half done", nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write error = %v", err)
+	}
+	if groupNames(t, h.d)["half"] || h.dp.gen != gen {
+		t.Error("a failed Write changed the live state or published")
+	}
+	h.crash()
+	h.open()
+	if groupNames(t, h.d)["half"] {
+		t.Error("a failed Write reached the store")
+	}
+}
+
+func TestApplyLabWiresAndRestartReattaches(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	ls, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml"))
+	if err != nil {
+		t.Fatalf("ApplyLab: %v", err)
+	}
+	if len(ls.Nodes) != 2 {
+		t.Fatalf("nodes = %+v", ls.Nodes)
+	}
+	enis := map[string]bool{}
+	for _, n := range ls.Nodes {
+		if !n.Attached || n.ENI == "" || n.Netns != "sgrst-"+n.Node || n.Port != "tap" {
+			t.Errorf("node %+v", n)
+		}
+		enis[n.ENI] = true
+	}
+	if got := h.dp.attached(); len(got) != 2 || !got[ls.Nodes[0].ENI] || !got[ls.Nodes[1].ENI] {
+		t.Errorf("switch ports = %v", got)
+	}
+	if !groupNames(t, h.d)["web"] {
+		t.Error("lab group not created")
+	}
+	var vpc ruleset.VPCInfo
+	h.d.Read(func(st *ruleset.State) error { vpc = st.VPC(); return nil })
+	if vpc.CIDR.String() != "198.18.7.0/24" {
+		t.Errorf("VPC not re-based on the lab subnet: %v", vpc.CIDR)
+	}
+
+	// Applying the same lab again changes nothing.
+	wires := h.wire.wires
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatalf("re-apply: %v", err)
+	}
+	if h.wire.wires != wires {
+		t.Errorf("re-applying an attached lab re-wired nodes")
+	}
+
+	// kill -9 and start again: same ENIs, ports attached again.
+	h.crash()
+	h.open()
+	ls2, err := h.d.Lab(ctx, "sgrst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ls2.Nodes {
+		if !enis[n.ENI] || !n.Attached {
+			t.Errorf("after restart: node %+v (ENIs before: %v)", n, enis)
+		}
+	}
+	if got := h.dp.attached(); len(got) != 2 {
+		t.Errorf("after restart switch ports = %v", got)
+	}
+	st, _ := h.d.Status(ctx)
+	if len(st.Labs) != 1 || st.Interfaces != 2 || len(st.Ports) != 2 {
+		t.Errorf("status = %+v", st)
+	}
+}
+
+func TestRemoveLab(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.RemoveLab(ctx, "sgrst"); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.dp.attached()) != 0 || len(h.wire.nodes()) != 0 {
+		t.Errorf("left behind: ports %v, wiring %v", h.dp.attached(), h.wire.nodes())
+	}
+	if groupNames(t, h.d)["web"] {
+		t.Error("lab group survived removal")
+	}
+	if err := h.d.RemoveLab(ctx, "sgrst"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("second RemoveLab = %v, want ErrNotFound", err)
+	}
+	h.crash()
+	h.open()
+	st, _ := h.d.Status(ctx)
+	if len(st.Labs) != 0 || st.Interfaces != 0 || groupNames(t, h.d)["web"] {
+		t.Errorf("removal not durable: %+v", st)
+	}
+	// The lab can be applied again after removal.
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatalf("apply after remove: %v", err)
+	}
+}
+
+func TestFailedWiringCommitsNothing(t *testing.T) {
+	h := newHarness(t)
+	h.wire.failFor = "web"
+	_, err := h.d.ApplyLab(context.Background(), loadLab(t, "restart.yaml"))
+	if err == nil {
+		t.Fatal("ApplyLab succeeded with a failing node")
+	}
+	st, _ := h.d.Status(context.Background())
+	if st.Interfaces != 0 || len(st.Labs) != 0 || len(h.dp.attached()) != 0 || len(h.wire.nodes()) != 0 {
+		t.Errorf("partial lab left: status %+v, wired %v", st, h.wire.nodes())
+	}
+	h.crash()
+	h.open()
+	if st, _ := h.d.Status(context.Background()); st.Interfaces != 0 {
+		t.Errorf("partial lab reached the store: %+v", st)
+	}
+}
+
+func TestDeletedInterfaceLosesItsPort(t *testing.T) {
+	h := newHarness(t)
+	ls, err := h.d.ApplyLab(context.Background(), loadLab(t, "restart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eni := ls.Nodes[0].ENI
+	if err := h.d.Write(func(st *ruleset.State) error { return st.DeleteNetworkInterface(eni) }); err != nil {
+		t.Fatal(err)
+	}
+	if h.dp.attached()[eni] {
+		t.Errorf("port of deleted %s still attached", eni)
+	}
+}
+
+func TestSecondLabWithOtherSubnetRefused(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	var lab testbed.Lab
+	json.Unmarshal(loadLab(t, "restart.yaml"), &lab)
+	lab.Name = "other"
+	lab.Subnet = netip.MustParsePrefix("198.19.0.0/24")
+	raw, _ := json.Marshal(lab)
+	_, err := h.d.ApplyLab(ctx, raw)
+	var ce *admin.CodeError
+	if !errors.As(err, &ce) || ce.Code != "InvalidParameterValue" {
+		t.Errorf("ApplyLab with another subnet = %v", err)
+	}
+}
+
+func TestStatsAndConntrackResolveNames(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	ls, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := ls.Nodes[1]
+	for _, arg := range []string{web.ENI, "web", "sgrst/web"} {
+		st, err := h.d.ENIStats(ctx, arg)
+		if err != nil || len(st) != 1 || st[0].ENI != web.ENI || st[0].Name != "sgrst/web" {
+			t.Errorf("ENIStats(%q) = %+v, %v", arg, st, err)
+		}
+		ct, err := h.d.Conntrack(ctx, arg)
+		if err != nil || len(ct) != 1 || ct[0].ENI != web.ENI || ct[0].Node != "sgrst/web" {
+			t.Errorf("Conntrack(%q) = %+v, %v", arg, ct, err)
+		}
+	}
+	if st, err := h.d.ENIStats(ctx, ""); err != nil || len(st) != 2 {
+		t.Errorf("ENIStats(all) = %+v, %v", st, err)
+	}
+	if _, err := h.d.ENIStats(ctx, "nosuch"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("ENIStats(nosuch) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCorruptStoreRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, store.FileName)
+	if err := os.WriteFile(path, []byte("definitely not bbolt, but long enough to look like a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(Config{StateDir: dir, VPC: DefaultVPC(), Dataplane: newFakeDataplane()})
+	if !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("Open on a corrupt store = %v, want ErrCorrupt", err)
+	}
+}

@@ -1,0 +1,39 @@
+// Package daemon is `sgswitch run`: it holds the security-group model, the
+// state store, the switch and the APIs, and keeps them consistent.
+//
+// What: a Daemon composes
+//
+//	store (bbolt, durable) -> ruleset.State (the model) -> Dataplane (compile
+//	+ publish to the switch) -> ports (one per ENI, wired by a Wirer)
+//
+// and serves the admin API (package admin, unix socket), the EC2 Query API
+// (any http.Handler built on the daemon as its Backend, normally
+// ec2api.NewHandler) and Prometheus metrics.
+//
+// Design: the live State is never mutated. Write clones it, runs the
+// change on the clone, saves the clone's Spec (and any lab records) in one
+// store transaction (fsync), publishes the compiled clone to the switch and
+// only then swaps it in; if any step before the swap fails, nothing changed,
+// on disk or in memory. So a change the API reported as done survives kill
+// -9, and a packet never sees a half-applied change.
+//
+// Labs: ApplyLab runs testbed.Apply on a clone (creating prefix lists,
+// groups, ENIs), wires every node (netns "<lab>-<node>" with a TAP as eth0
+// by default, a veth with an AF_XDP port for `port: afxdp`, an existing host
+// interface for `kind: vm`), and commits the Spec plus a store.LabRecord
+// that says how each ENI is wired. If wiring fails, the wired nodes are
+// unwired and nothing is committed. On start, Open restores the State from
+// the store and re-wires every lab node (a TAP dies with the process that
+// held it, so it is re-created into the surviving namespace). RemoveLab
+// drops the lab's ENIs, groups and prefix lists (and rules elsewhere that
+// refer to them), its ports and namespaces.
+//
+// VPC: one daemon is one VPC with one subnet. It starts with the VPC given
+// in Config (or the stored one); the first lab applied while no interface
+// exists re-bases the VPC onto the lab's subnets and quotas; a later lab
+// with other subnets is refused.
+//
+// Thread-safety: every exported method may be called from any goroutine.
+// One mutex serialises access to the model (ruleset.State is not safe for
+// concurrent use); the switch reads only published snapshots.
+package daemon

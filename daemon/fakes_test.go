@@ -1,0 +1,106 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"sgswitch/admin"
+	"sgswitch/iface"
+	"sgswitch/iface/memport"
+	"sgswitch/ruleset"
+	"sgswitch/store"
+)
+
+// fakeDataplane records what the daemon publishes and attaches.
+type fakeDataplane struct {
+	mu        sync.Mutex
+	gen       uint64
+	published *ruleset.State
+	ports     map[string]iface.Port
+}
+
+func newFakeDataplane() *fakeDataplane { return &fakeDataplane{ports: map[string]iface.Port{}} }
+
+func (f *fakeDataplane) Publish(st *ruleset.State) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gen++
+	f.published = st
+	return f.gen
+}
+
+func (f *fakeDataplane) AddPort(eni string, p iface.Port) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ports[eni]; ok {
+		return fmt.Errorf("port for %s already attached", eni)
+	}
+	f.ports[eni] = p
+	return nil
+}
+
+func (f *fakeDataplane) RemovePort(eni string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.ports, eni)
+}
+
+func (f *fakeDataplane) Stats(eni string) []admin.Counter {
+	return []admin.Counter{{Name: "pps_allowance_exceeded", Value: uint64(len(eni))}}
+}
+
+func (f *fakeDataplane) Conntrack(eni string) []admin.ConntrackEntry {
+	return []admin.ConntrackEntry{{Line: "udp      17 29 src=198.18.0.1 dst=198.18.0.2 sport=1 dport=2 zone=" + eni}}
+}
+
+func (f *fakeDataplane) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+
+func (f *fakeDataplane) attached() map[string]bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := map[string]bool{}
+	for eni := range f.ports {
+		m[eni] = true
+	}
+	return m
+}
+
+// memWirer wires nodes to in-memory ports and remembers what exists.
+type memWirer struct {
+	mu      sync.Mutex
+	live    map[string]ENIAddrs // node -> addresses it was wired with
+	wires   int
+	failFor string // node name whose wiring fails
+}
+
+func newMemWirer() *memWirer { return &memWirer{live: map[string]ENIAddrs{}} }
+
+func (w *memWirer) Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n.Node == w.failFor {
+		return nil, errors.New("injected wiring failure")
+	}
+	w.wires++
+	w.live[n.Node] = a
+	return memport.New(n.IfName, memport.Config{}), nil
+}
+
+func (w *memWirer) Unwire(n store.NodeWiring) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.live, n.Node)
+	return nil
+}
+
+func (w *memWirer) nodes() map[string]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := map[string]bool{}
+	for n := range w.live {
+		m[n] = true
+	}
+	return m
+}

@@ -1,0 +1,80 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"sgswitch/ruleset"
+	"sgswitch/store"
+)
+
+// attach wires one node and adds its port to the switch; a failure is kept
+// in the attachment for Status. Callers hold d.mu.
+func (d *Daemon) attach(lab string, n store.NodeWiring) error {
+	a := &attachment{lab: lab, wiring: n}
+	d.ports[n.ENI] = a
+	a.err = d.attachPort(a)
+	if a.err != nil {
+		d.log.Warn("port not attached", "lab", lab, "node", n.Node, "eni", n.ENI, "err", a.err)
+	}
+	return a.err
+}
+
+func (d *Daemon) attachPort(a *attachment) error {
+	if d.cfg.Wirer == nil {
+		return errors.New("no wirer configured")
+	}
+	addrs, err := eniAddrs(d.state.Spec(), a.wiring.ENI)
+	if err != nil {
+		return err
+	}
+	p, err := d.cfg.Wirer.Wire(a.wiring, addrs)
+	if err != nil {
+		return err
+	}
+	if err := d.dp.AddPort(a.wiring.ENI, p); err != nil {
+		p.Close()
+		return fmt.Errorf("adding port %s: %w", p.Name(), err)
+	}
+	a.port = p
+	return nil
+}
+
+// detach removes the ENI's port from the switch and closes it (a TAP's
+// netdev goes with it; namespaces stay). Callers hold d.mu.
+func (d *Daemon) detach(eni string) {
+	a := d.ports[eni]
+	if a == nil || a.port == nil {
+		return
+	}
+	d.dp.RemovePort(eni)
+	if err := a.port.Close(); err != nil {
+		d.log.Warn("closing port", "eni", eni, "err", err)
+	}
+	a.port = nil
+}
+
+// eniAddrs finds how the ENI's interface is to be configured.
+func eniAddrs(sp ruleset.Spec, eni string) (ENIAddrs, error) {
+	for _, e := range sp.Interfaces {
+		if e.ID != eni {
+			continue
+		}
+		var a ENIAddrs
+		mac, err := net.ParseMAC(e.MAC)
+		if err != nil {
+			return a, fmt.Errorf("%s: MAC %q: %w", eni, e.MAC, err)
+		}
+		a.MAC = mac
+		if len(e.IPv4) > 0 {
+			a.IPv4 = netip.PrefixFrom(e.IPv4[0], sp.VPC.CIDR.Bits())
+		}
+		if len(e.IPv6) > 0 && sp.VPC.IPv6CIDR.IsValid() {
+			a.IPv6 = netip.PrefixFrom(e.IPv6[0], sp.VPC.IPv6CIDR.Bits())
+		}
+		return a, nil
+	}
+	return ENIAddrs{}, fmt.Errorf("interface %s no longer exists", eni)
+}

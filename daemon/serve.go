@@ -1,0 +1,154 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sgswitch/admin"
+)
+
+// DefaultEC2Listen is the EC2 Query API's default address.
+const DefaultEC2Listen = "127.0.0.1:8775"
+
+// Listen says where Run serves.
+type Listen struct {
+	// Socket is the admin API's unix socket (mode 0600).
+	Socket string
+	// EC2 is the EC2 Query API's address ("" = off). It must be a loopback
+	// address unless EC2Any is set: the API has no authentication.
+	EC2    string
+	EC2Any bool
+	// EC2Handler serves the EC2 Query API (ec2api.NewHandler(d)).
+	EC2Handler http.Handler
+	// Metrics is the Prometheus /metrics address ("" = off).
+	Metrics string
+	// Mount adds routes to the admin server before it starts.
+	Mount func(*admin.Server)
+}
+
+// fill reports the addresses in a Status.
+func (l Listen) fill(s *admin.Status) {
+	s.Socket, s.EC2Listen, s.MetricsListen = l.Socket, l.EC2, l.Metrics
+}
+
+// CheckLoopback refuses an EC2 listen address that is not loopback.
+func CheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("EC2 listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("EC2 listen address %q is not loopback; the EC2 API has no authentication (use --ec2-listen-any to allow it)", addr)
+	}
+	return nil
+}
+
+// Run serves the APIs and moves packets until ctx is done, then shuts the
+// servers down (the daemon stays open; call Close).
+func (d *Daemon) Run(ctx context.Context, l Listen) error {
+	if l.EC2 != "" && !l.EC2Any {
+		if err := CheckLoopback(l.EC2); err != nil {
+			return err
+		}
+	}
+	adm := admin.NewServer(d)
+	if l.Mount != nil {
+		l.Mount(adm)
+	}
+	if err := adm.Listen(l.Socket); err != nil {
+		return err
+	}
+	servers := []*httpServer{{name: "admin", serve: adm.Serve, shutdown: adm.Shutdown}}
+	if l.EC2 != "" && l.EC2Handler != nil {
+		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler)
+		if err != nil {
+			adm.Shutdown(context.Background())
+			return err
+		}
+		servers = append(servers, s)
+		l.EC2 = s.addr
+	}
+	if l.Metrics != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.Handler())
+		s, err := listenHTTP("metrics", l.Metrics, mux)
+		if err != nil {
+			shutdownAll(servers)
+			return err
+		}
+		servers = append(servers, s)
+		l.Metrics = s.addr
+	}
+	d.mu.Lock()
+	d.listen = l
+	d.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(servers)+1)
+	for _, s := range servers {
+		go func() { errc <- s.run() }()
+	}
+	go func() { errc <- d.dp.Run(ctx) }()
+	d.log.Info("sgswitch running", "socket", l.Socket, "ec2", l.EC2, "metrics", l.Metrics)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	shutdownAll(servers)
+	return err
+}
+
+type httpServer struct {
+	name     string
+	addr     string // the bound address (a ":0" port resolved)
+	serve    func() error
+	shutdown func(context.Context) error
+}
+
+func (s *httpServer) run() error {
+	if err := s.serve(); err != nil {
+		return fmt.Errorf("%s server: %w", s.name, err)
+	}
+	return nil
+}
+
+func listenHTTP(name, addr string, h http.Handler) (*httpServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s listen: %w", name, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return &httpServer{
+		name: name,
+		addr: ln.Addr().String(),
+		serve: func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+		shutdown: srv.Shutdown,
+	}, nil
+}
+
+func shutdownAll(servers []*httpServer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.shutdown(ctx)
+	}
+}

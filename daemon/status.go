@@ -1,0 +1,112 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"sgswitch/admin"
+	"sgswitch/ruleset"
+)
+
+// Status describes the daemon; the serve addresses are filled in by Run.
+func (d *Daemon) Status(context.Context) (*admin.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sp := d.state.Spec()
+	s := &admin.Status{
+		Version: d.cfg.Version, PID: pid, StartedAt: d.started, StateDir: d.cfg.StateDir,
+		Generation: d.generation, Groups: len(sp.Groups), Interfaces: len(sp.Interfaces),
+		Labs: []string{}, Ports: []admin.PortStatus{},
+	}
+	d.listen.fill(s)
+	for name := range d.labs {
+		s.Labs = append(s.Labs, name)
+	}
+	sort.Strings(s.Labs)
+	for eni, a := range d.ports {
+		p := admin.PortStatus{ENI: eni, Lab: a.lab, Node: a.wiring.Node, Kind: a.wiring.Kind,
+			Port: a.wiring.Port, IfName: a.wiring.IfName, Attached: a.port != nil}
+		if a.err != nil {
+			p.Error = a.err.Error()
+		}
+		s.Ports = append(s.Ports, p)
+	}
+	sort.Slice(s.Ports, func(i, j int) bool { return s.Ports[i].ENI < s.Ports[j].ENI })
+	return s, nil
+}
+
+// Conntrack lists tracked connections of one ENI (id, node name or
+// lab/node), or of every ENI when eni is "".
+func (d *Daemon) Conntrack(_ context.Context, eni string) ([]admin.ConntrackEntry, error) {
+	targets, err := d.resolveENIs(eni)
+	if err != nil {
+		return nil, err
+	}
+	out := []admin.ConntrackEntry{}
+	for _, t := range targets {
+		for _, e := range d.dp.Conntrack(t.id) {
+			e.ENI, e.Node = t.id, t.name
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ENIStats returns counters of one ENI (id, node name or lab/node), or of
+// every ENI when eni is "".
+func (d *Daemon) ENIStats(_ context.Context, eni string) ([]admin.ENIStats, error) {
+	targets, err := d.resolveENIs(eni)
+	if err != nil {
+		return nil, err
+	}
+	out := []admin.ENIStats{}
+	for _, t := range targets {
+		out = append(out, admin.ENIStats{ENI: t.id, Name: t.name, Counters: d.dp.Stats(t.id)})
+	}
+	return out, nil
+}
+
+type eniRef struct{ id, name string }
+
+// resolveENIs maps an ENI argument to ids with display names (lab/node).
+func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	names := map[string]string{} // eni -> lab/node
+	byLabNode := map[string]string{}
+	for _, rec := range d.labs {
+		for _, n := range rec.Nodes {
+			names[n.ENI] = rec.Name + "/" + n.Node
+			byLabNode[rec.Name+"/"+n.Node] = n.ENI
+		}
+	}
+	if arg == "" {
+		var out []eniRef
+		for _, e := range d.state.Spec().Interfaces {
+			out = append(out, eniRef{e.ID, nameOf(names, e)})
+		}
+		return out, nil
+	}
+	id, ok := byLabNode[arg]
+	if !ok {
+		var err error
+		if id, err = d.state.ResolveInterface(arg); err != nil {
+			return nil, fmt.Errorf("%w: %v", admin.ErrNotFound, err)
+		}
+	}
+	for _, e := range d.state.Spec().Interfaces {
+		if e.ID == id {
+			return []eniRef{{id, nameOf(names, e)}}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: interface %s", admin.ErrNotFound, arg)
+}
+
+func nameOf(labNames map[string]string, e ruleset.InterfaceSpec) string {
+	if n, ok := labNames[e.ID]; ok {
+		return n
+	}
+	return strings.TrimSpace(e.Name)
+}
