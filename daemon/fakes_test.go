@@ -44,6 +44,9 @@ func (f *fakeDataplane) AddPort(eni string, p iface.Port) error {
 func (f *fakeDataplane) RemovePort(eni string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p := f.ports[eni]; p != nil {
+		p.Close()
+	}
 	delete(f.ports, eni)
 }
 

@@ -42,7 +42,7 @@ func (d *Daemon) attachPort(a *attachment) error {
 	return nil
 }
 
-// detach removes the ENI's port from the switch and closes it (a TAP's
+// detach removes the ENI's port from the switch, which closes it (a TAP's
 // netdev goes with it; namespaces stay). Callers hold d.mu.
 func (d *Daemon) detach(eni string) {
 	a := d.ports[eni]
@@ -50,9 +50,6 @@ func (d *Daemon) detach(eni string) {
 		return
 	}
 	d.dp.RemovePort(eni)
-	if err := a.port.Close(); err != nil {
-		d.log.Warn("closing port", "eni", eni, "err", err)
-	}
 	a.port = nil
 }
 

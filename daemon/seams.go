@@ -18,9 +18,10 @@ type Dataplane interface {
 	// published generation. st is not retained after Publish returns
 	// (the snapshot holds what it needs).
 	Publish(st *ruleset.State) uint64
-	// AddPort attaches a port as the ENI's attachment.
+	// AddPort attaches a port as the ENI's attachment; on success the
+	// dataplane owns p (closes it on RemovePort and when Run ends).
 	AddPort(eni string, p iface.Port) error
-	// RemovePort detaches the ENI's port (not closing it).
+	// RemovePort detaches the ENI's port and closes it.
 	RemovePort(eni string)
 	// Stats are the ENI's counters in `eni stats` order.
 	Stats(eni string) []admin.Counter
