@@ -316,4 +316,3 @@ func (p *Port) release() {
 		p.umem = nil
 	}
 }
-

@@ -131,7 +131,7 @@ func TCPTransfer(from, to string, dst netip.Addr, port, size int, timeout time.D
 		_, _ = c.Write(r.sum[:])
 		got <- r
 	}()
-	c, err := dial(from, "tcp", dst, port, timeout)
+	c, err := dial(from, "tcp", dst, port, min(timeout, 3*time.Second))
 	if err != nil {
 		l.Close()
 		return fmt.Errorf("dial %s from %s: %w", dst, from, err)

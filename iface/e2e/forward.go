@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"sgswitch/iface"
 	"sgswitch/iface/gso"
@@ -15,6 +16,10 @@ type Forwarder struct {
 	a, b iface.Port
 	mu   sync.Mutex
 	errs []error
+
+	// Frames counts frames read, SuperFrames those with a GSO type, and
+	// Segmented the frames iface/gso produced from them.
+	Frames, SuperFrames, Segmented atomic.Uint64
 }
 
 // Forward starts moving frames a→b and b→a. Stop closes both ports.
@@ -68,9 +73,13 @@ func (f *Forwarder) pump(src, dst iface.Port) {
 			return
 		}
 		out = out[:0]
+		f.Frames.Add(uint64(n))
 		for i := 0; i < n; i++ {
 			b := bufs[i][:iface.Headroom+sizes[i]]
 			hdr := b[iface.Headroom-iface.VirtioNetHdrLen : iface.Headroom]
+			if srcGSO && hdr[1] != iface.VirtioNetHdrGSONone {
+				f.SuperFrames.Add(1)
+			}
 			switch {
 			case srcGSO && !dstGSO:
 				h.Decode(hdr)
@@ -82,6 +91,7 @@ func (f *Forwarder) pump(src, dst iface.Port) {
 				if err != nil {
 					continue // dropped, as the switch would
 				}
+				f.Segmented.Add(uint64(m))
 				if !f.write(dst, out) {
 					return
 				}

@@ -22,6 +22,10 @@ const (
 	TAPPlain Kind = "tap-plain" // TAP without offloads
 	AFXDP    Kind = "afxdp"     // veth + AF_XDP on the host end
 	AFPacket Kind = "afpacket"  // veth + AF_PACKET on the host end
+	// VMPacket and VMXDP attach to an existing tap (as QEMU makes one) by
+	// name with AF_PACKET or generic-mode AF_XDP; see wireVM.
+	VMPacket Kind = "vm-afpacket"
+	VMXDP    Kind = "vm-afxdp"
 )
 
 // Lab is two namespaces, A and B, each with an eth0 whose other end is a port.
@@ -29,6 +33,7 @@ type Lab struct {
 	Prefix       string // names of everything the lab made start with it
 	NsA, NsB     string
 	PortA, PortB iface.Port
+	inner        []*Forwarder // emulated QEMU devices (wireVM)
 }
 
 // NewPrefix returns a unique short name prefix ("sgc" + 6 hex digits) so
@@ -55,10 +60,10 @@ func NewLab(ka, kb Kind, mtu int) (l *Lab, err error) {
 			return nil, err
 		}
 	}
-	if l.PortA, err = wirePort(ka, p+"a", node(l.NsA, MACA, AddrA4, AddrA6, mtu)); err != nil {
+	if l.PortA, err = l.wirePort(ka, p+"a", node(l.NsA, MACA, AddrA4, AddrA6, mtu)); err != nil {
 		return l, err
 	}
-	if l.PortB, err = wirePort(kb, p+"b", node(l.NsB, MACB, AddrB4, AddrB6, mtu)); err != nil {
+	if l.PortB, err = l.wirePort(kb, p+"b", node(l.NsB, MACB, AddrB4, AddrB6, mtu)); err != nil {
 		return l, err
 	}
 	return l, nil
@@ -68,14 +73,18 @@ func node(ns string, mac net.HardwareAddr, v4, v6 netip.Prefix, mtu int) wire.No
 	return wire.Node{Netns: ns, MAC: mac, IPv4: v4, IPv6: v6, MTU: mtu}
 }
 
-func wirePort(k Kind, host string, n wire.Node) (iface.Port, error) {
+func (l *Lab) wirePort(k Kind, host string, n wire.Node) (iface.Port, error) {
 	switch k {
 	case TAP, TAPPlain:
 		return wire.WireTAP(host, n, tap.Options{Plain: k == TAPPlain})
 	case AFXDP:
-		return wireAFXDP(host, n)
+		return wire.WireAFXDP(host, n)
 	case AFPacket:
-		return wireAFPacket(host, n)
+		return wire.WireAFPacket(host, n)
+	case VMPacket:
+		return l.wireVM(wire.AttachAFPacket, host, n)
+	case VMXDP:
+		return l.wireVM(wire.AttachAFXDP, host, n)
 	}
 	return nil, fmt.Errorf("unknown port kind %q", k)
 }
@@ -87,6 +96,9 @@ func (l *Lab) Close() error {
 		if p != nil {
 			_ = p.Close() // may already be closed by a Forwarder
 		}
+	}
+	for _, f := range l.inner {
+		errs = append(errs, f.Stop())
 	}
 	errs = append(errs, wire.Teardown(l.Prefix))
 	return errors.Join(errs...)
