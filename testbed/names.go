@@ -35,10 +35,12 @@ func HostIfPrefix(lab string) string {
 
 // HostIfName is the host-side name of the node's link (the TAP device, or
 // the host end of the veth pair of an AF_XDP port): HostIfPrefix, "-" and
-// 6 hex digits of a hash of the node name (15 bytes).
+// 5 hex digits of a hash of the node name, 14 bytes, so that one more
+// character (a veth peer's temporary name) still fits and still starts
+// with HostIfPrefix. Parse refuses a lab where two nodes' names collide.
 func HostIfName(lab, node string) string {
 	h := sha256.Sum256([]byte("sgswitch-node/" + lab + "/" + node))
-	return fmt.Sprintf("%s-%x", HostIfPrefix(lab), h[:3])
+	return fmt.Sprintf("%s-%x", HostIfPrefix(lab), h[:3])[:14]
 }
 
 // NodeMAC is the deterministic, locally administered unicast MAC of a

@@ -25,8 +25,14 @@ func validate(e *errList, lab *Lab) {
 		e.add("", 0, "too many nodes or checks (at most 1000 and 10000)")
 	}
 	used := map[netip.Addr]string{}
+	links := map[string]string{}
 	for i := range lab.Nodes {
-		validateNode(e, lab, &lab.Nodes[i], used)
+		nd := &lab.Nodes[i]
+		validateNode(e, lab, nd, used)
+		if other, ok := links[HostIfName(lab.Name, nd.Name)]; ok {
+			e.add(join("topology.nodes", nd.Name), nd.Line, "the host link name of this node collides with node %s's: rename one", other)
+		}
+		links[HostIfName(lab.Name, nd.Name)] = nd.Name
 	}
 	for i := range lab.Checks {
 		validateCheck(e, lab, i)

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"sgswitch/admin"
+	"sgswitch/testbed"
+)
+
+// DefaultStateDir is where a daemon that `lab up` starts keeps its state.
+const DefaultStateDir = "/var/lib/sgswitch"
+
+func init() {
+	register(&cli.Command{
+		Name:  "lab",
+		Usage: "build, check and remove labs described by a lab file",
+		Subcommands: []*cli.Command{
+			{
+				Name: "up", Usage: "create the lab's groups, instances and ports (starting the daemon if none runs)",
+				ArgsUsage: "FILE", Flags: []cli.Flag{adminSocketFlag(), stateDirFlag(), listOutputFlag()},
+				Action: labUp,
+			},
+			{
+				Name: "check", Usage: "run the lab's checks with real sockets inside the namespaces",
+				ArgsUsage: "FILE", Action: labCheck,
+				Flags: []cli.Flag{
+					listOutputFlag(),
+					&cli.DurationFlag{Name: "timeout", Value: testbed.DefaultCheckTimeout, Usage: "how long a check waits before calling a flow denied"},
+					&cli.IntFlag{Name: "parallel", Value: 8, Usage: "checks run at once"},
+				},
+			},
+			{
+				Name: "status", Usage: "show the lab's nodes, ENIs, groups and ports",
+				ArgsUsage: "FILE", Flags: []cli.Flag{adminSocketFlag(), listOutputFlag()},
+				Action: labStatus,
+			},
+			{
+				Name: "down", Usage: "remove every namespace, link, process and object of the lab (idempotent)",
+				ArgsUsage: "FILE", Flags: []cli.Flag{adminSocketFlag(), stateDirFlag()},
+				Action: labDown,
+			},
+			{
+				Name: "probe", Hidden: true, ArgsUsage: "FILE",
+				Usage:  "hold a TCP connection between two nodes open and report whether bytes pass before and after PATH appears (tests)",
+				Action: labProbe,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "from", Required: true},
+					&cli.StringFlag{Name: "to", Required: true},
+					&cli.UintFlag{Name: "port", Required: true},
+					&cli.StringFlag{Name: "family", Value: "ipv4"},
+					&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second},
+					&cli.StringFlag{Name: "until", Required: true, Usage: "wait until this file exists, then probe again"},
+					&cli.DurationFlag{Name: "max-wait", Value: 2 * time.Minute},
+				},
+			},
+		},
+	})
+}
+
+func stateDirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "state-dir", Value: DefaultStateDir, EnvVars: []string{"SGSWITCH_STATE_DIR"},
+		Usage: "state directory of the daemon `lab up` starts when none runs"}
+}
+
+// loadLab reads and parses the FILE argument.
+func loadLab(c *cli.Context) (*testbed.Lab, error) {
+	if c.NArg() != 1 {
+		return nil, cli.Exit("usage: sgswitch lab "+c.Command.Name+" FILE", 2)
+	}
+	data, err := os.ReadFile(c.Args().First())
+	if err != nil {
+		return nil, err
+	}
+	return testbed.Parse(c.Args().First(), data)
+}
+
+func labUp(c *cli.Context) error {
+	lab, err := loadLab(c)
+	if err != nil {
+		return err
+	}
+	if err := testbed.Validate(lab); err != nil {
+		return err // refused before anything is created
+	}
+	cl, err := ensureDaemon(c.Context, c.String("socket"), c.String("state-dir"))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	st, err := cl.ApplyLab(c.Context, lab)
+	if err != nil {
+		return fmt.Errorf("lab %s: %w", lab.Name, err)
+	}
+	if c.String("output") == "json" {
+		return writeIndentedJSON(os.Stdout, st)
+	}
+	printLabStatus(os.Stdout, st)
+	return nil
+}
+
+func labCheck(c *cli.Context) error {
+	lab, err := loadLab(c)
+	if err != nil {
+		return err
+	}
+	if len(lab.Checks) == 0 {
+		fmt.Fprintf(os.Stderr, "lab %s has no checks\n", lab.Name)
+		return nil
+	}
+	if missing := missingNamespaces(lab); len(missing) > 0 {
+		return fmt.Errorf("lab %s is not up (no namespace %s): run `sgswitch lab up %s` first",
+			lab.Name, strings.Join(missing, ", "), c.Args().First())
+	}
+	rs, err := testbed.RunChecks(c.Context, lab, testbed.CheckOptions{Timeout: c.Duration("timeout"), Parallel: c.Int("parallel")})
+	if err != nil {
+		return err
+	}
+	if c.String("output") == "json" {
+		err = writeIndentedJSON(os.Stdout, rs)
+	} else {
+		err = testbed.WriteTable(os.Stdout, rs)
+	}
+	if err != nil {
+		return err
+	}
+	if n := testbed.Failed(rs); n > 0 {
+		return cli.Exit(fmt.Sprintf("lab %s: %d of %d checks failed", lab.Name, n, len(rs)), 1)
+	}
+	return nil
+}
+
+// missingNamespaces lists the namespaces the checks need that do not exist.
+func missingNamespaces(lab *testbed.Lab) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ch := range lab.Checks {
+		for _, n := range []string{ch.From, ch.To} {
+			ns := testbed.NetnsName(lab.Name, n)
+			if !seen[ns] {
+				seen[ns] = true
+				if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+					out = append(out, ns)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func labStatus(c *cli.Context) error {
+	lab, err := loadLab(c)
+	if err != nil {
+		return err
+	}
+	cl, err := admin.Dial(c.String("socket"))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	st, err := cl.Lab(c.Context, lab.Name)
+	if errors.Is(err, admin.ErrNotFound) {
+		return cli.Exit(fmt.Sprintf("lab %s is not up", lab.Name), 1)
+	}
+	if err != nil {
+		return err
+	}
+	if c.String("output") == "json" {
+		return writeIndentedJSON(os.Stdout, st)
+	}
+	printLabStatus(os.Stdout, st)
+	return nil
+}
+
+func printLabStatus(w io.Writer, st *admin.LabStatus) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tENI\tKIND\tPORT\tNETNS/IF\tMAC\tIPV4\tIPV6\tGROUPS\tSTATE")
+	for _, n := range st.Nodes {
+		state := "up"
+		if !n.Attached {
+			state = "down"
+			if n.Error != "" {
+				state += ": " + n.Error
+			}
+		}
+		where := n.Netns
+		if where == "" {
+			where = n.IfName
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Node, n.ENI, n.Kind, n.Port, where, n.MAC,
+			dash(strings.Join(n.IPv4, ",")), dash(strings.Join(n.IPv6, ",")), dash(strings.Join(n.Groups, ",")), state)
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// labDown removes the lab through the daemon when one runs. When none
+// runs but a state store exists, the daemon is started to drop the lab
+// from it (otherwise the next daemon would bring the lab back). Then the
+// namespaces, links and processes are removed directly in every case, so
+// `lab down` also cleans up after a crash.
+func labDown(c *cli.Context) error {
+	lab, err := loadLab(c)
+	if err != nil {
+		return err
+	}
+	socket, stateDir := c.String("socket"), c.String("state-dir")
+	cl, err := admin.Dial(socket)
+	if err != nil && fileExists(filepath.Join(stateDir, "state.db")) {
+		cl, err = ensureDaemon(c.Context, socket, stateDir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sgswitch: warning: %v; removing the lab's namespaces and links directly\n", err)
+		}
+	}
+	if cl != nil {
+		defer cl.Close()
+		if err := cl.RemoveLab(c.Context, lab.Name); err != nil && !errors.Is(err, admin.ErrNotFound) {
+			return fmt.Errorf("lab %s: %w", lab.Name, err)
+		}
+	}
+	if err := testbed.Teardown(lab); err != nil {
+		return err
+	}
+	left, err := testbed.Leftovers(lab)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("lab %s: could not remove: %s", lab.Name, strings.Join(left, ", "))
+	}
+	fmt.Printf("lab %s is down\n", lab.Name)
+	return nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// ensureDaemon returns a client of the daemon at socket, starting
+// `sgswitch run` detached (own session, output to daemon.log in the state
+// directory) when nothing answers there.
+func ensureDaemon(ctx context.Context, socket, stateDir string) (*admin.Client, error) {
+	if cl, err := admin.Dial(socket); err == nil {
+		if _, err := cl.Status(ctx); err == nil {
+			return cl, nil
+		}
+		cl.Close()
+	}
+	if socket == "" {
+		socket = admin.SocketPath()
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(stateDir, "daemon.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "run", "--state-dir", stateDir, "--socket", socket)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the daemon: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fmt.Fprintf(os.Stderr, "sgswitch: started daemon (pid %d, socket %s, log %s)\n", cmd.Process.Pid, socket, logPath)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("the daemon exited (%v); see %s:\n%s", err, logPath, tail(logPath, 20))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if cl, err := admin.Dial(socket); err == nil {
+			if _, err := cl.Status(ctx); err == nil {
+				return cl, nil
+			}
+			cl.Close()
+		}
+	}
+	return nil, fmt.Errorf("the daemon did not answer on %s within 15s; see %s", socket, logPath)
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func labProbe(c *cli.Context) error {
+	lab, err := loadLab(c)
+	if err != nil {
+		return err
+	}
+	family := 4
+	if f := c.String("family"); f == "ipv6" || f == "6" {
+		family = 6
+	}
+	timeout := c.Duration("timeout")
+	p, err := testbed.OpenProbe(lab, c.String("from"), c.String("to"), uint16(c.Uint("port")), family, timeout)
+	if err != nil {
+		fmt.Println("before: failed")
+		return err
+	}
+	defer p.Close()
+	fmt.Println("before: allow")
+	deadline := time.Now().Add(c.Duration("max-wait"))
+	for !fileExists(c.String("until")) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not appear within %v", c.String("until"), c.Duration("max-wait"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Println("after:", p.Exchange(timeout))
+	return nil
+}

@@ -1,0 +1,276 @@
+package testbed
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"net/netip"
+
+	"sgswitch/ruleset"
+)
+
+// LabTag is the tag key Apply puts on every ENI it creates (value: the
+// lab name), so the ENIs of a lab can be found with a tag filter.
+const LabTag = "sgswitch:lab"
+
+// Apply creates the lab's prefix lists, security groups, rules and
+// network interfaces in st and returns the ENI id of every node.
+//
+// Groups are created first and their rules authorized afterwards, so
+// groups may reference each other in any order. A rule or node may name
+// a group or prefix list by its lab name or by id. Declaring "default"
+// replaces the default group's rule lists; declaring SecurityGroupEgress
+// on any group replaces EC2's initial egress rule. Each rule is authorized
+// on its own, so an EC2 error names the exact rule: every error is a
+// *PosError wrapping the *ruleset.Error.
+//
+// On error st is left half-changed: callers apply to a clone (the daemon)
+// or a scratch state (Validate).
+func Apply(st *ruleset.State, lab *Lab) (map[string]string, error) {
+	a := applier{st: st, lab: lab, groups: map[string]string{}, lists: map[string]string{}}
+	for _, step := range []func() error{a.prefixLists, a.createGroups, a.authorizeRules, a.interfaces} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return a.enis, nil
+}
+
+// Validate applies lab to a scratch state made for it, so an invalid lab
+// is refused with EC2's error before anything is created.
+func Validate(lab *Lab) error {
+	st, err := ruleset.NewState(ScratchVPC(lab))
+	if err != nil {
+		return &PosError{File: lab.File, Path: "settings", Err: err}
+	}
+	_, err = Apply(st, lab)
+	return err
+}
+
+// ScratchVPC is the VPC configuration a lab describes: its subnets and
+// quotas, with ids derived from the lab name (deterministic).
+func ScratchVPC(lab *Lab) ruleset.VPCConfig {
+	h := fnv.New64a()
+	h.Write([]byte(lab.Name))
+	return ruleset.VPCConfig{
+		CIDR: lab.Subnet, IPv6CIDR: lab.SubnetIPv6,
+		GroupsPerInterface: lab.Settings.GroupsPerInterface, RulesPerGroup: lab.Settings.RulesPerGroup,
+		IDSeed: h.Sum64() | 1,
+	}
+}
+
+type applier struct {
+	st     *ruleset.State
+	lab    *Lab
+	groups map[string]string // lab group name -> sg- id
+	lists  map[string]string // lab prefix list name -> pl- id
+	enis   map[string]string // node -> eni- id
+}
+
+func (a *applier) fail(path string, line int, err error) error {
+	return &PosError{File: a.lab.File, Path: path, Line: line, Err: err}
+}
+
+func (a *applier) prefixLists() error {
+	for _, pl := range a.lab.PrefixLists {
+		entries := make([]ruleset.PrefixListEntry, len(pl.Entries))
+		for i, p := range pl.Entries {
+			entries[i] = ruleset.PrefixListEntry{Cidr: p.String()}
+		}
+		out, err := a.st.CreateManagedPrefixList(pl.Name, pl.MaxEntries, entries)
+		if err != nil {
+			return a.fail(join("prefix-lists", pl.Name), pl.Line, err)
+		}
+		a.lists[pl.Name] = out.PrefixListId
+	}
+	return nil
+}
+
+// createGroups creates every declared group (or finds "default") and
+// clears the rule lists the file replaces.
+func (a *applier) createGroups() error {
+	for _, g := range a.lab.Groups {
+		path := join("security-groups", g.Name)
+		var id string
+		if g.Name == "default" {
+			id = a.st.DefaultGroupID()
+			if err := a.clearRules(id, false); err != nil {
+				return a.fail(path, g.Line, err)
+			}
+		} else {
+			sg, err := a.st.CreateSecurityGroup(g.Name, g.Description, nil)
+			if err != nil {
+				return a.fail(path, g.Line, err)
+			}
+			id = sg.GroupId
+		}
+		if g.Egress != nil {
+			if err := a.clearRules(id, true); err != nil {
+				return a.fail(path, g.Line, err)
+			}
+		}
+		a.groups[g.Name] = id
+	}
+	return nil
+}
+
+// clearRules revokes every rule of one direction of group id.
+func (a *applier) clearRules(id string, egress bool) error {
+	rules, err := a.st.DescribeSecurityGroupRules(nil, []ruleset.Filter{{Name: "group-id", Values: []string{id}}})
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, r := range rules {
+		if r.IsEgress == egress {
+			ids = append(ids, r.SecurityGroupRuleId)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if egress {
+		_, _, err = a.st.RevokeSecurityGroupEgress(id, nil, ids)
+	} else {
+		_, _, err = a.st.RevokeSecurityGroupIngress(id, nil, ids)
+	}
+	return err
+}
+
+func (a *applier) authorizeRules() error {
+	for _, g := range a.lab.Groups {
+		id := a.groups[g.Name]
+		for dir, rules := range [2][]Rule{g.Ingress, g.Egress} {
+			egress := dir == 1
+			key := "SecurityGroupIngress"
+			if egress {
+				key = "SecurityGroupEgress"
+			}
+			for i, r := range rules {
+				path := fmt.Sprintf("security-groups.%s.%s[%d]", g.Name, key, i)
+				perm, err := a.permission(r, egress)
+				if err == nil {
+					perms := []ruleset.IpPermission{perm}
+					if egress {
+						_, err = a.st.AuthorizeSecurityGroupEgress(id, perms, nil)
+					} else {
+						_, err = a.st.AuthorizeSecurityGroupIngress(id, perms, nil)
+					}
+				}
+				if err != nil {
+					return a.fail(path, r.Line, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// permission turns a CloudFormation entry into the one-peer IpPermission
+// it stands for. CloudFormation requires exactly one peer per entry (an
+// IpPermission may carry several, which would be several rules).
+func (a *applier) permission(r Rule, egress bool) (ruleset.IpPermission, error) {
+	p := ruleset.IpPermission{IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort}
+	peers := 0
+	if r.CidrIp != "" {
+		peers++
+		p.IpRanges = []ruleset.IpRange{{CidrIp: r.CidrIp, Description: r.Description}}
+	}
+	if r.CidrIpv6 != "" {
+		peers++
+		p.Ipv6Ranges = []ruleset.Ipv6Range{{CidrIpv6: r.CidrIpv6, Description: r.Description}}
+	}
+	if r.PrefixList != "" {
+		peers++
+		id, ok := a.lists[r.PrefixList]
+		if !ok {
+			var err error
+			if id, err = a.st.ResolvePrefixList(r.PrefixList); err != nil {
+				return p, err
+			}
+		}
+		p.PrefixListIds = []ruleset.PrefixListId{{PrefixListId: id, Description: r.Description}}
+	}
+	if r.Group != "" {
+		peers++
+		id, ok := a.groups[r.Group]
+		if !ok {
+			var err error
+			if id, err = a.st.ResolveGroup(r.Group); err != nil {
+				return p, err
+			}
+		}
+		p.UserIdGroupPairs = []ruleset.UserIdGroupPair{{GroupId: id, Description: r.Description}}
+	}
+	if peers != 1 {
+		side := "Source"
+		if egress {
+			side = "Destination"
+		}
+		code, msg := ruleset.CodeMissingParameter, "The entry must contain exactly one of"
+		if peers > 1 {
+			code, msg = ruleset.CodeInvalidParameterCombination, "Only one of"
+		}
+		return p, &ruleset.Error{Code: code, Message: fmt.Sprintf("%s CidrIp, CidrIpv6, %sPrefixListId or %sSecurityGroupId", msg, side, side)}
+	}
+	return p, nil
+}
+
+func (a *applier) interfaces() error {
+	a.enis = make(map[string]string, len(a.lab.Nodes))
+	macs := map[string]bool{}
+	for _, n := range a.lab.Nodes {
+		var mac net.HardwareAddr
+		for salt := 0; mac == nil || macs[mac.String()]; salt++ {
+			mac = NodeMAC(a.lab.Name, n.Name, salt)
+		}
+		macs[mac.String()] = true
+		spec := ruleset.ENISpec{
+			Name:        n.Name,
+			Description: fmt.Sprintf("lab %s node %s", a.lab.Name, n.Name),
+			MAC:         mac,
+			IPv4:        []netip.Addr{n.IP},
+			Groups:      a.groupIDs(n.Groups),
+			Conntrack: ruleset.ConntrackSpec{
+				TcpEstablishedTimeout: n.Conntrack.TcpEstablishedTimeout,
+				UdpStreamTimeout:      n.Conntrack.UdpStreamTimeout,
+				UdpTimeout:            n.Conntrack.UdpTimeout,
+			},
+			Allowances: ruleset.Allowances(n.Allowances),
+			Tags:       []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
+		}
+		if n.IPv6.IsValid() {
+			spec.IPv6 = []netip.Addr{n.IPv6}
+		}
+		eni, err := a.st.CreateNetworkInterface(spec)
+		if err != nil {
+			return a.fail(join("topology.nodes", n.Name), n.Line, err)
+		}
+		a.enis[n.Name] = eni.NetworkInterfaceId
+	}
+	return nil
+}
+
+// groupIDs maps the lab's group names to ids; other names and ids pass
+// through for the ruleset to resolve (with EC2's errors).
+func (a *applier) groupIDs(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if id, ok := a.groups[n]; ok {
+			out[i] = id
+		} else {
+			out[i] = n
+		}
+	}
+	return out
+}
+
+// EC2Code returns the EC2 error code inside err, or "".
+func EC2Code(err error) string {
+	var e *ruleset.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

@@ -1,0 +1,48 @@
+// Package testbed turns lab files into running labs and proves them.
+//
+// What: a lab file (see /work/shared/design/lab-file.md and examples/)
+// describes one virtual subnet: security groups in the CloudFormation
+// entry shape, instances (network namespaces or VMs) and the reachability
+// the author expects. This package
+//
+//   - parses it (Parse) into a Lab: plain data that round-trips through
+//     JSON, which is how the CLI hands it to the daemon;
+//   - applies it to a ruleset.State (Apply): prefix lists, groups, rules
+//     and one ENI per node. Validate is Apply on a scratch State, so an
+//     invalid lab is refused with EC2's error code before anything exists;
+//   - runs its checks with real sockets inside the namespaces
+//     (RunChecks), and holds long-lived probe connections (OpenProbe);
+//   - removes what a lab leaves on the host without the daemon (Teardown).
+//
+// Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
+// every problem carries the key path and line and unknown keys are refused
+// by name; it reports up to 20 problems at once. Parse checks structure
+// (names, subnets, addresses inside them and not reserved, references
+// from checks to nodes); whether a rule is valid is EC2's question and is
+// answered by the ruleset, through Apply. Errors are *PosError:
+//
+//	shop.yaml: security-groups.web.SecurityGroupIngress[2]: InvalidParameterValue: … (line 14)
+//
+// wrapping the *ruleset.Error (EC2Code extracts the code). Apply creates
+// all groups before authorizing any rule, so groups may reference each
+// other in any order; each CloudFormation entry is one IpPermission with
+// exactly one peer, authorized on its own, so an error points at one
+// entry. Names on the host are derived here and used by the daemon:
+// namespace NetnsName = "<lab>-<node>", host link HostIfName (14 bytes,
+// prefix HostIfPrefix = "sg" + a hash of the lab name, so `lab down`
+// finds a lab's links after a crash), MAC NodeMAC (02:… from a hash).
+//
+// Checks: allow means the whole exchange completed (TCP: handshake and a
+// few bytes echoed; UDP: a datagram echoed; ICMP: an echo reply); deny
+// means silence until the timeout (default 1 s). A RST or an ICMP error is
+// reported as "refused" and fails a deny row, because security groups
+// drop silently. Echo responders listen on the wildcard address
+// (dual-stack) in the destination namespace for the duration of a run;
+// checks run concurrently, at most CheckOptions.Parallel at once. Sockets
+// are created inside a namespace by wire.Do (a locked OS thread) and used
+// from any goroutine afterwards.
+//
+// Thread-safety: Parse, Validate, RunChecks and Teardown may be called
+// concurrently. Apply mutates the State it is given; the caller
+// serialises access to it (ruleset.State is not safe for concurrent use).
+package testbed
