@@ -309,3 +309,18 @@ func TestCorruptStoreRefused(t *testing.T) {
 		t.Fatalf("Open on a corrupt store = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestUnusableSpecRefused(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Valid JSON, but no default group: not a state this daemon wrote.
+	s.Update(func(tx *store.Tx) error { return tx.PutSpec([]byte(`{"VPC":{"CIDR":"198.18.0.0/24"},"Groups":[]}`)) })
+	s.Close()
+	_, err = Open(Config{StateDir: dir, VPC: DefaultVPC(), Dataplane: newFakeDataplane()})
+	if !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("Open = %v, want ErrCorrupt", err)
+	}
+}
