@@ -1,0 +1,287 @@
+package vswitch
+
+import (
+	"sgswitch/flowtable"
+	"sgswitch/iface"
+	"sgswitch/packet"
+)
+
+// frame takes one received frame through the pipeline: parse, source
+// checks, neighbour answers, link-local bypass, destination lookup, then
+// forward (both security-group sides) and enqueue for its port.
+func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
+	frame := buf[off : off+size]
+	var hdr iface.VirtioNetHdr
+	if w.ps.gso {
+		hdr.Decode(buf[off-iface.VirtioNetHdrLen : off])
+	}
+	p := &w.p
+	r := packet.ParseInto(frame, p)
+	segs, bytes := uint64(1), uint64(size)
+	if r == packet.OK && hdr.GSOType != iface.VirtioNetHdrGSONone {
+		segs, bytes = superFrameSize(p, &hdr, size)
+		w.superFrames++
+	}
+	w.rxFrames += segs
+	w.rxBytes += bytes
+	switch {
+	case r != packet.OK:
+		w.dropSrc(DropReason(r), frame)
+		return
+	case src == nil:
+		w.dropSrc(DropUnknownInterface, frame)
+		return
+	case p.SrcMAC != src.mac:
+		w.dropSrc(DropSpoofedMAC, frame)
+		return
+	case p.EtherType == packet.EtherTypeARP:
+		w.arp(v, src, frame)
+		return
+	case isNeighborDiscovery(p):
+		w.nd(v, src, frame)
+		return
+	}
+	dhcp := isDHCP(p.Family, p.Proto, p.HasL4, p.SrcPort, p.DstPort)
+	if p.DstMAC[0]&1 != 0 { // broadcast or multicast
+		switch {
+		case dhcp:
+			w.service(src, frame)
+		case p.DstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
+			w.dropSrc(DropBroadcast, frame)
+		default:
+			w.dropSrc(DropMulticast, frame)
+		}
+		return
+	}
+	if !src.owns(p.Family, &p.Src) {
+		w.dropSrc(DropSpoofedIP, frame)
+		return
+	}
+	if dhcp || v.services.isService(p.Family, &p.Dst) {
+		w.service(src, frame)
+		return
+	}
+	dst := v.byAddr(p.Family, &p.Dst)
+	switch {
+	case dst == nil && v.inSubnet(p.Family, &p.Dst):
+		w.dropSrc(DropNoDestination, frame)
+		return
+	case dst == nil:
+		w.dropSrc(DropNoRoute, frame)
+		return
+	case dst == src:
+		w.dropSrc(DropHairpin, frame)
+		return
+	case p.DstMAC != dst.mac:
+		if p.DstMAC != v.routerMAC {
+			w.dropSrc(DropDstMAC, frame)
+			return
+		}
+		// Sent to the router: deliver as the router would, from its MAC.
+		copy(frame[0:6], dst.mac[:])
+		copy(frame[6:12], v.routerMAC[:])
+	}
+	w.forward(v, src, dst, buf, size, &hdr, segs, bytes)
+}
+
+// superFrameSize returns how many wire frames a GSO super-frame stands for
+// and their total bytes (each segment repeats the headers).
+func superFrameSize(p *packet.Parsed, h *iface.VirtioNetHdr, size int) (segs, bytes uint64) {
+	if !p.HasL4 || h.GSOSize == 0 || int(p.PayloadOff) > size {
+		return 1, uint64(size)
+	}
+	hdrLen := uint64(p.PayloadOff)
+	payload := uint64(p.End) - hdrLen
+	mss := uint64(h.GSOSize)
+	segs = max((payload+mss-1)/mss, 1)
+	return segs, payload + segs*hdrLen
+}
+
+// forward judges an IP frame from src to dst on both sides and enqueues it.
+func (w *worker) forward(v *view, src, dst *eniView, buf []byte, size int, hdr *iface.VirtioNetHdr, segs, bytes uint64) {
+	p := &w.p
+	frame := buf[off : off+size]
+	ps := dst.eni.port.Load()
+	if ps == nil {
+		w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)
+		return
+	}
+	w.fillPacketInfo(bytes - segs*packet.EthernetLen)
+	ipLen := uint32(w.pi.Length)
+	if p.Frag.IsFragment && p.Frag.Offset != 0 {
+		w.followFragment(v, src, dst, ps, buf, size, ipLen)
+		return
+	}
+	if l := w.s.flows.Allow(src.zone, Egress, ipLen, false, w.now); l != flowtable.LimitNone {
+		w.dropFirst(src, Egress, limitReason(l), frame, segs, bytes)
+		return
+	}
+	r, rule := w.judge(v, src, Egress)
+	if r != DropNone {
+		w.dropFirst(src, Egress, r, frame, segs, bytes)
+		return
+	}
+	w.egressAccepts += segs
+	if w.obs != nil {
+		w.emit(src, Egress, Accept, DropNone, frame, segs, bytes, rule)
+	}
+	if l := w.s.flows.Allow(dst.zone, Ingress, ipLen, false, w.now); l != flowtable.LimitNone {
+		w.dropFirst(dst, Ingress, limitReason(l), frame, segs, bytes)
+		return
+	}
+	if r, rule = w.judge(v, dst, Ingress); r != DropNone {
+		w.dropFirst(dst, Ingress, r, frame, segs, bytes)
+		return
+	}
+	if p.Frag.IsFragment {
+		w.frags.record(w.fragKey(), w.now, dst.zone, DropNone, Ingress)
+	}
+	if w.obs != nil {
+		w.emit(dst, Ingress, Accept, DropNone, frame, segs, bytes, rule)
+	}
+	w.deliver(ps, dst, buf, size, hdr, segs, bytes)
+}
+
+// followFragment passes or drops a later fragment by its first fragment's
+// verdict; it is charged to both sides' allowances but not to conntrack.
+func (w *worker) followFragment(v *view, src, dst *eniView, ps *portState, buf []byte, size int, ipLen uint32) {
+	frame := buf[off : off+size]
+	e := w.frags.find(w.fragKey(), w.now)
+	switch {
+	case e == nil:
+		w.dropSrc(DropFragNoFirst, frame)
+		return
+	case e.reason != DropNone:
+		at := src
+		if e.dir == Ingress {
+			at = dst
+		}
+		w.drop(at, e.dir, DropFragDenied, frame, 1, uint64(size))
+		return
+	}
+	if l := w.s.flows.Allow(src.zone, Egress, ipLen, false, w.now); l != flowtable.LimitNone {
+		w.drop(src, Egress, limitReason(l), frame, 1, uint64(size))
+		return
+	}
+	if l := w.s.flows.Allow(dst.zone, Ingress, ipLen, false, w.now); l != flowtable.LimitNone {
+		w.drop(dst, Ingress, limitReason(l), frame, 1, uint64(size))
+		return
+	}
+	w.egressAccepts++
+	if w.obs != nil {
+		w.emit(src, Egress, Accept, DropNone, frame, 1, uint64(size), 0)
+		w.emit(dst, Ingress, Accept, DropNone, frame, 1, uint64(size), 0)
+	}
+	var hdr iface.VirtioNetHdr
+	w.deliver(ps, dst, buf, size, &hdr, 1, uint64(size))
+}
+
+func (w *worker) fragKey() *fragKey {
+	p := &w.p
+	k := &w.fragScratch
+	*k = fragKey{src: p.Src, dst: p.Dst, id: p.Frag.ID, proto: p.Frag.Proto, family: p.Family}
+	return k
+}
+
+// dropFirst drops a frame and, if it is a first fragment, records the
+// verdict so that its later fragments are dropped too.
+func (w *worker) dropFirst(at *eniView, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64) {
+	if w.p.Frag.IsFragment {
+		w.frags.record(w.fragKey(), w.now, 0, r, d)
+	}
+	w.drop(at, d, r, frame, segs, bytes)
+}
+
+// service hands traffic EC2 does not filter to the Service, after the
+// link-local allowance.
+func (w *worker) service(src *eniView, frame []byte) {
+	ipLen := w.p.End - uint32(w.p.L3Off)
+	if l := w.s.flows.Allow(src.zone, Egress, ipLen, true, w.now); l != flowtable.LimitNone {
+		w.dropSrc(limitReason(l), frame)
+		return
+	}
+	svc := w.s.cfg.Service
+	if svc == nil {
+		w.dropSrc(DropNoService, frame)
+		return
+	}
+	svc.Serve(src.ci.ID, frame, w.replyFn)
+}
+
+func (w *worker) fillPacketInfo(ipBytes uint64) {
+	p, pi := &w.p, &w.pi
+	*pi = flowtable.PacketInfo{
+		Family: p.Family, Proto: p.Proto, Src: p.Src, Dst: p.Dst,
+		SrcPort: p.SrcPort, DstPort: p.DstPort,
+		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, ICMPID: p.ICMPID,
+		TCPFlags: p.TCPFlags, Length: uint32(ipBytes),
+	}
+}
+
+func limitReason(l flowtable.Limit) DropReason {
+	switch l {
+	case flowtable.LimitPPS:
+		return DropPPS
+	case flowtable.LimitBandwidthIn:
+		return DropBWIn
+	case flowtable.LimitBandwidthOut:
+		return DropBWOut
+	case flowtable.LimitLinkLocal:
+		return DropLinkLocal
+	case flowtable.LimitConntrack:
+		return DropConntrackFull
+	case flowtable.LimitNewConnections:
+		return DropNewConnThrottled
+	}
+	return DropNone
+}
+
+// dropSrc drops a frame on the sending interface's egress side.
+func (w *worker) dropSrc(r DropReason, frame []byte) {
+	w.ps.eni.ctr.drop(Egress, r)
+	if w.obs != nil {
+		w.emitENI(w.ps.eni.id, Egress, r, frame, 1, uint64(len(frame)), 0)
+	}
+}
+
+// drop drops a frame at interface at, direction d.
+func (w *worker) drop(at *eniView, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64) {
+	at.eni.ctr.drop(d, r)
+	if w.obs != nil {
+		w.emitENI(at.eni.id, d, r, frame, segs, bytes, 0)
+	}
+}
+
+func (w *worker) emit(at *eniView, d flowtable.Direction, a Action, r DropReason, frame []byte, segs, bytes uint64, rule uint32) {
+	w.fillEvent(at.eni.id, d, r, frame, segs, bytes, rule)
+	w.ev.Action = a
+	w.obs.Observe(&w.ev)
+}
+
+func (w *worker) emitENI(id string, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64, rule uint32) {
+	w.fillEvent(id, d, r, frame, segs, bytes, rule)
+	w.ev.Action = Drop
+	if r.IsSecurityGroup() {
+		w.ev.Action = Reject
+	}
+	w.obs.Observe(&w.ev)
+}
+
+func (w *worker) fillEvent(id string, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64, rule uint32) {
+	p := &w.p
+	ev := &w.ev
+	*ev = Event{
+		Time: w.now, ENI: id, Direction: d, Reason: r,
+		Family: p.Family, Proto: p.Proto, Src: p.Src, Dst: p.Dst,
+		SrcPort: p.SrcPort, DstPort: p.DstPort, HasPorts: p.HasL4 && (p.Proto == packet.ProtoTCP || p.Proto == packet.ProtoUDP),
+		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, TCPFlags: p.TCPFlags,
+		Packets: uint32(segs), Bytes: uint32(bytes), Frame: frame,
+	}
+	ev.Rule = ruleRef(rule)
+	if w.view != nil {
+		ev.Generation = w.view.gen
+	}
+	if p.Family != 0 && !ev.HasPorts && p.ICMPID != 0 {
+		ev.SrcPort = p.ICMPID
+	}
+}

@@ -1,0 +1,111 @@
+package vswitch
+
+import (
+	"errors"
+
+	"sgswitch/flowtable"
+	"sgswitch/ruleset"
+)
+
+func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
+
+// judge decides w.pi at interface e in direction d: first by e's conntrack
+// zone, then, for a new flow, by e's classifier for d. It returns DropNone
+// and the admitting rule (0 for an established flow) or why to drop.
+//
+// Established flows (a hit that Update accepts) never touch the
+// classifier: a tracked flow keeps flowing whatever the rules say now. An
+// untracked flow is a cache of the rules of the generation that admitted
+// it; when the generation changed Update says Recheck and the flow's
+// opening packet is classified again: still allowed → re-admitted (perhaps
+// now tracked); not allowed → the entry goes and this packet is judged as
+// a new flow, so a revoked rule stops untracked traffic at once.
+func (w *worker) judge(v *view, e *eniView, d flowtable.Direction) (DropReason, uint32) {
+	pi := &w.pi
+	pi.Zone = e.zone
+	t := w.s.flows
+	if pi.Stateless() { // ICMP errors and the like: rules only (spec: not "related")
+		vd := w.classify(e, d, false)
+		if !vd.Allowed {
+			return sgReason(d), 0
+		}
+		return DropNone, uint32(vd.Rule)
+	}
+	if f, ok := t.Lookup(pi); ok {
+		switch t.Update(f, pi, v.gen, w.now) {
+		case flowtable.Accept:
+			return DropNone, 0
+		case flowtable.Invalid:
+			return DropConntrackInvalid, 0
+		case flowtable.Recheck:
+			vo := w.classify(e, d, f.Reply)
+			if !vo.Allowed {
+				t.Delete(f)
+				break
+			}
+			if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
+				return insertReason(err), 0
+			}
+			switch t.Update(f, pi, v.gen, w.now) {
+			case flowtable.Accept:
+				return DropNone, uint32(vo.Rule)
+			case flowtable.Invalid:
+				return DropConntrackInvalid, 0
+			}
+		}
+	}
+	vd := w.classify(e, d, false)
+	if !vd.Allowed {
+		return sgReason(d), 0
+	}
+	if _, err := t.Insert(pi, admission(vd, v.gen), w.now); err != nil {
+		return insertReason(err), 0
+	}
+	return DropNone, uint32(vd.Rule)
+}
+
+// classify asks e's classifier about w.pi. The remote is the peer on the
+// other side of e. With reverse the packet is a reply and the question is
+// about the flow's opening packet: the other direction's rules, and the
+// reply's source port as the destination port.
+func (w *worker) classify(e *eniView, d flowtable.Direction, reverse bool) ruleset.Verdict {
+	pi, q := &w.pi, &w.q
+	q.Family, q.Proto, q.ICMPType, q.ICMPCode = pi.Family, pi.Proto, pi.ICMPType, pi.ICMPCode
+	q.Port = pi.DstPort
+	if d == Egress {
+		q.Remote = pi.Dst
+	} else {
+		q.Remote = pi.Src
+	}
+	if reverse {
+		q.Port = pi.SrcPort
+		d = 1 - d
+	}
+	if d == Egress {
+		return e.ci.Out.Classify(q)
+	}
+	return e.ci.In.Classify(q)
+}
+
+func admission(vd ruleset.Verdict, gen uint64) flowtable.Admission {
+	return flowtable.Admission{Tracked: vd.Tracked, Generation: gen, Rule: uint32(vd.Rule)}
+}
+
+func sgReason(d flowtable.Direction) DropReason {
+	if d == Egress {
+		return DropSGEgress
+	}
+	return DropSGIngress
+}
+
+func insertReason(err error) DropReason {
+	switch {
+	case errors.Is(err, flowtable.ErrConntrackFull):
+		return DropConntrackFull
+	case errors.Is(err, flowtable.ErrNewConnThrottled):
+		return DropNewConnThrottled
+	case errors.Is(err, flowtable.ErrInvalid):
+		return DropConntrackInvalid
+	}
+	return DropFlowTableFull
+}

@@ -1,0 +1,330 @@
+package vswitch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sgswitch/flowtable"
+	"sgswitch/iface"
+	"sgswitch/ruleset"
+)
+
+// Config sets up a Switch. Zero values take the defaults.
+type Config struct {
+	// Clock is read once per batch; default flowtable.SystemClock.
+	Clock flowtable.Clock
+	// FlowCapacity is the number of flow-table entries (both sides of a
+	// flow take one each); default 1<<18 (32 MB).
+	FlowCapacity int
+	// MaxInterfaces bounds CompiledInterface.Index (conntrack zones);
+	// default 1024.
+	MaxInterfaces int
+	// RouterMAC is the MAC the switch answers ARP/ND with for the VPC
+	// router (subnet base+1, ::1, fe80:ec2::1) and the DNS resolver
+	// (base+2); default 02:5e:5e:00:00:01.
+	RouterMAC [6]byte
+	// Service, if set, receives link-local service and DHCP traffic
+	// (after the link-local allowance); without it such frames are dropped
+	// as no-service.
+	Service Service
+	// FragTimeout is how long a first fragment's verdict is kept for its
+	// later fragments; default 10 s.
+	FragTimeout time.Duration
+	// FragEntries is the per-port bound on remembered first fragments;
+	// default 256.
+	FragEntries int
+	// ExpireInterval is how often Run's expiry goroutine sweeps the flow
+	// table; default 100 ms.
+	ExpireInterval time.Duration
+}
+
+// Service serves traffic EC2 does not filter (DHCP, DNS resolver,
+// metadata, time sync). Serve runs on the packet path of the sending
+// interface's port: it must not block and must not retain frame; it may
+// call reply (at most a few times) to send frames back to the instance.
+type Service interface {
+	Serve(eniID string, frame []byte, reply func(frame []byte))
+}
+
+// ErrNoSuchPort is returned by RemovePort for an interface with no port.
+var ErrNoSuchPort = errors.New("vswitch: no port attached to that interface")
+
+// Switch is the virtual subnet. See the package comment.
+type Switch struct {
+	cfg      Config
+	flows    *flowtable.Table
+	view     atomic.Pointer[view]
+	observer atomic.Pointer[observerBox]
+
+	mu      sync.Mutex // control path: enis, ports, running, zone configs
+	enis    map[string]*eni
+	ports   map[string]*portState
+	zoneCfg map[uint32]flowtable.ZoneConfig
+	runCtx  context.Context // non-nil while Run runs
+	wg      sync.WaitGroup
+}
+
+// eni is the live object of one interface id: its counters and its port.
+// It outlives views, so counters survive rule changes.
+type eni struct {
+	id   string
+	ctr  counters
+	port atomic.Pointer[portState]
+}
+
+// portState is an attached port and its transmit lock (Port.Write may not
+// be called concurrently with itself; every sender's worker writes to it).
+type portState struct {
+	eni    *eni
+	port   iface.Port
+	gso    bool
+	txMu   sync.Mutex
+	worker *worker
+	done   chan struct{} // closed when its receive goroutine ends
+}
+
+// New returns a switch with no ruleset: every frame is dropped as
+// unknown-interface until the first Publish.
+func New(cfg Config) *Switch {
+	if cfg.Clock == nil {
+		cfg.Clock = flowtable.SystemClock{}
+	}
+	if cfg.FlowCapacity == 0 {
+		cfg.FlowCapacity = 1 << 18
+	}
+	if cfg.MaxInterfaces == 0 {
+		cfg.MaxInterfaces = 1024
+	}
+	if cfg.RouterMAC == ([6]byte{}) {
+		cfg.RouterMAC = [6]byte{0x02, 0x5e, 0x5e, 0, 0, 1}
+	}
+	if cfg.FragTimeout == 0 {
+		cfg.FragTimeout = 10 * time.Second
+	}
+	if cfg.FragEntries == 0 {
+		cfg.FragEntries = 256
+	}
+	if cfg.ExpireInterval == 0 {
+		cfg.ExpireInterval = 100 * time.Millisecond
+	}
+	return &Switch{
+		cfg:     cfg,
+		flows:   flowtable.New(flowtable.Config{Capacity: cfg.FlowCapacity, MaxZones: cfg.MaxInterfaces}),
+		enis:    map[string]*eni{},
+		ports:   map[string]*portState{},
+		zoneCfg: map[uint32]flowtable.ZoneConfig{},
+	}
+}
+
+// eniLocked returns the live object for id, creating it. s.mu held.
+func (s *Switch) eniLocked(id string) *eni {
+	e := s.enis[id]
+	if e == nil {
+		e = &eni{id: id}
+		s.enis[id] = e
+	}
+	return e
+}
+
+// Publish makes snap the ruleset every following frame is judged by. The
+// caller compiles snap off the packet path (ruleset.Compiler); Publish
+// derives the address tables, configures each interface's conntrack zone
+// (timeouts, allowances) and swaps one pointer. A frame sees the old or the
+// new snapshot, never a mixture. Snapshots must come from one Compiler
+// (generations increase).
+func (s *Switch) Publish(snap *ruleset.Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, ci := range snap.Interfaces() {
+		s.eniLocked(ci.ID)
+		if int(ci.Index) >= s.cfg.MaxInterfaces {
+			errs = append(errs, fmt.Errorf("interface %s: index %d beyond MaxInterfaces %d", ci.ID, ci.Index, s.cfg.MaxInterfaces))
+			continue
+		}
+		zc := zoneConfig(ci)
+		if old, ok := s.zoneCfg[ci.Index]; ok && old == zc {
+			continue
+		}
+		if err := s.flows.ConfigureZone(ci.Index, zc); err != nil {
+			errs = append(errs, fmt.Errorf("interface %s: %w", ci.ID, err))
+			continue
+		}
+		s.zoneCfg[ci.Index] = zc
+	}
+	s.view.Store(newView(snap, s.enis, s.cfg.RouterMAC))
+	return errors.Join(errs...)
+}
+
+func zoneConfig(ci *ruleset.CompiledInterface) flowtable.ZoneConfig {
+	ct, a := ci.Conntrack, ci.Allowances
+	return flowtable.ZoneConfig{
+		Timeouts: flowtable.Timeouts{TcpEstablishedTimeout: ct.TcpEstablishedTimeout,
+			UdpStreamTimeout: ct.UdpStreamTimeout, UdpTimeout: ct.UdpTimeout},
+		Allowances: flowtable.Allowances{ConntrackMax: a.ConntrackMax, NewConnectionsPerSecond: a.NewConnectionsPerSecond,
+			PPS: a.PPS, BandwidthInMbps: a.BandwidthInMbps, BandwidthOutMbps: a.BandwidthOutMbps},
+	}
+}
+
+// Snapshot returns the published snapshot (nil before the first Publish).
+func (s *Switch) Snapshot() *ruleset.Snapshot {
+	if v := s.view.Load(); v != nil {
+		return v.snap
+	}
+	return nil
+}
+
+// AddPort attaches p as the port of interface eniID. The interface need not
+// be published yet (its frames are dropped as unknown-interface until it
+// is). The switch owns p from now on: RemovePort and the end of Run close
+// it. Safe while Run runs: the port's receive goroutine starts at once.
+func (s *Switch) AddPort(eniID string, p iface.Port) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ports[eniID]; ok {
+		return fmt.Errorf("vswitch: interface %s already has a port", eniID)
+	}
+	e := s.eniLocked(eniID)
+	ps := &portState{eni: e, port: p, done: make(chan struct{})}
+	if g, ok := p.(iface.GSOPort); ok && g.GSO() {
+		ps.gso = true
+	}
+	ps.worker = newWorker(s, ps)
+	s.ports[eniID] = ps
+	e.port.Store(ps)
+	if s.runCtx != nil {
+		s.startReceiver(s.runCtx, ps)
+	}
+	return nil
+}
+
+// RemovePort detaches and closes the port of eniID and waits for its
+// receive goroutine to end. Frames for the interface are then dropped as
+// port-down; its flows stay in the table until they expire.
+func (s *Switch) RemovePort(eniID string) error {
+	s.mu.Lock()
+	ps, ok := s.ports[eniID]
+	if ok {
+		delete(s.ports, eniID)
+		ps.eni.port.CompareAndSwap(ps, nil)
+	}
+	running := s.runCtx != nil
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("removing port of %s: %w", eniID, ErrNoSuchPort)
+	}
+	err := ps.port.Close()
+	if running {
+		<-ps.done
+	}
+	// Writers that loaded the port before it was detached finish under txMu.
+	ps.txMu.Lock()
+	ps.txMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
+	return err
+}
+
+// Run moves frames until ctx is done: one receive goroutine per port
+// (receiveFrames) and one that expires idle flows (expireFlows). Ports
+// added while it runs start at once. When ctx is done it closes every port
+// and returns after all goroutines ended.
+func (s *Switch) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.runCtx != nil {
+		s.mu.Unlock()
+		return errors.New("vswitch: already running")
+	}
+	s.runCtx = ctx
+	for _, ps := range s.ports {
+		s.startReceiver(ctx, ps)
+	}
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go pprof.Do(ctx, pprof.Labels("vswitch", "expire-flows"), func(ctx context.Context) {
+		defer s.wg.Done()
+		s.expireFlows(ctx)
+	})
+	<-ctx.Done()
+	s.mu.Lock()
+	for _, ps := range s.ports {
+		ps.port.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	s.mu.Lock()
+	s.runCtx = nil
+	s.mu.Unlock()
+	return nil
+}
+
+// startReceiver starts ps's receive goroutine. s.mu held.
+func (s *Switch) startReceiver(ctx context.Context, ps *portState) {
+	s.wg.Add(1)
+	go pprof.Do(ctx, pprof.Labels("vswitch", "receive-frames", "port", ps.port.Name()), func(context.Context) {
+		defer s.wg.Done()
+		defer close(ps.done)
+		ps.worker.receiveFrames()
+	})
+}
+
+// expireFlows sweeps the flow table in slices so that idle entries give
+// back their memory and conntrack allowance; correctness does not depend on
+// it (the table refuses an idle entry itself).
+func (s *Switch) expireFlows(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ExpireInterval)
+	defer t.Stop()
+	budget := max(s.flows.Capacity()/50, 1024)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.flows.Expire(s.cfg.Clock.Now(), budget)
+		}
+	}
+}
+
+// Stats returns the counters of interface eniID; ok is false for an
+// interface the switch has never heard of.
+func (s *Switch) Stats(eniID string) (st Stats, ok bool) {
+	s.mu.Lock()
+	e := s.enis[eniID]
+	s.mu.Unlock()
+	if e == nil {
+		return Stats{}, false
+	}
+	st = e.ctr.snapshot(eniID)
+	if v := s.view.Load(); v != nil {
+		if ev := v.byID[eniID]; ev != nil {
+			st.Conntrack = s.flows.ZoneStats(ev.zone)
+		}
+	}
+	return st, true
+}
+
+// Flows returns the flow table, for listings and metrics (read-only use).
+func (s *Switch) Flows() *flowtable.Table { return s.flows }
+
+// Conntrack yields every live flow-table entry with the id of the interface
+// whose zone holds it (each side of a flow has its own entry).
+func (s *Switch) Conntrack() iter.Seq2[string, flowtable.EntryInfo] {
+	return func(yield func(string, flowtable.EntryInfo) bool) {
+		v := s.view.Load()
+		for info := range s.flows.Entries(s.cfg.Clock.Now()) {
+			id := ""
+			if v != nil {
+				if z := int(info.Key.Zone()); z < len(v.byIndex) && v.byIndex[z] != nil {
+					id = v.byIndex[z].ci.ID
+				}
+			}
+			if !yield(id, info) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package vswitch
+
+import (
+	"net/netip"
+
+	"sgswitch/ruleset"
+)
+
+// view is what the packet path reads: one published Snapshot and the
+// lookup tables derived from it (address → interface, the subnet's special
+// addresses). Built off the packet path by Publish; immutable once stored.
+type view struct {
+	snap    *ruleset.Snapshot
+	gen     uint64
+	byIndex []*eniView // by CompiledInterface.Index (nil holes)
+	byID    map[string]*eniView
+	v4      map[[4]byte]*eniView
+	v6      map[[16]byte]*eniView
+
+	subnet4, subnet6 netip.Prefix
+	routerMAC        [6]byte
+	router4, dns4    [4]byte  // subnet base+1 (VPC router), base+2 (resolver)
+	router6          [16]byte // subnet ::1
+	services         linkLocal
+}
+
+// eniView is one interface as the packet path sees it.
+type eniView struct {
+	eni  *eni // the live object: counters and attached port
+	ci   *ruleset.CompiledInterface
+	zone uint32
+	mac  [6]byte
+	v4   [][4]byte
+	v6   [][16]byte
+}
+
+// routerLinkLocal is the VPC router's link-local IPv6 address (spec 1.6).
+var routerLinkLocal = netip.MustParseAddr("fe80:ec2::1").As16()
+
+func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *view {
+	vpc := snap.VPC()
+	v := &view{
+		snap: snap, gen: snap.Generation,
+		byID:      map[string]*eniView{},
+		v4:        map[[4]byte]*eniView{},
+		v6:        map[[16]byte]*eniView{},
+		subnet4:   vpc.CIDR.Masked(),
+		subnet6:   vpc.IPv6CIDR.Masked(),
+		routerMAC: routerMAC,
+	}
+	if v.subnet4.IsValid() {
+		base := v.subnet4.Addr().As4()
+		v.router4 = addOffset4(base, 1)
+		v.dns4 = addOffset4(base, 2)
+	}
+	if v.subnet6.IsValid() {
+		v.router6 = v.subnet6.Addr().As16()
+		v.router6[15] |= 1
+	}
+	v.services = newLinkLocal(v.dns4)
+	for _, ci := range snap.Interfaces() {
+		e := enis[ci.ID]
+		ev := &eniView{eni: e, ci: ci, zone: ci.Index, mac: ci.MAC}
+		for _, a := range ci.IPv4 {
+			b := a.Unmap().As4()
+			ev.v4 = append(ev.v4, b)
+			v.v4[b] = ev
+		}
+		for _, a := range ci.IPv6 {
+			b := a.As16()
+			ev.v6 = append(ev.v6, b)
+			v.v6[b] = ev
+		}
+		for int(ci.Index) >= len(v.byIndex) {
+			v.byIndex = append(v.byIndex, nil)
+		}
+		v.byIndex[ci.Index] = ev
+		v.byID[ci.ID] = ev
+	}
+	return v
+}
+
+func addOffset4(b [4]byte, n uint32) [4]byte {
+	x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	x += n
+	return [4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}
+}
+
+// byAddr returns the interface owning address a of family fam, or nil.
+func (v *view) byAddr(fam uint8, a *[16]byte) *eniView {
+	if fam == 4 {
+		return v.v4[[4]byte(a[:4])]
+	}
+	return v.v6[*a]
+}
+
+// inSubnet reports whether a is inside the VPC subnet of its family.
+func (v *view) inSubnet(fam uint8, a *[16]byte) bool {
+	if fam == 4 {
+		return v.subnet4.IsValid() && v.subnet4.Contains(netip.AddrFrom4([4]byte(a[:4])))
+	}
+	return v.subnet6.IsValid() && v.subnet6.Contains(netip.AddrFrom16(*a))
+}
+
+// owns reports whether a (of family fam) is one of the interface's addresses.
+func (e *eniView) owns(fam uint8, a *[16]byte) bool {
+	if fam == 4 {
+		for i := range e.v4 {
+			if e.v4[i] == [4]byte(a[:4]) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range e.v6 {
+		if e.v6[i] == *a {
+			return true
+		}
+	}
+	return false
+}

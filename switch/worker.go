@@ -1,0 +1,245 @@
+package vswitch
+
+import (
+	"errors"
+	"time"
+
+	"sgswitch/flowtable"
+	"sgswitch/iface"
+	"sgswitch/packet"
+	"sgswitch/ruleset"
+)
+
+// off is where every frame starts in its buffer (iface buffer layout).
+const off = iface.Headroom
+
+// worker is the packet path of one port: it owns that port's receive
+// buffers and everything a batch needs, all allocated once, so that a
+// batch allocates nothing. Only the port's receive goroutine (or a test or
+// benchmark standing in for it) uses it.
+type worker struct {
+	s  *Switch
+	ps *portState
+
+	bufs  [][]byte // receive buffers: [Headroom][frame]
+	sizes []int
+
+	// State of the batch being processed.
+	now      int64
+	obs      Observer
+	view     *view    // the view src was resolved in
+	src      *eniView // this port's interface in view (nil: not published)
+	p        packet.Parsed
+	pi       flowtable.PacketInfo
+	q        ruleset.Query
+	ev       Event
+	groups   []txGroup // one per destination port this batch
+	replies  [][]byte  // frames the switch sends back to this port (ARP, ND, services)
+	nReplies int
+	segBufs  [][]byte // GSO segmentation output
+	segSizes []int
+	segOut   [][]byte
+	frags    fragTable
+
+	fragScratch fragKey
+
+	// Source-side counters of the batch, added to the interface once.
+	rxFrames, rxBytes, egressAccepts uint64
+	arpReplies, ndReplies            uint64
+	superFrames                      uint64
+
+	replyFn func([]byte) // w.queueReply as a func value, made once
+}
+
+// txGroup collects the frames of one batch bound for one port.
+type txGroup struct {
+	ps            *portState
+	bufs          [][]byte
+	frames, bytes uint64
+}
+
+func newWorker(s *Switch, ps *portState) *worker {
+	n := ps.port.BatchSize()
+	if n <= 0 {
+		n = iface.BatchSize
+	}
+	frameMax := ps.port.MTU() + packet.EthernetLen
+	if ps.gso {
+		frameMax = iface.MaxFrame
+	}
+	w := &worker{
+		s: s, ps: ps,
+		bufs:     makeBufs(n, off+frameMax),
+		sizes:    make([]int, n),
+		replies:  makeBufs(n, off+ps.port.MTU()+packet.EthernetLen),
+		segBufs:  makeBufs(iface.BatchSize, off+ps.port.MTU()+packet.EthernetLen+64),
+		segSizes: make([]int, iface.BatchSize),
+		segOut:   make([][]byte, 0, iface.BatchSize),
+		frags:    newFragTable(s.cfg.FragEntries, int64(s.cfg.FragTimeout)),
+	}
+	w.replyFn = w.queueReply
+	return w
+}
+
+func makeBufs(n, size int) [][]byte {
+	mem := make([]byte, n*size)
+	bufs := make([][]byte, n)
+	for i := range bufs {
+		bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
+	}
+	return bufs
+}
+
+// receiveFrames is the port's receive loop: read a batch, process it.
+func (w *worker) receiveFrames() {
+	for {
+		n, err := w.ps.port.Read(w.bufs, w.sizes, off)
+		if n > 0 {
+			w.process(n)
+		}
+		if err != nil {
+			if errors.Is(err, iface.ErrClosed) {
+				return
+			}
+			time.Sleep(time.Millisecond) // a transient port error must not spin a core
+		}
+	}
+}
+
+// process judges and forwards frames bufs[:n], then writes every
+// destination's frames with one Write each.
+func (w *worker) process(n int) {
+	v := w.s.view.Load()
+	w.now = w.s.cfg.Clock.Now()
+	w.obs = nil
+	if box := w.s.observer.Load(); box != nil {
+		w.obs = box.o
+	}
+	if v != w.view {
+		w.view = v
+		w.src = nil
+		if v != nil {
+			w.src = v.byID[w.ps.eni.id]
+		}
+	}
+	for i := 0; i < n; i++ {
+		w.frame(v, w.src, w.bufs[i], w.sizes[i])
+	}
+	w.flush()
+}
+
+// flush writes the batch's frames to their ports and adds the batch's
+// counters to the interfaces.
+func (w *worker) flush() {
+	for i := range w.groups {
+		g := &w.groups[i]
+		if len(g.bufs) > 0 {
+			w.write(g.ps, g.bufs, g.frames, g.bytes, true)
+		}
+		g.bufs = g.bufs[:0]
+		g.frames, g.bytes = 0, 0
+		g.ps = nil
+	}
+	w.groups = w.groups[:0]
+	if w.nReplies > 0 {
+		var bytes uint64
+		for _, b := range w.replies[:w.nReplies] {
+			bytes += uint64(len(b) - off)
+		}
+		w.write(w.ps, w.replies[:w.nReplies], uint64(w.nReplies), bytes, false)
+		for i := range w.replies[:w.nReplies] {
+			w.replies[i] = w.replies[i][:cap(w.replies[i])]
+		}
+		w.nReplies = 0
+	}
+	c := &w.ps.eni.ctr
+	c.rxFrames.Add(w.rxFrames)
+	c.rxBytes.Add(w.rxBytes)
+	if w.egressAccepts != 0 {
+		c.accepts[Egress].Add(w.egressAccepts)
+	}
+	if w.arpReplies != 0 {
+		c.arpReplies.Add(w.arpReplies)
+	}
+	if w.ndReplies != 0 {
+		c.ndReplies.Add(w.ndReplies)
+	}
+	if w.superFrames != 0 {
+		c.superFrames.Add(w.superFrames)
+	}
+	w.rxFrames, w.rxBytes, w.egressAccepts, w.arpReplies, w.ndReplies, w.superFrames = 0, 0, 0, 0, 0, 0
+}
+
+// write sends bufs to ps under its transmit lock and counts them on its
+// interface; judged frames also count as ingress accepts there.
+func (w *worker) write(ps *portState, bufs [][]byte, frames, bytes uint64, judged bool) {
+	ps.txMu.Lock()
+	n, err := ps.port.Write(bufs, off)
+	ps.txMu.Unlock()
+	c := &ps.eni.ctr
+	if err != nil && n < len(bufs) {
+		c.drops[Ingress][DropTxError].Add(uint64(len(bufs) - n))
+		if n == 0 {
+			return
+		}
+		frames, bytes = frames*uint64(n)/uint64(len(bufs)), bytes*uint64(n)/uint64(len(bufs))
+	}
+	c.txFrames.Add(frames)
+	c.txBytes.Add(bytes)
+	if judged {
+		c.accepts[Ingress].Add(frames)
+	}
+}
+
+// enqueue adds one judged frame (buf holds it at off, size bytes) to the
+// group of destination port ps.
+func (w *worker) enqueue(ps *portState, buf []byte, size int, segs, bytes uint64) {
+	var g *txGroup
+	for i := range w.groups {
+		if w.groups[i].ps == ps {
+			g = &w.groups[i]
+			break
+		}
+	}
+	if g == nil {
+		if len(w.groups) < cap(w.groups) {
+			w.groups = w.groups[:len(w.groups)+1]
+		} else {
+			w.groups = append(w.groups, txGroup{bufs: make([][]byte, 0, len(w.bufs))})
+		}
+		g = &w.groups[len(w.groups)-1]
+		g.ps = ps
+	}
+	g.bufs = append(g.bufs, buf[:off+size])
+	g.frames += segs
+	g.bytes += bytes
+}
+
+// replyBuf returns a free reply buffer (frame at off), or nil.
+func (w *worker) replyBuf() []byte {
+	if w.nReplies == len(w.replies) {
+		return nil
+	}
+	return w.replies[w.nReplies]
+}
+
+// commitReply queues the n-byte frame built in replyBuf.
+func (w *worker) commitReply(n int) {
+	b := w.replies[w.nReplies][:off+n]
+	if w.ps.gso {
+		clear(b[off-iface.VirtioNetHdrLen : off]) // a plain frame: no offload
+	}
+	w.replies[w.nReplies] = b
+	w.nReplies++
+}
+
+// queueReply copies a frame from a Service into a reply buffer; frames
+// beyond the batch's reply room or the port's MTU are dropped.
+func (w *worker) queueReply(frame []byte) {
+	b := w.replyBuf()
+	if b == nil || len(frame) > len(b)-off {
+		w.ps.eni.ctr.drops[Ingress][DropTxError].Add(1)
+		return
+	}
+	w.commitReply(copy(b[off:], frame))
+}
