@@ -9,7 +9,12 @@ import (
 // paths within each repetition (A B A B) and quoting medians.
 func (r *Results) endToEnd(ctx context.Context, lab *Lab, paths []Path, d durations, progress func(string, ...any)) {
 	const section = "e2e"
-	live := r.setupPaths(ctx, lab, paths, BenchRuleset(10), section, E2EMetrics, 0, progress)
+	g, err := BenchGroups(10)
+	if err != nil {
+		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Reason: "building the bench groups: " + err.Error()})
+		return
+	}
+	live := r.setupPaths(ctx, lab, paths, g, section, E2EMetrics, 0, progress)
 	notes := map[string]string{}
 	for rep := 0; rep < d.reps && ctx.Err() == nil; rep++ {
 		for _, streams := range []int{1, 4} {
@@ -111,7 +116,12 @@ func (r *Results) scaling(ctx context.Context, lab *Lab, opt Options, d duration
 			return
 		}
 		sub := lab.Sub(fmt.Sprintf("s%d-", n))
-		live := r.setupPaths(ctx, sub, opt.ScalingPaths, BenchRuleset(n), section, ScalingMetrics, n, progress)
+		g, err := BenchGroups(n)
+		if err != nil {
+			r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Reason: fmt.Sprintf("building the bench groups (%d rules): %v", n, err)})
+			continue
+		}
+		live := r.setupPaths(ctx, sub, opt.ScalingPaths, g, section, ScalingMetrics, n, progress)
 		for rep := 0; rep < d.reps && ctx.Err() == nil; rep++ {
 			r.measure(ctx, live, section, MTCP1, n, func(p *livePath) error {
 				res, err := RunIperf(ctx, p.topo, 1, d.tcp)

@@ -26,7 +26,7 @@ func (k KernelPath) Name() string {
 }
 
 // Setup implements Path.
-func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, rs *nftexport.Ruleset) (Topology, error) {
+func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error) {
 	t, err := addEndpoints(l, tag)
 	if err != nil {
 		return t, err
@@ -50,7 +50,7 @@ func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, rs *nftexport
 			return t, fmt.Errorf("kernel path: %w", err)
 		}
 	}
-	if err := LoadNft(ctx, sw, nftexport.Generate(rs, nftexport.Options{Form: k.Form})); err != nil {
+	if err := LoadNft(ctx, sw, nftexport.Generate(g.Set, nftexport.Options{Form: k.Form})); err != nil {
 		return t, err
 	}
 	return t, nil

@@ -24,7 +24,7 @@ func TestKernelPathGenerators(t *testing.T) {
 	ctx := context.Background()
 	l := NewLab(fmt.Sprintf("sgbt%d-", os.Getpid()))
 	t.Cleanup(l.Close)
-	topo, err := KernelPath{}.Setup(ctx, l, "k", BenchRuleset(10))
+	topo, err := KernelPath{}.Setup(ctx, l, "k", benchGroups(t, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +58,9 @@ func TestKernelPathEnforces(t *testing.T) {
 	ctx := context.Background()
 	l := NewLab(fmt.Sprintf("sgbe%d-", os.Getpid()))
 	t.Cleanup(l.Close)
-	rs := BenchRuleset(10)
+	g := benchGroups(t, 10)
 	for _, form := range []nftexport.Form{nftexport.FormSets, nftexport.FormLinear} {
-		topo, err := KernelPath{Form: form}.Setup(ctx, l, fmt.Sprintf("f%d", form), rs)
+		topo, err := KernelPath{Form: form}.Setup(ctx, l, fmt.Sprintf("f%d", form), g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,4 +82,13 @@ func TestKernelPathEnforces(t *testing.T) {
 			t.Errorf("form %d: disallowed port: want a timeout (dropped SYN), got %v", form, err)
 		}
 	}
+}
+
+func benchGroups(t *testing.T, n int) *Groups {
+	t.Helper()
+	g, err := BenchGroups(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

@@ -54,7 +54,7 @@ func init() {
 }
 
 // Setup implements Path.
-func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, rs *nftexport.Ruleset) (Topology, error) {
+func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error) {
 	t, err := addEndpoints(l, tag)
 	if err != nil {
 		return t, err
@@ -112,7 +112,7 @@ func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, rs *nftexport.Ru
 		"--", "add-port", "br0", "pa", "--", "add-port", "br0", "pb"); err != nil {
 		return t, err
 	}
-	flows := OVSFlows(rs)
+	flows := OVSFlows(g.Set)
 	cmd := NetnsCmd(ctx, sw, "ovs-ofctl", "-O", "OpenFlow13", "replace-flows", "unix:"+filepath.Join(dir, "br0.mgmt"), "-")
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(flows)

@@ -37,7 +37,7 @@ func TestOVSPath(t *testing.T) {
 	ctx := context.Background()
 	l := NewLab(fmt.Sprintf("sgbo%d-", os.Getpid()))
 	t.Cleanup(l.Close)
-	topo, err := OVSPath{}.Setup(ctx, l, "o", BenchRuleset(10))
+	topo, err := OVSPath{}.Setup(ctx, l, "o", benchGroups(t, 10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,6 @@
 package perf
 
-import (
-	"context"
-
-	"sgswitch/nftexport"
-)
+import "context"
 
 // Path is one way of connecting the client and the server under the same
 // security groups: the kernel bridge + nftables, sgswitch with some port
@@ -12,5 +8,5 @@ import (
 // (all registered with the lab, so Lab.Close removes them).
 type Path interface {
 	Name() string
-	Setup(ctx context.Context, l *Lab, tag string, rs *nftexport.Ruleset) (Topology, error)
+	Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"sgswitch/nftexport"
 )
 
 // Options configure a bench run.
@@ -97,14 +96,14 @@ type livePath struct {
 }
 
 // setupPaths builds each path; one that fails is recorded as not measured.
-func (r *Results) setupPaths(ctx context.Context, lab *Lab, paths []Path, rs *nftexport.Ruleset, section string, metrics []string, rules int, progress func(string, ...any)) []*livePath {
+func (r *Results) setupPaths(ctx context.Context, lab *Lab, paths []Path, g *Groups, section string, metrics []string, rules int, progress func(string, ...any)) []*livePath {
 	var live []*livePath
 	for i, p := range paths {
 		if ctx.Err() != nil {
 			break
 		}
 		tag := fmt.Sprintf("%d", i)
-		topo, err := p.Setup(ctx, lab, tag, rs)
+		topo, err := p.Setup(ctx, lab, tag, g)
 		var srv *Servers
 		if err == nil {
 			srv, err = StartServers(ctx, lab, topo)
