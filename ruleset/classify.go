@@ -58,6 +58,16 @@ type u128 struct{ hi, lo uint64 }
 
 func (a u128) less(b u128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
+func (a u128) cmp(b u128) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
 // Classify judges one packet. A nil Classifier denies everything.
 func (c *Classifier) Classify(q *Query) Verdict {
 	if c == nil || c.t == nil {

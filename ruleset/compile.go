@@ -125,8 +125,8 @@ func (c *Compiler) Compile(st *State) *Snapshot {
 
 // groupHashes fingerprints each group's rules per direction (ids, properties,
 // and the contents of referenced prefix lists).
-func (c *Compiler) groupHashes(st *State) map[string][2]uint64 {
-	out := make(map[string][2]uint64, len(st.s.Groups))
+func (c *Compiler) groupHashes(st *State) map[string]string {
+	out := make(map[string]string, len(st.s.Groups))
 	for _, g := range st.s.Groups {
 		var h [2]uint64
 		for d, rs := range [][]RuleSpec{g.Ingress, g.Egress} {
@@ -143,14 +143,14 @@ func (c *Compiler) groupHashes(st *State) map[string][2]uint64 {
 			}
 			h[d] = x.Sum64()
 		}
-		out[g.ID] = h
+		out[g.ID] = "|" + g.ID + ":" + strconv.FormatUint(h[0], 16) + ":" + strconv.FormatUint(h[1], 16)
 	}
 	return out
 }
 
 // tableKey identifies a table's inputs: the groups in order and both
 // directions' hashes (the other direction decides tracked/untracked).
-func tableKey(groups []string, egress bool, hashes map[string][2]uint64) string {
+func tableKey(groups []string, egress bool, hashes map[string]string) string {
 	var b strings.Builder
 	if egress {
 		b.WriteString("out")
@@ -158,8 +158,7 @@ func tableKey(groups []string, egress bool, hashes map[string][2]uint64) string 
 		b.WriteString("in")
 	}
 	for _, g := range groups {
-		h := hashes[g]
-		b.WriteString("|" + g + ":" + strconv.FormatUint(h[0], 16) + ":" + strconv.FormatUint(h[1], 16))
+		b.WriteString(hashes[g])
 	}
 	return b.String()
 }
@@ -216,7 +215,15 @@ type crule struct {
 }
 
 func (c *Compiler) prepare(st *State, groups []string, egress bool) []crule {
-	var out []crule
+	n := 0
+	for _, gid := range groups {
+		if g := st.group(gid); g != nil {
+			n += len(*g.rules(egress))
+		}
+	}
+	out := make([]crule, 0, n)
+	single := make([]netip.Prefix, n) // backing for one-CIDR rules
+	plCache := map[string][2][]netip.Prefix{}
 	for _, gid := range groups {
 		g := st.group(gid)
 		if g == nil {
@@ -229,30 +236,46 @@ func (c *Compiler) prepare(st *State, groups []string, egress bool) []crule {
 			cr := crule{ref: c.ruleRefs[r.ID], proto: p.num, from: r.FromPort, to: r.ToPort, group: -1,
 				open4: isOpen(r, 4), open6: isOpen(r, 6)}
 			switch {
-			case r.CidrIpv4 != "":
-				cr.v4 = []netip.Prefix{netip.MustParsePrefix(r.CidrIpv4)}
-			case r.CidrIpv6 != "":
-				cr.v6 = []netip.Prefix{netip.MustParsePrefix(r.CidrIpv6)}
-			case r.PrefixListId != "":
-				if pl := st.prefixList(r.PrefixListId); pl != nil {
-					for _, en := range pl.Entries {
-						pfx, err := netip.ParsePrefix(en.Cidr)
-						if err != nil {
-							continue
-						}
-						if pfx.Addr().Is4() {
-							cr.v4 = append(cr.v4, pfx)
-						} else {
-							cr.v6 = append(cr.v6, pfx)
-						}
-					}
+			case r.CidrIpv4 != "" || r.CidrIpv6 != "":
+				k := len(out)
+				single[k] = netip.MustParsePrefix(r.CidrIpv4 + r.CidrIpv6)
+				if r.CidrIpv4 != "" {
+					cr.v4 = single[k : k+1 : k+1]
+				} else {
+					cr.v6 = single[k : k+1 : k+1]
 				}
+			case r.PrefixListId != "":
+				ps, ok := plCache[r.PrefixListId]
+				if !ok {
+					ps = parsePrefixList(st.prefixList(r.PrefixListId))
+					plCache[r.PrefixListId] = ps
+				}
+				cr.v4, cr.v6 = ps[0], ps[1]
 			default:
 				if gi, ok := c.groupIdx[r.ReferencedGroupId]; ok {
 					cr.group = int64(gi)
 				}
 			}
 			out = append(out, cr)
+		}
+	}
+	return out
+}
+
+// parsePrefixList splits a prefix list's entries by family.
+func parsePrefixList(pl *PrefixListSpec) (out [2][]netip.Prefix) {
+	if pl == nil {
+		return out
+	}
+	for _, en := range pl.Entries {
+		pfx, err := netip.ParsePrefix(en.Cidr)
+		if err != nil {
+			continue
+		}
+		if pfx.Addr().Is4() {
+			out[0] = append(out[0], pfx)
+		} else {
+			out[1] = append(out[1], pfx)
 		}
 	}
 	return out
@@ -280,10 +303,10 @@ func (c *Compiler) buildTable(st *State, groups []string, egress bool) *table {
 	reverse := c.prepare(st, groups, !egress)
 	t := &table{}
 	for fi, fam := range []int{4, 6} {
-		var fr []crule
+		fr := make([]*crule, 0, len(rules))
 		protos := map[int]bool{}
-		for _, r := range rules {
-			if r.inFamily(fam) {
+		for i := range rules {
+			if r := &rules[i]; r.inFamily(fam) {
 				fr = append(fr, r)
 				if r.proto >= 0 {
 					protos[r.proto] = true
@@ -337,15 +360,23 @@ type interval struct {
 	bit    int
 }
 
-func buildProto(fr []crule, proto, fam int, revOpen bool) protoTable {
-	var rs []crule
+func buildProto(fr []*crule, proto, fam int, revOpen bool) protoTable {
+	rs := make([]*crule, 0, len(fr))
 	for _, r := range fr {
 		if r.proto == -1 || r.proto == proto && proto >= 0 {
 			rs = append(rs, r)
 		}
 	}
 	// Open rules first so that the lowest matching bit is open when any is.
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].open(fam) && !rs[j].open(fam) })
+	slices.SortStableFunc(rs, func(a, b *crule) int {
+		switch ao, bo := a.open(fam), b.open(fam); {
+		case ao && !bo:
+			return -1
+		case bo && !ao:
+			return 1
+		}
+		return 0
+	})
 	pt := protoTable{reverseOpen: revOpen, words: (len(rs) + 63) / 64}
 	switch proto {
 	case 6, 17:
@@ -353,14 +384,15 @@ func buildProto(fr []crule, proto, fam int, revOpen bool) protoTable {
 	case 1, 58:
 		pt.keyMode = keyICMP
 	}
-	var keys, addrs []interval
-	groupBits := map[uint32][]int{}
+	keys := make([]interval, 0, len(rs))
+	addrs := make([]interval, 0, len(rs))
+	pt.refs = make([]RuleRef, 0, len(rs))
 	for i, r := range rs {
 		pt.refs = append(pt.refs, r.ref)
 		if r.open(fam) {
 			pt.nOpen = i + 1
 		}
-		lo, hi := keyRange(pt.keyMode, &r)
+		lo, hi := keyRange(pt.keyMode, r)
 		keys = append(keys, interval{u128{0, uint64(lo)}, u128{0, uint64(hi)}, i})
 		pfxs := r.v4
 		if fam == 6 {
@@ -371,7 +403,7 @@ func buildProto(fr []crule, proto, fam int, revOpen bool) protoTable {
 			addrs = append(addrs, interval{lo, hi, i})
 		}
 		if r.group >= 0 {
-			groupBits[uint32(r.group)] = append(groupBits[uint32(r.group)], i)
+			pt.refGroups = append(pt.refGroups, uint32(r.group))
 		}
 	}
 	kb, kc, kbits := sweep(keys, pt.words, u128{0, 0xffff})
@@ -392,13 +424,12 @@ func buildProto(fr []crule, proto, fam int, revOpen bool) protoTable {
 	} else {
 		pt.addr6Bounds = ab
 	}
-	for g := range groupBits {
-		pt.refGroups = append(pt.refGroups, g)
-	}
 	slices.Sort(pt.refGroups)
+	pt.refGroups = slices.Compact(pt.refGroups)
 	pt.refBits = make([]uint64, len(pt.refGroups)*pt.words)
-	for j, g := range pt.refGroups {
-		for _, bit := range groupBits[g] {
+	for bit, r := range rs {
+		if r.group >= 0 {
+			j := searchExact(pt.refGroups, uint32(r.group))
 			pt.refBits[j*pt.words+bit/64] |= 1 << (bit % 64)
 		}
 	}
@@ -476,26 +507,28 @@ func sweep(ivs []interval, words int, max u128) ([]u128, []uint32, []uint64) {
 			evs = append(evs, event{iv.hi.next(), iv.bit, -1})
 		}
 	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].pos.less(evs[j].pos) })
+	slices.SortFunc(evs, func(a, b event) int { return a.pos.cmp(b.pos) })
 	counts := make([]int32, words*64)
 	cur := make([]uint64, words)
-	var bounds []u128
-	var classes []uint32
-	var bitsets []uint64
-	index := map[uint64][]uint32{}
+	bounds := make([]u128, 0, len(evs)+1)
+	classes := make([]uint32, 0, len(evs)+1)
+	bitsets := make([]uint64, 0, words*min(len(evs)+1, 64))
+	// index maps a bitset's hash to its class; on a (never seen) hash
+	// collision the new bitset simply gets a class of its own.
+	index := make(map[uint64]uint32, min(len(evs)+1, 64))
+	nclass := uint32(0)
 	intern := func() uint32 {
 		h := xxhash.Sum64(u64bytes(cur))
-		for _, c := range index[h] {
-			if slices.Equal(bitsets[int(c)*words:int(c)*words+words], cur) {
-				return c
-			}
+		c, ok := index[h]
+		if ok && slices.Equal(bitsets[int(c)*words:int(c)*words+words], cur) {
+			return c
 		}
-		c := uint32(len(bitsets) / max1(words))
-		if words == 0 {
-			c = uint32(len(index))
-		}
+		c = nclass
+		nclass++
 		bitsets = append(bitsets, cur...)
-		index[h] = append(index[h], c)
+		if !ok {
+			index[h] = c
+		}
 		return c
 	}
 	emit := func(pos u128) {
@@ -531,12 +564,6 @@ func sweep(ivs []interval, words int, max u128) ([]u128, []uint32, []uint64) {
 	return bounds, classes, bitsets
 }
 
-func max1(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return n
-}
 
 func u64bytes(w []uint64) []byte {
 	if len(w) == 0 {

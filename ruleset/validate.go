@@ -1,7 +1,6 @@
 package ruleset
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -258,7 +257,7 @@ func (st *State) resolvePair(p UserIdGroupPair) (string, error) {
 // ruleKey identifies a rule's properties for duplicate detection and
 // revocation (the description is not part of it).
 func ruleKey(r *RuleSpec) string {
-	return fmt.Sprintf("%s|%d|%d|%s|%s|%s|%s", r.Protocol, r.FromPort, r.ToPort, r.CidrIpv4, r.CidrIpv6, r.PrefixListId, r.ReferencedGroupId)
+	return r.Protocol + "|" + strconv.Itoa(int(r.FromPort)) + "|" + strconv.Itoa(int(r.ToPort)) + "|" + r.CidrIpv4 + "|" + r.CidrIpv6 + "|" + r.PrefixListId + "|" + r.ReferencedGroupId
 }
 
 func rulePeer(r *RuleSpec) string {
