@@ -564,7 +564,6 @@ func sweep(ivs []interval, words int, max u128) ([]u128, []uint32, []uint64) {
 	return bounds, classes, bitsets
 }
 
-
 func u64bytes(w []uint64) []byte {
 	if len(w) == 0 {
 		return nil
