@@ -72,7 +72,7 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 		return nil, err
 	}
 	before := next.Spec()
-	enis, err := applyLab(next, lab)
+	enis, err := testbed.Apply(next, lab)
 	if err != nil {
 		return nil, withCode(err)
 	}

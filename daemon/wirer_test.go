@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"os"
@@ -79,7 +80,7 @@ func TestNetnsWirerTAPSurvivesPortLoss(t *testing.T) {
 func TestNetnsWirerVMNeedsItsInterface(t *testing.T) {
 	w := &NetnsWirer{}
 	_, err := w.Wire(store.NodeWiring{Node: "vm1", Kind: testbed.KindVM, Port: PortAttach, IfName: "sgdw-novm0"}, ENIAddrs{})
-	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if !errors.Is(err, wire.ErrNoInterface) || !strings.Contains(err.Error(), "sgdw-novm0") {
 		t.Errorf("Wire of a VM without its interface = %v", err)
 	}
 }
