@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
 )
 
 // Options configure a bench run.
