@@ -244,3 +244,21 @@ func TestNames(t *testing.T) {
 		t.Fatalf("mac %v", m)
 	}
 }
+
+// TestScriptLabs: the lab files the integration scripts use are valid.
+func TestScriptLabs(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lab, err := Parse(f, data)
+		if err == nil {
+			err = Validate(lab)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -211,29 +211,23 @@ func dash(s string) string {
 	return s
 }
 
-// labDown removes the lab through the daemon when one runs. When none
-// runs but a state store exists, the daemon is started to drop the lab
-// from it (otherwise the next daemon would bring the lab back). Then the
-// namespaces, links and processes are removed directly in every case, so
-// `lab down` also cleans up after a crash.
+// labDown removes the lab through the daemon when one runs (its groups,
+// ENIs and ports, and its record in the store), then removes the lab's
+// namespaces, links and processes directly in every case, so `lab down`
+// also cleans up after a crash and when no daemon runs.
 func labDown(c *cli.Context) error {
 	lab, err := loadLab(c)
 	if err != nil {
 		return err
 	}
-	socket, stateDir := c.String("socket"), c.String("state-dir")
-	cl, err := admin.Dial(socket)
-	if err != nil && fileExists(filepath.Join(stateDir, "state.db")) {
-		cl, err = ensureDaemon(c.Context, socket, stateDir)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "sgswitch: warning: %v; removing the lab's namespaces and links directly\n", err)
-		}
-	}
-	if cl != nil {
+	if cl, err := admin.Dial(c.String("socket")); err == nil {
 		defer cl.Close()
 		if err := cl.RemoveLab(c.Context, lab.Name); err != nil && !errors.Is(err, admin.ErrNotFound) {
 			return fmt.Errorf("lab %s: %w", lab.Name, err)
 		}
+	} else if db := filepath.Join(c.String("state-dir"), "state.db"); fileExists(db) {
+		fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs; removing the lab's namespaces and links directly.\n"+
+			"sgswitch: %s may still record lab %s: the daemon re-creates it when it starts, unless `lab down` runs again then\n", db, lab.Name)
 	}
 	if err := testbed.Teardown(lab); err != nil {
 		return err
