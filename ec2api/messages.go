@@ -12,6 +12,9 @@ type DryRunParam struct {
 
 func (p DryRunParam) dryRun() bool { return p.DryRun != nil && *p.DryRun }
 
+// SetDryRun sets or clears DryRun (every input embeds DryRunParam).
+func (p *DryRunParam) SetDryRun(on bool) { p.DryRun = &on }
+
 // ResponseMetadata carries the request ID of every response.
 type ResponseMetadata struct {
 	RequestId string `xml:"requestId" json:"-"`

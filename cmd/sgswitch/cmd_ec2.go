@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"sgswitch/ec2api"
+)
+
+// sgswitch ec2 COMMAND: the AWS CLI's security-group and network-interface
+// commands, as a client of the daemon's EC2 Query API (one control plane).
+// Output is the JSON the AWS CLI prints; an EC2 error prints the AWS CLI's
+// "An error occurred (Code) when calling the X operation: message" and
+// exits 254, as AWS CLI v2 does for service errors. The commands and
+// their inputs are in ec2_commands.go.
+
+func init() {
+	var subs []*cli.Command
+	for _, ec := range ec2Commands() {
+		subs = append(subs, ec.command())
+	}
+	register(&cli.Command{
+		Name:  "ec2",
+		Usage: "AWS CLI-compatible security group commands (client of the EC2 API)",
+		Description: "The AWS CLI's command and flag names. Group and interface arguments also take lab names\n" +
+			"(a group name; an interface's Name tag). List flags take repeated flags or comma/space\n" +
+			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.",
+		Flags:       []cli.Flag{endpointFlag()},
+		Subcommands: subs,
+	})
+}
+
+func endpointFlag() cli.Flag {
+	return &cli.StringFlag{Name: "endpoint-url", Value: ec2api.DefaultEndpoint, EnvVars: []string{"SGSWITCH_EC2_ENDPOINT"},
+		Usage: "the EC2 API of the sgswitch daemon"}
+}
+
+// ec2Command is one `sgswitch ec2` subcommand: the EC2 action it calls,
+// its flags, how it builds the action's input, and its output message
+// (nil: the command prints nothing, like the AWS CLI).
+type ec2Command struct {
+	name, usage, action string
+	flags               []cli.Flag
+	input               func(c *cli.Context, r *ec2Resolver) (any, error)
+	output              func() any
+}
+
+func (ec ec2Command) command() *cli.Command {
+	flags := append([]cli.Flag{endpointFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "check the request without making it"}}, ec.flags...)
+	return &cli.Command{
+		Name:      ec.name,
+		Usage:     ec.usage,
+		Flags:     flags,
+		ArgsUsage: " ",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("%s: unexpected argument %q", ec.name, c.Args().First())
+			}
+			client := &ec2api.Client{Endpoint: ec2Endpoint(c)}
+			r := &ec2Resolver{ctx: c.Context, client: client}
+			in, err := ec.input(c, r)
+			if err != nil {
+				return ec2Failure(ec.action, err)
+			}
+			if c.Bool("dry-run") {
+				setDryRun(in)
+			}
+			var out any
+			if ec.output != nil {
+				out = ec.output()
+			}
+			if err := client.Call(c.Context, ec.action, in, out); err != nil {
+				return ec2Failure(ec.action, err)
+			}
+			if out == nil {
+				return nil
+			}
+			return printAWSJSON(c.App.Writer, out)
+		},
+	}
+}
+
+// ec2Endpoint is the subcommand's --endpoint-url when set, else the ec2
+// command's (so both `ec2 --endpoint-url U cmd` and `ec2 cmd --endpoint-url U` work).
+func ec2Endpoint(c *cli.Context) string {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("endpoint-url") {
+			return ctx.String("endpoint-url")
+		}
+	}
+	return c.String("endpoint-url")
+}
+
+func setDryRun(in any) {
+	if p, ok := in.(interface{ SetDryRun(bool) }); ok {
+		p.SetDryRun(true)
+	}
+}
+
+// ec2Failure turns an error into the AWS CLI's message and exit status:
+// 254 for an EC2 (service) error, 255 for anything else (bad arguments,
+// no daemon), as AWS CLI v2 does.
+func ec2Failure(action string, err error) error {
+	var ae *ec2api.APIError
+	if errors.As(err, &ae) {
+		return cli.Exit(fmt.Sprintf("\nAn error occurred (%s) when calling the %s operation: %s", ae.Code, action, ae.Message), 254)
+	}
+	return cli.Exit(fmt.Sprintf("\n%v", err), 255)
+}
+
+// printAWSJSON prints v as the AWS CLI does: 4-space indent, no HTML escaping.
+func printAWSJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// ec2Resolver turns lab names into ids through the API itself:
+// a group name by DescribeSecurityGroups (group-name filter), an
+// interface name by DescribeNetworkInterfaces (tag:Name filter).
+type ec2Resolver struct {
+	ctx    context.Context
+	client *ec2api.Client
+}
+
+func (r *ec2Resolver) group(ref string) (string, error) {
+	if ref == "" || strings.HasPrefix(ref, "sg-") {
+		return ref, nil
+	}
+	var out ec2api.DescribeSecurityGroupsOutput
+	in := ec2api.DescribeSecurityGroupsInput{Filters: []ec2api.Filter{{Name: "group-name", Values: []string{ref}}}}
+	if err := r.client.Call(r.ctx, "DescribeSecurityGroups", &in, &out); err != nil {
+		return "", err
+	}
+	if out.SecurityGroups.Len() != 1 {
+		return "", &ec2api.APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", ref)}
+	}
+	return out.SecurityGroups.Items[0].GroupId, nil
+}
+
+func (r *ec2Resolver) groups(refs []string) ([]string, error) {
+	out := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		id, err := r.group(ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func (r *ec2Resolver) iface(ref string) (string, error) {
+	if ref == "" || strings.HasPrefix(ref, "eni-") {
+		return ref, nil
+	}
+	var out ec2api.DescribeNetworkInterfacesOutput
+	in := ec2api.DescribeNetworkInterfacesInput{Filters: []ec2api.Filter{{Name: "tag:Name", Values: []string{ref}}}}
+	if err := r.client.Call(r.ctx, "DescribeNetworkInterfaces", &in, &out); err != nil {
+		return "", err
+	}
+	if out.NetworkInterfaces.Len() != 1 {
+		return "", &ec2api.APIError{Code: "InvalidNetworkInterfaceID.NotFound", Message: fmt.Sprintf("The networkInterface ID '%s' does not exist", ref)}
+	}
+	return out.NetworkInterfaces.Items[0].NetworkInterfaceId, nil
+}
+
+func (r *ec2Resolver) ifaces(refs []string) ([]string, error) {
+	out := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		id, err := r.iface(ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// listValue is a repeatable flag whose values are not split on commas by
+// urfave/cli (a --filters shorthand holds commas); listFlag splits them
+// where the value is a plain list of ids.
+type listValue []string
+
+func (l *listValue) Set(s string) error { *l = append(*l, s); return nil }
+func (l *listValue) String() string     { return strings.Join(*l, " ") }
+
+func repeatedFlag(name, usage string) cli.Flag {
+	return &cli.GenericFlag{Name: name, Usage: usage, Value: &listValue{}}
+}
+
+// repeated returns every value given for a repeatedFlag.
+func repeated(c *cli.Context, name string) []string {
+	if v, ok := c.Generic(name).(*listValue); ok && v != nil {
+		return *v
+	}
+	return nil
+}
+
+// idList returns a list flag's values, split on commas and spaces.
+func idList(c *cli.Context, name string) []string {
+	var out []string
+	for _, v := range repeated(c, name) {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })...)
+	}
+	return out
+}
+
+func filters(c *cli.Context) ([]ec2api.Filter, error) {
+	var out []ec2api.Filter
+	for _, v := range repeated(c, "filters") {
+		fs, err := ec2api.ParseFilter(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+// jsonFlag decodes a flag holding JSON (the AWS CLI's --ip-permissions,
+// --security-group-rules, …) into dst; an unset flag leaves dst alone.
+func jsonFlag(c *cli.Context, name string, dst any) error {
+	s := c.String(name)
+	if s == "" {
+		return nil
+	}
+	if strings.HasPrefix(s, "file://") {
+		b, err := os.ReadFile(strings.TrimPrefix(s, "file://"))
+		if err != nil {
+			return err
+		}
+		s = string(b)
+	}
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		return fmt.Errorf("--%s: %v (JSON expected)", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"sgswitch/ec2api"
+	"sgswitch/ruleset"
+)
+
+// ec2Lab serves the EC2 API over an in-memory state for the CLI tests.
+func ec2Lab(t *testing.T) string {
+	t.Helper()
+	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ec2api.NewHandler(ec2api.NewMemBackend(st)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// runEC2 runs `sgswitch ec2 --endpoint-url URL args…` and returns its
+// stdout, and the exit status and message of a failure.
+func runEC2(t *testing.T, url string, args ...string) (stdout string, code int, message string) {
+	t.Helper()
+	app := newApp()
+	defer resetRepeatedFlags(app.Commands)
+	var out bytes.Buffer
+	app.Writer = &out
+	app.ExitErrHandler = func(*cli.Context, error) {}
+	err := app.Run(append([]string{"sgswitch", "ec2", "--endpoint-url", url}, args...))
+	if err != nil {
+		var ec cli.ExitCoder
+		if !errors.As(err, &ec) {
+			return out.String(), 1, err.Error()
+		}
+		return out.String(), ec.ExitCode(), ec.Error()
+	}
+	return out.String(), 0, ""
+}
+
+// resetRepeatedFlags empties the repeatable flags' values, which
+// urfave/cli keeps in the flag itself: a real sgswitch runs one command
+// per process, the tests run many.
+func resetRepeatedFlags(cmds []*cli.Command) {
+	for _, c := range cmds {
+		for _, f := range c.Flags {
+			if g, ok := f.(*cli.GenericFlag); ok {
+				if l, ok := g.Value.(*listValue); ok {
+					*l = nil
+				}
+			}
+		}
+		resetRepeatedFlags(c.Subcommands)
+	}
+}
+
+func okJSON(t *testing.T, url string, dst any, args ...string) {
+	t.Helper()
+	out, code, msg := runEC2(t, url, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, msg)
+	}
+	if dst != nil {
+		if err := json.Unmarshal([]byte(out), dst); err != nil {
+			t.Fatalf("%v: output is not JSON: %v\n%s", args, err, out)
+		}
+	}
+}
+
+func wantEC2Error(t *testing.T, url, code, operation string, args ...string) {
+	t.Helper()
+	_, exit, msg := runEC2(t, url, args...)
+	want := "An error occurred (" + code + ") when calling the " + operation + " operation: "
+	if exit != 254 || !strings.Contains(msg, want) {
+		t.Fatalf("%v: exit %d %q, want 254 and %q", args, exit, msg, want)
+	}
+}
+
+func TestEC2CLIWorkflow(t *testing.T) {
+	url := ec2Lab(t)
+	var created struct{ GroupId, SecurityGroupArn string }
+	okJSON(t, url, &created, "create-security-group", "--group-name", "web", "--description", "web tier",
+		"--tag-specifications", "ResourceType=security-group,Tags=[{Key=env,Value=lab}]")
+	if !strings.HasPrefix(created.GroupId, "sg-") || created.SecurityGroupArn == "" {
+		t.Fatalf("create: %+v", created)
+	}
+	wantEC2Error(t, url, "InvalidGroup.Duplicate", "CreateSecurityGroup", "create-security-group", "--group-name", "web", "--description", "x")
+	wantEC2Error(t, url, "DryRunOperation", "CreateSecurityGroup", "create-security-group", "--group-name", "db", "--description", "x", "--dry-run")
+
+	// Lab names stand for ids.
+	var auth struct {
+		Return             bool
+		SecurityGroupRules []struct{ SecurityGroupRuleId, CidrIpv4 string }
+	}
+	okJSON(t, url, &auth, "authorize-security-group-ingress", "--group-id", "web", "--protocol", "tcp", "--port", "22", "--cidr", "203.0.113.0/24")
+	if !auth.Return || len(auth.SecurityGroupRules) != 1 || auth.SecurityGroupRules[0].CidrIpv4 != "203.0.113.0/24" {
+		t.Fatalf("authorize: %+v", auth)
+	}
+	wantEC2Error(t, url, "InvalidPermission.Duplicate", "AuthorizeSecurityGroupIngress",
+		"authorize-security-group-ingress", "--group-id", created.GroupId, "--protocol", "tcp", "--port", "22", "--cidr", "203.0.113.0/24")
+	okJSON(t, url, nil, "authorize-security-group-ingress", "--group-id", "web",
+		"--ip-permissions", `[{"IpProtocol":"udp","FromPort":53,"ToPort":53,"IpRanges":[{"CidrIp":"198.18.0.0/24","Description":"dns"}]}]`)
+	okJSON(t, url, nil, "authorize-security-group-ingress", "--group-id", "web", "--protocol", "all", "--source-group", "default")
+
+	// describe-security-groups prints the AWS CLI's shape.
+	out, code, msg := runEC2(t, url, "describe-security-groups", "--group-ids", "web")
+	if code != 0 {
+		t.Fatalf("describe: %d %s", code, msg)
+	}
+	for _, want := range []string{`"SecurityGroups": [`, `"GroupName": "web"`, `"CidrIp": "203.0.113.0/24"`, `"UserIdGroupPairs": []`, `"Description": "dns"`, `"Key": "env"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe output lacks %s:\n%s", want, out)
+		}
+	}
+	var byFilter struct{ SecurityGroups []struct{ GroupId string } }
+	okJSON(t, url, &byFilter, "describe-security-groups", "--filters", "Name=ip-permission.from-port,Values=53,54")
+	if len(byFilter.SecurityGroups) != 1 || byFilter.SecurityGroups[0].GroupId != created.GroupId {
+		t.Fatalf("filter: %+v", byFilter)
+	}
+	var rules struct{ SecurityGroupRules []struct{ SecurityGroupRuleId string } }
+	okJSON(t, url, &rules, "describe-security-group-rules", "--filters", "Name=group-id,Values="+created.GroupId)
+	if len(rules.SecurityGroupRules) != 4 { // 3 ingress + the default egress
+		t.Fatalf("rules: %+v", rules)
+	}
+
+	// Rules change in place and get descriptions.
+	sshID := auth.SecurityGroupRules[0].SecurityGroupRuleId
+	okJSON(t, url, nil, "modify-security-group-rules", "--group-id", "web", "--security-group-rules",
+		`[{"SecurityGroupRuleId":"`+sshID+`","SecurityGroupRule":{"IpProtocol":"tcp","FromPort":2222,"ToPort":2222,"CidrIpv4":"203.0.113.0/24"}}]`)
+	okJSON(t, url, nil, "update-security-group-rule-descriptions-ingress", "--group-id", "web", "--security-group-rule-descriptions",
+		`[{"SecurityGroupRuleId":"`+sshID+`","Description":"ssh"}]`)
+	out, _, _ = runEC2(t, url, "describe-security-group-rules", "--security-group-rule-ids", sshID)
+	if !strings.Contains(out, `"FromPort": 2222`) || !strings.Contains(out, `"Description": "ssh"`) {
+		t.Fatalf("modified rule:\n%s", out)
+	}
+
+	// Interfaces by lab name; a group in use cannot be deleted.
+	okJSON(t, url, nil, "modify-network-interface-attribute", "--network-interface-id", "web1", "--groups", "web")
+	var enis struct {
+		NetworkInterfaces []struct {
+			NetworkInterfaceId string
+			Groups             []struct{ GroupId, GroupName string }
+		}
+	}
+	okJSON(t, url, &enis, "describe-network-interfaces", "--network-interface-ids", "web1")
+	if len(enis.NetworkInterfaces) != 1 || enis.NetworkInterfaces[0].Groups[0].GroupName != "web" {
+		t.Fatalf("interfaces: %+v", enis)
+	}
+	okJSON(t, url, nil, "modify-network-interface-attribute", "--network-interface-id", "web1", "--connection-tracking-specification", "TcpEstablishedTimeout=3600")
+	out, _, _ = runEC2(t, url, "describe-network-interfaces")
+	if !strings.Contains(out, `"TcpEstablishedTimeout": 3600`) {
+		t.Fatalf("conntrack timeout not shown:\n%s", out)
+	}
+	wantEC2Error(t, url, "DependencyViolation", "DeleteSecurityGroup", "delete-security-group", "--group-id", "web")
+	wantEC2Error(t, url, "InvalidNetworkInterfaceID.NotFound", "ModifyNetworkInterfaceAttribute", "modify-network-interface-attribute", "--network-interface-id", "nosuch", "--groups", "web")
+
+	// Revoke by properties, then delete once nothing uses the group.
+	var rev struct {
+		Return                    bool
+		RevokedSecurityGroupRules []struct{ IpProtocol string }
+	}
+	okJSON(t, url, &rev, "revoke-security-group-ingress", "--group-id", "web", "--protocol", "udp", "--port", "53", "--cidr", "198.18.0.0/24")
+	if !rev.Return || len(rev.RevokedSecurityGroupRules) != 1 || rev.RevokedSecurityGroupRules[0].IpProtocol != "udp" {
+		t.Fatalf("revoke: %+v", rev)
+	}
+	wantEC2Error(t, url, "InvalidPermission.NotFound", "RevokeSecurityGroupIngress", "revoke-security-group-ingress", "--group-id", "web", "--protocol", "udp", "--port", "53", "--cidr", "198.18.0.0/24")
+	okJSON(t, url, nil, "modify-network-interface-attribute", "--network-interface-id", "web1", "--groups", "default")
+	var del struct {
+		Return  bool
+		GroupId string
+	}
+	okJSON(t, url, &del, "delete-security-group", "--group-id", "web")
+	if !del.Return || del.GroupId != created.GroupId {
+		t.Fatalf("delete: %+v", del)
+	}
+	wantEC2Error(t, url, "InvalidGroup.NotFound", "DeleteSecurityGroup", "delete-security-group", "--group-id", "web")
+
+	var vpcs struct{ Vpcs []struct{ CidrBlock string } }
+	okJSON(t, url, &vpcs, "describe-vpcs")
+	if len(vpcs.Vpcs) != 1 || vpcs.Vpcs[0].CidrBlock != "198.18.0.0/24" {
+		t.Fatalf("vpcs: %+v", vpcs)
+	}
+}
+
+func TestEC2CLIWithoutDaemon(t *testing.T) {
+	_, code, msg := runEC2(t, "http://127.0.0.1:1", "describe-vpcs")
+	if code != 255 || !strings.Contains(msg, "DescribeVpcs") {
+		t.Fatalf("exit %d %q", code, msg)
+	}
+}

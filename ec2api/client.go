@@ -1,0 +1,70 @@
+package ec2api
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DefaultEndpoint is where `sgswitch run` serves the EC2 API by default.
+const DefaultEndpoint = "http://127.0.0.1:8775"
+
+// Client is a small EC2 Query API client over the messages of this
+// package; `sgswitch ec2` uses it. It does not sign requests (the
+// sgswitch endpoint accepts any or none), so it is not for real AWS.
+type Client struct {
+	Endpoint   string       // e.g. DefaultEndpoint
+	HTTPClient *http.Client // nil: http.DefaultClient
+}
+
+// Call sends action with the parameters of in (an …Input message) and
+// decodes the response into out (the matching …Output, or nil). An EC2
+// error comes back as *APIError.
+func (c *Client) Call(ctx context.Context, action string, in, out any) error {
+	vals := url.Values{}
+	if in != nil {
+		encodeQuery(in, vals)
+	}
+	vals.Set("Action", action)
+	vals.Set("Version", APIVersion)
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		endpoint = DefaultEndpoint
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(vals.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("calling %s at %s: %w", action, endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("reading the %s response: %w", action, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var env errorEnvelope
+		if xerr := xml.Unmarshal(body, &env); xerr != nil || len(env.Errors) == 0 {
+			return &APIError{Code: http.StatusText(resp.StatusCode), Message: strings.TrimSpace(string(body)), StatusCode: resp.StatusCode}
+		}
+		return &APIError{Code: env.Errors[0].Code, Message: env.Errors[0].Message, RequestID: env.RequestID, StatusCode: resp.StatusCode}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := xml.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding the %s response: %w", action, err)
+	}
+	return nil
+}
