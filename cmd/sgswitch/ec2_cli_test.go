@@ -129,7 +129,9 @@ func TestEC2CLIWorkflow(t *testing.T) {
 	if len(byFilter.SecurityGroups) != 1 || byFilter.SecurityGroups[0].GroupId != created.GroupId {
 		t.Fatalf("filter: %+v", byFilter)
 	}
-	var rules struct{ SecurityGroupRules []struct{ SecurityGroupRuleId string } }
+	var rules struct {
+		SecurityGroupRules []struct{ SecurityGroupRuleId string }
+	}
 	okJSON(t, url, &rules, "describe-security-group-rules", "--filters", "Name=group-id,Values="+created.GroupId)
 	if len(rules.SecurityGroupRules) != 4 { // 3 ingress + the default egress
 		t.Fatalf("rules: %+v", rules)
