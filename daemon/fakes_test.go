@@ -74,11 +74,26 @@ func (f *fakeDataplane) attached() map[string]bool {
 type memWirer struct {
 	mu      sync.Mutex
 	live    map[string]ENIAddrs // node -> addresses it was wired with
+	ports   map[string]*memport.Port
 	wires   int
 	failFor string // node name whose wiring fails
 }
 
-func newMemWirer() *memWirer { return &memWirer{live: map[string]ENIAddrs{}} }
+func newMemWirer() *memWirer {
+	return &memWirer{live: map[string]ENIAddrs{}, ports: map[string]*memport.Port{}}
+}
+
+func (w *memWirer) port(node string) *memport.Port {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ports[node]
+}
+
+func (w *memWirer) addrs(node string) ENIAddrs {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.live[node]
+}
 
 func (w *memWirer) Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error) {
 	w.mu.Lock()
@@ -88,7 +103,9 @@ func (w *memWirer) Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error) {
 	}
 	w.wires++
 	w.live[n.Node] = a
-	return memport.New(n.IfName, memport.Config{}), nil
+	p := memport.New(n.IfName, memport.Config{})
+	w.ports[n.Node] = p
+	return p, nil
 }
 
 func (w *memWirer) Unwire(n store.NodeWiring) error {

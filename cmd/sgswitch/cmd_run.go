@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"sgswitch/admin"
+	"sgswitch/daemon"
+	"sgswitch/ec2api"
+	vswitch "sgswitch/switch"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "run",
+		Usage: "run the daemon: the switch, the state store, the admin and EC2 APIs",
+		Description: "State lives in STATE-DIR/state.db and survives restarts (also kill -9): groups,\n" +
+			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached.\n" +
+			"The EC2 Query API has no authentication, so it listens on loopback only unless\n" +
+			"--ec2-listen-any is given.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "state-dir", Value: "/var/lib/sgswitch", Usage: "where the state store lives"},
+			&cli.StringFlag{Name: "socket", Value: admin.DefaultSocket, EnvVars: []string{admin.SocketEnv},
+				Usage: "admin API unix socket (mode 0600)"},
+			&cli.StringFlag{Name: "ec2-listen", Value: daemon.DefaultEC2Listen,
+				Usage: "EC2 Query API address (loopback); empty: off"},
+			&cli.BoolFlag{Name: "ec2-listen-any", Usage: "allow a non-loopback --ec2-listen address"},
+			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus /metrics on this address"},
+			&cli.StringFlag{Name: "subnet", Value: "198.18.0.0/24",
+				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
+			&cli.StringFlag{Name: "subnet-ipv6", Value: "fd00:5e5e:0:1::/64",
+				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
+			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+		},
+		Action: runDaemon,
+	})
+}
+
+func runDaemon(c *cli.Context) error {
+	level := slog.LevelInfo
+	if c.Bool("debug") {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	vpc := daemon.DefaultVPC()
+	var err error
+	if vpc.CIDR, err = netip.ParsePrefix(c.String("subnet")); err != nil {
+		return cli.Exit(fmt.Sprintf("--subnet: %v", err), 2)
+	}
+	vpc.IPv6CIDR = netip.Prefix{}
+	if s := c.String("subnet-ipv6"); s != "" {
+		if vpc.IPv6CIDR, err = netip.ParsePrefix(s); err != nil {
+			return cli.Exit(fmt.Sprintf("--subnet-ipv6: %v", err), 2)
+		}
+	}
+	if a := c.String("ec2-listen"); a != "" && !c.Bool("ec2-listen-any") {
+		if err := daemon.CheckLoopback(a); err != nil {
+			return cli.Exit(err.Error(), 2)
+		}
+	}
+
+	dp := daemon.NewSwitchDataplane(vswitch.Config{}, log)
+	d, err := daemon.Open(daemon.Config{
+		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
+		Wirer: &daemon.NetnsWirer{}, Log: log, Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.Run(ctx, daemon.Listen{
+		Socket:     c.String("socket"),
+		EC2:        c.String("ec2-listen"),
+		EC2Any:     c.Bool("ec2-listen-any"),
+		EC2Handler: ec2api.NewHandler(d),
+		Metrics:    c.String("metrics"),
+	})
+}

@@ -1,0 +1,129 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"sgswitch/admin"
+	"sgswitch/flowtable"
+	"sgswitch/iface"
+	"sgswitch/ruleset"
+	vswitch "sgswitch/switch"
+)
+
+// SwitchDataplane is the real Dataplane: a ruleset.Compiler (which keeps its
+// caches from one version to the next) feeding a vswitch.Switch.
+type SwitchDataplane struct {
+	sw       *vswitch.Switch
+	compiler *ruleset.Compiler
+	clock    flowtable.Clock
+	log      *slog.Logger
+}
+
+// NewSwitchDataplane returns a dataplane over a new switch with cfg
+// (zero values: the switch's defaults).
+func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
+	if cfg.Clock == nil {
+		cfg.Clock = flowtable.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &SwitchDataplane{sw: vswitch.New(cfg), compiler: ruleset.NewCompiler(), clock: cfg.Clock, log: log}
+}
+
+// Switch is the switch, for observers and metrics to hook into.
+func (p *SwitchDataplane) Switch() *vswitch.Switch { return p.sw }
+
+// Publish compiles st and publishes it. Interfaces the switch cannot
+// configure (beyond its limits) are logged; the rest of the ruleset is live.
+func (p *SwitchDataplane) Publish(st *ruleset.State) uint64 {
+	snap := p.compiler.Compile(st)
+	if err := p.sw.Publish(snap); err != nil {
+		p.log.Warn("publishing ruleset", "generation", snap.Generation, "err", err)
+	}
+	return snap.Generation
+}
+
+// AddPort implements Dataplane.
+func (p *SwitchDataplane) AddPort(eni string, port iface.Port) error { return p.sw.AddPort(eni, port) }
+
+// RemovePort implements Dataplane.
+func (p *SwitchDataplane) RemovePort(eni string) {
+	if err := p.sw.RemovePort(eni); err != nil && !errors.Is(err, vswitch.ErrNoSuchPort) {
+		p.log.Warn("removing port", "eni", eni, "err", err)
+	}
+}
+
+// Run implements Dataplane.
+func (p *SwitchDataplane) Run(ctx context.Context) error { return p.sw.Run(ctx) }
+
+// Stats implements Dataplane: the switch's counters in its ethtool -S
+// order (traffic, verdicts, nonzero drops by reason, the six ENA names).
+func (p *SwitchDataplane) Stats(eni string) []admin.Counter {
+	st, _ := p.sw.Stats(eni) // unknown: all zero, still every name
+	list := st.List()
+	out := make([]admin.Counter, len(list))
+	for i, s := range list {
+		out[i] = admin.Counter{Name: s.Name, Value: s.Value}
+	}
+	return out
+}
+
+// Conntrack implements Dataplane: the entries of the ENI's zone.
+func (p *SwitchDataplane) Conntrack(eni string) []admin.ConntrackEntry {
+	now := p.clock.Now()
+	var out []admin.ConntrackEntry
+	for id, info := range p.sw.Conntrack() {
+		if id == eni {
+			out = append(out, conntrackEntry(info, eni, now))
+		}
+	}
+	return out
+}
+
+func conntrackEntry(info flowtable.EntryInfo, eni string, now int64) admin.ConntrackEntry {
+	src, dst, sport, dport := info.Origin()
+	fam := info.Key.Family()
+	proto := info.Key.Proto()
+	e := admin.ConntrackEntry{
+		Line:       flowtable.FormatConntrack(info, eni, now),
+		Proto:      protoName(proto),
+		TimeoutSec: max(info.Expires()-now, 0) / int64(time.Second),
+		Src:        addrOf(fam, src).String(), Dst: addrOf(fam, dst).String(),
+		Tracked:     info.Tracked,
+		OrigPackets: info.Packets[0], OrigBytes: info.Bytes[0],
+		ReplyPackets: info.Packets[1], ReplyBytes: info.Bytes[1],
+	}
+	if proto == flowtable.ProtoTCP || proto == flowtable.ProtoUDP {
+		e.SrcPort, e.DstPort = sport, dport
+	}
+	if proto == flowtable.ProtoTCP {
+		e.State = info.State.String()
+	}
+	return e
+}
+
+func addrOf(fam uint8, a [16]byte) netip.Addr {
+	if fam == 4 {
+		return netip.AddrFrom4([4]byte(a[:4]))
+	}
+	return netip.AddrFrom16(a)
+}
+
+func protoName(p uint8) string {
+	switch p {
+	case flowtable.ProtoTCP:
+		return "tcp"
+	case flowtable.ProtoUDP:
+		return "udp"
+	case flowtable.ProtoICMP:
+		return "icmp"
+	case flowtable.ProtoICMPv6:
+		return "icmpv6"
+	}
+	return "unknown"
+}

@@ -1,0 +1,147 @@
+package daemon
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"sgswitch/admin"
+	"sgswitch/packet/packettest"
+	"sgswitch/ruleset"
+	vswitch "sgswitch/switch"
+)
+
+// switchHarness runs the daemon over the real switch with in-memory ports.
+type switchHarness struct {
+	*harness
+	sdp    *SwitchDataplane
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newSwitchHarness(t *testing.T) *switchHarness {
+	h := &switchHarness{harness: &harness{t: t, dir: t.TempDir(), wire: newMemWirer()}}
+	h.start()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *switchHarness) start() {
+	h.t.Helper()
+	h.sdp = NewSwitchDataplane(vswitch.Config{FlowCapacity: 1 << 12}, nil)
+	d, err := Open(Config{StateDir: h.dir, VPC: DefaultVPC(), Dataplane: h.sdp, Wirer: h.wire})
+	if err != nil {
+		h.t.Fatalf("Open: %v", err)
+	}
+	h.d = d
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan error, 1)
+	go func() { h.done <- h.sdp.Run(ctx) }()
+}
+
+// stop ends the switch and forgets the daemon without Close, as kill -9.
+func (h *switchHarness) stop() {
+	if h.d == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+	h.crash()
+}
+
+// syn sends a TCP SYN from node from to node to and port.
+func (h *switchHarness) syn(from, to string, port uint16) {
+	h.t.Helper()
+	src, dst := h.wire.addrs(from), h.wire.addrs(to)
+	f := packettest.Frame{
+		SrcMAC: [6]byte(src.MAC), DstMAC: [6]byte(dst.MAC),
+		Src: src.IPv4.Addr(), Dst: dst.IPv4.Addr(), Proto: 6,
+		SrcPort: 40000, DstPort: port, TCPFlags: 0x02,
+	}
+	if !h.wire.port(from).Inject(f.Bytes()) {
+		h.t.Fatalf("inject from %s: queue full", from)
+	}
+}
+
+// recvTCPDstPort waits (bounded) for a frame at node's port and returns its
+// destination port.
+func (h *switchHarness) recvTCPDstPort(node string) uint16 {
+	h.t.Helper()
+	timeout := make(chan struct{})
+	timer := time.AfterFunc(10*time.Second, func() { close(timeout) })
+	defer timer.Stop()
+	f, ok := h.wire.port(node).Recv(timeout)
+	if !ok {
+		h.t.Fatalf("no frame reached %s", node)
+	}
+	d := f.Data
+	return uint16(d[14+20+2])<<8 | uint16(d[14+20+3])
+}
+
+func counter(t *testing.T, st []admin.ENIStats, name string) uint64 {
+	t.Helper()
+	if len(st) != 1 {
+		t.Fatalf("stats for %d ENIs", len(st))
+	}
+	for _, c := range st[0].Counters {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return 0
+}
+
+func TestLabForwardsThroughTheSwitchAcrossRestart(t *testing.T) {
+	h := newSwitchHarness(t)
+	ctx := context.Background()
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ {
+		// Port 22 is denied by web's inbound rules, port 80 allowed; the
+		// switch handles one port's frames in order, so when the port-80
+		// SYN arrives the port-22 one has been judged.
+		h.syn("client", "web", 22)
+		h.syn("client", "web", 80)
+		if got := h.recvTCPDstPort("web"); got != 80 {
+			t.Fatalf("round %d: web received a SYN to port %d", round, got)
+		}
+		st, err := h.d.ENIStats(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := counter(t, st, "drop_ingress_sg-ingress-denied"); n != 1 {
+			t.Errorf("round %d: web drop_ingress_sg-ingress-denied = %d, want 1", round, n)
+		}
+		for _, name := range []string{"bw_in_allowance_exceeded", "bw_out_allowance_exceeded", "pps_allowance_exceeded",
+			"conntrack_allowance_exceeded", "linklocal_allowance_exceeded", "conntrack_allowance_available"} {
+			found := false
+			for _, c := range st[0].Counters {
+				found = found || c.Name == name
+			}
+			if !found {
+				t.Errorf("eni stats lack %s", name)
+			}
+		}
+		ct, err := h.d.Conntrack(ctx, "web")
+		if err != nil || len(ct) == 0 {
+			t.Fatalf("round %d: conntrack of web = %v, %v", round, ct, err)
+		}
+		line := ct[0].Line
+		if !strings.HasPrefix(line, "tcp ") || !strings.Contains(line, "dport=80") || ct[0].DstPort != 80 ||
+			ct[0].Src != "198.18.7.10" || ct[0].Proto != "tcp" {
+			t.Errorf("round %d: conntrack entry %+v", round, ct[0])
+		}
+		if round == 0 { // kill -9 and start again: a fresh switch, restored state
+			h.stop()
+			h.start()
+		}
+	}
+	var vpc netip.Prefix
+	h.d.Read(func(st *ruleset.State) error { vpc = st.VPC().CIDR; return nil })
+	if vpc.String() != "198.18.7.0/24" {
+		t.Errorf("VPC after restart = %v", vpc)
+	}
+}
