@@ -2,6 +2,9 @@ package flowtable
 
 import (
 	"errors"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
 	"testing"
 )
 
@@ -232,9 +235,9 @@ func TestFormatConntrack(t *testing.T) {
 		lines = append(lines, FormatConntrack(info, "eni-0abc", 2*sec))
 	}
 	want := map[string]bool{
-		"tcp      6 431999 ESTABLISHED src=198.18.0.2 dst=198.18.0.1 sport=40000 dport=80 packets=2 bytes=120 src=198.18.0.1 dst=198.18.0.2 sport=80 dport=40000 packets=1 bytes=60 [ASSURED] mark=0 zone=eni-0abc use=1": true,
+		"tcp      6 431999 ESTABLISHED src=198.18.0.2 dst=198.18.0.1 sport=40000 dport=80 packets=2 bytes=120 src=198.18.0.1 dst=198.18.0.2 sport=80 dport=40000 packets=1 bytes=60 [ASSURED] mark=0 zone=eni-0abc use=1":     true,
 		"udp      17 29 src=fd00:5e5e::1 dst=fd00:5e5e::2 sport=5000 dport=53 packets=1 bytes=100 [UNREPLIED] src=fd00:5e5e::2 dst=fd00:5e5e::1 sport=53 dport=5000 packets=0 bytes=0 [UNTRACKED] mark=0 zone=eni-0abc use=1": true,
-		"icmp     1 29 src=198.18.0.1 dst=198.18.0.3 type=8 code=0 id=7 packets=1 bytes=84 [UNREPLIED] src=198.18.0.3 dst=198.18.0.1 type=0 code=0 id=7 packets=0 bytes=0 mark=0 zone=eni-0abc use=1": true,
+		"icmp     1 29 src=198.18.0.1 dst=198.18.0.3 type=8 code=0 id=7 packets=1 bytes=84 [UNREPLIED] src=198.18.0.3 dst=198.18.0.1 type=0 code=0 id=7 packets=0 bytes=0 mark=0 zone=eni-0abc use=1":                         true,
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines: %q", len(lines), lines)
@@ -265,5 +268,17 @@ func TestZoneRange(t *testing.T) {
 	}
 	if tb.Allow(4, Ingress, 100, false, 0) != LimitNone || tb.ZoneStats(4) != (ZoneStats{}) {
 		t.Fatal("out-of-range zone")
+	}
+}
+
+func TestKeyHashIsXXHash(t *testing.T) {
+	for i := range 1000 {
+		p := benchPacket(i * 7919)
+		p.Family = uint8(4 + i%3)
+		k, _ := KeyOf(&p)
+		k[1] ^= uint64(i) << 40
+		if got, want := k.hash(), xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(&k)), keyWords*8)); got != want {
+			t.Fatalf("key %v: %x, want %x", k, got, want)
+		}
 	}
 }

@@ -51,10 +51,11 @@
 //
 // Entries live in a slab allocated by [New] (Config.Capacity entries of 128
 // bytes, two cache lines: the first holds what a lookup reads). Buckets are
-// a power-of-two array of uint32 chain heads (entry index+1); chains link
-// through Entry.next. The hash is xxhash64 of the 48-byte key. Memory is
-// therefore fixed: 128 bytes per entry plus 4 bytes per bucket, about 132
-// bytes per entry at full capacity.
+// a power-of-two array of uint32 chain heads (entry index+1), at least two
+// per entry so that chains stay short; chains link through Entry.next. The
+// hash is xxhash64 of the 48-byte key. Memory is therefore fixed: 128 bytes
+// per entry plus 4 bytes per bucket, 136 to 144 bytes per entry at full
+// capacity.
 //
 // Writers (Insert, Delete, Readmit, Expire) lock one of Config.Shards
 // stripes, chosen by the bucket's low bits; each stripe also keeps a free

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func addr(s string) [16]byte {
@@ -75,3 +76,5 @@ func send(tb *Table, p PacketInfo, gen uint64, now int64) (Result, Flow) {
 	}
 	return tb.Update(f, &p, gen, now), f
 }
+
+func unsafeAddr(p *PacketInfo) uintptr { return uintptr(unsafe.Pointer(p)) }

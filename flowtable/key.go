@@ -1,11 +1,6 @@
 package flowtable
 
-import (
-	"encoding/binary"
-	"unsafe"
-
-	"github.com/cespare/xxhash/v2"
-)
+import "encoding/binary"
 
 // keyWords is the number of 64-bit words in a Key.
 const keyWords = 6
@@ -41,11 +36,6 @@ func (k *Key) Addrs() (a, b [16]byte) {
 	binary.LittleEndian.PutUint64(b[0:], k[4])
 	binary.LittleEndian.PutUint64(b[8:], k[5])
 	return a, b
-}
-
-// hash is xxhash64 of the key's 48 bytes.
-func (k *Key) hash() uint64 {
-	return xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(k)), keyWords*8))
 }
 
 // KeyOf returns the canonical key of p and whether p's source is side A.

@@ -91,7 +91,7 @@ func New(c Config) *Table {
 	if c.Shards <= 0 {
 		c.Shards = 64
 	}
-	nb := nextPow2(c.Capacity)
+	nb := nextPow2(2 * c.Capacity) // chains average under half an entry
 	ns := min(nextPow2(c.Shards), nb)
 	t := &Table{
 		slab:       make([]Entry, c.Capacity),
