@@ -33,12 +33,12 @@ Step into an instance:
 
 Look at the switch:
   sudo $bin conntrack list                     # tracked connections, conntrack -L format
-  sudo $bin eni stats --eni web1               # per-ENI counters, ethtool -S layout
+  sudo $bin eni stats web1                     # per-ENI counters, ethtool -S layout
   sudo $bin ec2 describe-security-groups       # the groups, as the AWS CLI prints them
 
 Change a rule and check again:
   sudo $bin ec2 revoke-security-group-ingress --group-id web --protocol tcp --port 80 --cidr 0.0.0.0/0
-  sudo $bin lab check $lab                     # the client->web1:80 rows now FAIL
+  sudo $bin lab check $lab                     # client->web1 tcp/80 over IPv4 now FAILs (::/0 stays)
 
 Take it down (removes namespaces, links, processes and the lab's groups/ENIs):
   sudo $bin lab down $lab

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -247,7 +248,9 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // ensureDaemon returns a client of the daemon at socket, starting
 // `sgswitch run` detached (own session, output to daemon.log in the state
-// directory) when nothing answers there.
+// directory) when nothing answers there. With $SGSWITCH_EC2_ENDPOINT set
+// (the `sgswitch ec2` client's setting), the daemon serves its EC2 API
+// at that address.
 func ensureDaemon(ctx context.Context, socket, stateDir string) (*admin.Client, error) {
 	if cl, err := admin.Dial(socket); err == nil {
 		if _, err := cl.Status(ctx); err == nil {
@@ -271,7 +274,12 @@ func ensureDaemon(ctx context.Context, socket, stateDir string) (*admin.Client, 
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "run", "--state-dir", stateDir, "--socket", socket)
+	args := []string{"run", "--state-dir", stateDir, "--socket", socket}
+	if u, err := url.Parse(os.Getenv("SGSWITCH_EC2_ENDPOINT")); err == nil && u.Host != "" {
+		// serve the EC2 API where `sgswitch ec2` will look for it
+		args = append(args, "--ec2-listen", u.Host)
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
