@@ -14,6 +14,7 @@ func DefaultOptions(quick bool) Options {
 		Paths:        []Path{KernelPath{}},
 		ScalingPaths: []Path{KernelPath{}, KernelPath{Form: nftexport.FormLinear}},
 		RuleCounts:   []int{10, 1000, 10000},
+		InMemory:     InMemory,
 	}
 	for _, ep := range extraPaths {
 		p, scaling, reason := ep()

@@ -54,6 +54,9 @@ func RunSuite(ctx context.Context, opt Options) (*Results, error) {
 		fmt.Fprintf(opt.Progress, "[%5.1fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
 	}
 	r.Plan = Plan{Prefix: opt.Prefix, RuleCounts: opt.RuleCounts}
+	if opt.InMemory != nil {
+		r.Plan.InMemoryMetrics = InMemoryMetrics
+	}
 	for _, p := range opt.Paths {
 		r.Plan.E2EPaths = append(r.Plan.E2EPaths, p.Name())
 	}
