@@ -113,3 +113,5 @@ func Leftovers(prefix string) ([]string, error) {
 	links, err := wire.ListLinks(prefix)
 	return append(ns, links...), err
 }
+
+func teardownPrefix(p string) error { return wire.Teardown(p) }

@@ -88,6 +88,10 @@ func WireVeth(hostName string, n Node) error {
 	if err := SetTxChecksum(tmp, false); err != nil {
 		return fail(err)
 	}
+	// GRO on the namespace end: what the port sends arrives MTU by MTU;
+	// merging it there spares the receiving stack most of its per-segment
+	// work. Best effort: not every kernel can switch it.
+	_ = SetGRO(tmp, true)
 	peer, err := netlink.LinkByName(tmp)
 	if err != nil {
 		return fail(err)
