@@ -37,6 +37,13 @@ start_daemon() {
 
 lab_json() { curl -sf --unix-socket "$SGSWITCH_SOCKET" "http://d/v1/labs/$lab"; }
 
+# ec2 ACTION [PARAMS]: one EC2 Query API call; the request id is dropped so
+# that answers compare across calls.
+ec2() {
+	curl -sf -X POST -d "Action=$1&Version=2016-11-15${2:+&$2}" http://127.0.0.1:18775/ |
+		sed 's|<requestId>[^<]*</requestId>||'
+}
+
 cleanup() {
 	set +e
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
@@ -51,16 +58,31 @@ trap cleanup EXIT
 start_daemon
 "$bin" lab up "$labfile"
 "$bin" lab check "$labfile"
+# A change made over the EC2 API must survive too.
+ec2 CreateSecurityGroup "GroupName=rst-extra&GroupDescription=made+over+EC2" | grep -q '<groupId>sg-'
 lab_json >"$work/before.json"
+ec2 DescribeSecurityGroups >"$work/before.xml"
 grep -q '"attached": true' "$work/before.json"
+grep -q rst-extra "$work/before.xml"
 
 echo "--- kill -9 the daemon (pid $daemon_pid) with the lab up"
 kill -9 "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=
+# With the switch gone the allowed path is cut: the checks must fail now,
+# which shows that passing after the restart is the restored switch's doing.
+if "$bin" lab check --timeout 500ms "$labfile" >/dev/null 2>&1; then
+	echo "lab checks passed with the daemon dead"; exit 1
+fi
 
 start_daemon
 lab_json >"$work/after.json"
+ec2 DescribeSecurityGroups >"$work/after.xml"
+if ! cmp -s "$work/before.xml" "$work/after.xml"; then
+	echo "security groups changed across the restart:"
+	diff "$work/before.xml" "$work/after.xml" || true
+	exit 1
+fi
 if ! cmp -s "$work/before.json" "$work/after.json"; then
 	echo "lab state changed across the restart:"
 	diff "$work/before.json" "$work/after.json" || true
