@@ -282,3 +282,13 @@ func TestKeyHashIsXXHash(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryLayout(t *testing.T) {
+	if entrySize != 128 {
+		t.Fatalf("Entry is %d bytes", entrySize)
+	}
+	var e Entry
+	if off := unsafe.Offsetof(e.bucket); off >= 64 {
+		t.Fatalf("lookup fields spill into the second line (bucket at %d)", off)
+	}
+}

@@ -3,8 +3,8 @@ package flowtable
 import "sync/atomic"
 
 // Entry is one flow in the table: 128 bytes, two cache lines. A lookup
-// reads only the first line (sequence, chain link, key, state word, rule);
-// a packet update also writes the second (last seen, counters).
+// reads only the first line (sequence, chain link, bucket, key, state
+// word); a packet update also writes the second (last seen, counters).
 //
 // Every field is atomic because readers never lock: seq is a seqlock word
 // that is odd while the entry is free or being rewritten and changes each
@@ -14,13 +14,17 @@ type Entry struct {
 	next  atomic.Uint32 // index+1 of the next entry in the bucket chain; 0 ends it
 	key   [keyWords]atomic.Uint64
 	state atomic.Uint32 // stateBits: State | tracked | origin side
-	rule  atomic.Uint32 // rule reference that admitted the flow
+	// bucket is the chain the entry is on. A reader that followed a link
+	// to an entry that was meanwhile deleted and reused on another chain
+	// sees a different bucket and restarts instead of walking the wrong chain.
+	bucket atomic.Uint32
 
 	lastSeen atomic.Int64
 	gen      atomic.Uint64 // ruleset generation that admitted (or re-admitted) the flow
 	pkts     [2]atomic.Uint64
 	bytes    [2]atomic.Uint64
-	_        [16]byte
+	rule     atomic.Uint32 // rule reference that admitted the flow
+	_        [12]byte
 }
 
 // Bits of Entry.state besides the State in its low byte.

@@ -99,6 +99,7 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, sr
 	e.bytes[0].Store(uint64(p.Length))
 	e.pkts[1].Store(0)
 	e.bytes[1].Store(0)
+	e.bucket.Store(uint32(b))
 	e.next.Store(t.heads[b].Load())
 	seq := e.seq.Add(1) // even: live
 	t.heads[b].Store(idx)

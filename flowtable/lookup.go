@@ -106,7 +106,7 @@ func (t *Table) walk(k *Key, b uint64) (e *Entry, seq, w uint32, ok bool) {
 		match := e.keyEquals(k)
 		w := e.state.Load()
 		next := e.next.Load()
-		if e.seq.Load() != s1 {
+		if e.bucket.Load() != uint32(b) || e.seq.Load() != s1 {
 			return nil, 0, 0, false
 		}
 		if match {
