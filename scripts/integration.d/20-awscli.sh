@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The real AWS CLI v2 (Debian's awscli package) against the daemon's EC2
+# Query API: create, authorize, the duplicate error, describe, revoke,
+# delete blocked by DependencyViolation, delete, plus a dry run, the rule
+# listing and the `sgswitch ec2` client reading what the AWS CLI wrote
+# (one control plane). Needs no root: it creates no lab, only groups.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# Prefer Debian's AWS CLI v2 in /usr/bin over whatever `aws` is first on PATH.
+aws_bin=${AWS_CLI:-}
+if [ -z "$aws_bin" ]; then
+	if [ -x /usr/bin/aws ]; then aws_bin=/usr/bin/aws; else aws_bin=$(command -v aws || true); fi
+fi
+if [ -z "$aws_bin" ] || ! "$aws_bin" --version 2>&1 | grep -q '^aws-cli/2\.'; then
+	echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
+	exit 77
+fi
+bin=${SGSWITCH_BIN:-bin/sgswitch}
+[ -x "$bin" ] || go build -o "$bin" ./cmd/sgswitch
+for sub in run ec2; do
+	if ! "$bin" "$sub" --help >/dev/null 2>&1; then
+		echo "skip: this build has no 'sgswitch $sub'"
+		exit 77
+	fi
+done
+
+work=$(mktemp -d /tmp/sgs-awscli.XXXXXX)
+port=${SGSWITCH_AWSCLI_PORT:-18774}
+endpoint=http://127.0.0.1:$port
+daemon_pid=
+cleanup() {
+	set +e
+	if [ -n "$daemon_pid" ]; then
+		kill "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$work/daemon.log" ] && { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; }
+	exit 1
+}
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	fail "port $port is already in use (set SGSWITCH_AWSCLI_PORT)"
+fi
+"$bin" run --state-dir "$work/state" --socket "$work/admin.sock" --ec2-listen "127.0.0.1:$port" >>"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon exited"
+	sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "the daemon does not listen on $port"
+
+# The lab endpoint accepts any credentials; give the CLI dummy ones and keep
+# it away from the user's config, the instance metadata service and the pager.
+export AWS_ACCESS_KEY_ID=AKIDSGSWITCHLAB AWS_SECRET_ACCESS_KEY=sgswitch-lab-secret
+export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
+
+# expect_error CODE OPERATION cmd...: the AWS CLI must fail with exit 254
+# and "An error occurred (CODE) when calling the OPERATION operation".
+expect_error() {
+	local code=$1 op=$2 rc=0
+	shift 2
+	awsx "$@" >"$work/out" 2>"$work/err" || rc=$?
+	[ "$rc" -eq 254 ] || fail "$* exited $rc, want 254 ($code); stderr: $(cat "$work/err")"
+	grep -qF "An error occurred ($code) when calling the $op operation" "$work/err" ||
+		fail "$*: want $code from $op, got: $(cat "$work/err")"
+	echo "ok: $op -> $code"
+}
+
+expect_contains() { # expect_contains FILE TEXT WHAT
+	grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
+}
+
+# Create.
+awsx create-security-group --group-name web --description "web tier" >"$work/out"
+web=$(sed -n 's/.*"GroupId": "\(sg-[0-9a-f]*\)".*/\1/p' "$work/out")
+[ -n "$web" ] || fail "create-security-group printed no GroupId: $(cat "$work/out")"
+app=$(awsx create-security-group --group-name app --description "app tier" --query GroupId --output text)
+[[ $app == sg-* ]] || fail "create app: $app"
+echo "ok: created web=$web app=$app"
+expect_error InvalidGroup.Duplicate CreateSecurityGroup create-security-group --group-name web --description again
+expect_error DryRunOperation CreateSecurityGroup create-security-group --group-name db --description db --dry-run
+
+# Authorize, and the same rule again.
+awsx authorize-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24 >"$work/out"
+expect_contains "$work/out" '"Return": true' authorize
+expect_contains "$work/out" '"SecurityGroupRuleId": "sgr-' authorize
+expect_contains "$work/out" '"CidrIpv4": "203.0.113.0/24"' authorize
+echo "ok: authorized tcp/22 from 203.0.113.0/24"
+expect_error InvalidPermission.Duplicate AuthorizeSecurityGroupIngress \
+	authorize-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24
+# app admits web's members on 8080 (AWS CLI shorthand for IpPermissions).
+awsx authorize-security-group-ingress --group-id "$app" \
+	--ip-permissions "IpProtocol=tcp,FromPort=8080,ToPort=8080,UserIdGroupPairs=[{GroupId=$web,Description=from-web}]" >"$work/app-rule"
+ref_rule=$(sed -n 's/.*"SecurityGroupRuleId": "\(sgr-[0-9a-f]*\)".*/\1/p' "$work/app-rule")
+[ -n "$ref_rule" ] || fail "no rule id for the reference rule: $(cat "$work/app-rule")"
+
+# Describe (groups and rules).
+cidr=$(awsx describe-security-groups --group-ids "$web" --query 'SecurityGroups[0].IpPermissions[0].IpRanges[0].CidrIp' --output text)
+[ "$cidr" = 203.0.113.0/24 ] || fail "describe-security-groups: CidrIp $cidr"
+awsx describe-security-groups --filters Name=group-name,Values=web >"$work/out"
+expect_contains "$work/out" "\"GroupId\": \"$web\"" describe-by-name
+expect_contains "$work/out" '"FromPort": 22' describe-by-name
+expect_contains "$work/out" '"CidrIp": "0.0.0.0/0"' "describe (default egress)"
+n=$(awsx describe-security-group-rules --filters "Name=group-id,Values=$web" --query 'length(SecurityGroupRules[?IsEgress==`false`])' --output text)
+[ "$n" = 1 ] || fail "describe-security-group-rules: $n ingress rules, want 1"
+n=$(awsx describe-security-group-rules --filters "Name=group-id,Values=$web" --query 'length(SecurityGroupRules[?IsEgress==`true` && CidrIpv4==`0.0.0.0/0`])' --output text)
+[ "$n" = 1 ] || fail "describe-security-group-rules: $n default egress rules to 0.0.0.0/0, want 1"
+echo "ok: describe"
+# The sgswitch ec2 client reads the same state (one control plane).
+"$bin" ec2 --endpoint-url "$endpoint" describe-security-groups --group-ids web >"$work/out"
+expect_contains "$work/out" "\"GroupId\": \"$web\"" "sgswitch ec2 describe-security-groups"
+
+# Revoke.
+awsx revoke-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24 >"$work/out"
+expect_contains "$work/out" '"Return": true' revoke
+n=$(awsx describe-security-groups --group-ids "$web" --query 'length(SecurityGroups[0].IpPermissions)' --output text)
+[ "$n" = 0 ] || fail "after revoke: $n ingress permissions"
+expect_error InvalidPermission.NotFound RevokeSecurityGroupIngress \
+	revoke-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24
+echo "ok: revoked"
+
+# Delete: blocked while app's rule references web, then allowed.
+expect_error DependencyViolation DeleteSecurityGroup delete-security-group --group-id "$web"
+awsx revoke-security-group-ingress --group-id "$app" --security-group-rule-ids "$ref_rule" >/dev/null
+awsx delete-security-group --group-id "$web" >"$work/out"
+expect_error InvalidGroup.NotFound DescribeSecurityGroups describe-security-groups --group-ids "$web"
+awsx delete-security-group --group-name app >/dev/null
+n=$(awsx describe-security-groups --query 'length(SecurityGroups)' --output text)
+[ "$n" = 1 ] || fail "after deletes: $n groups, want 1 (default)"
+def=$(awsx describe-security-groups --query 'SecurityGroups[0].GroupId' --output text)
+expect_error CannotDelete DeleteSecurityGroup delete-security-group --group-id "$def"
+vpc=$(awsx describe-vpcs --query 'Vpcs[0].State' --output text)
+[ "$vpc" = available ] || fail "describe-vpcs: $vpc"
+echo "ok: deleted; AWS CLI $("$aws_bin" --version 2>&1 | cut -d' ' -f1) against $endpoint"
