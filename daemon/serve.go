@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"sgswitch/admin"
@@ -80,7 +81,8 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	}
 	if l.Metrics != "" {
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.Handler())
+		gather := prometheus.Gatherers{prometheus.DefaultGatherer, d.metrics()}
+		mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
 		s, err := listenHTTP("metrics", l.Metrics, mux)
 		if err != nil {
 			shutdownAll(servers)

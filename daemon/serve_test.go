@@ -57,8 +57,9 @@ func TestRunServesAdminEC2AndMetrics(t *testing.T) {
 		t.Errorf("Status = %+v, %v", st, err)
 	}
 	for url, want := range map[string]string{
-		"http://" + st.EC2Listen + "/":            "ec2 here",
-		"http://" + st.MetricsListen + "/metrics": "go_goroutines",
+		"http://" + st.EC2Listen + "/":             "ec2 here",
+		"http://" + st.MetricsListen + "/metrics":  "sgswitch_ruleset_generation",
+		"http://" + st.MetricsListen + "/metrics?": "go_goroutines",
 	} {
 		resp, err := http.Get(url)
 		if err != nil {
