@@ -72,7 +72,11 @@
 // 8 restarts it walks under the stripe lock). Insert initialises an entry
 // completely before publishing it at the head of its chain; Delete unlinks
 // an entry but leaves its link, so a reader standing on it still reaches
-// the rest of the chain, then marks it free. [Flow] remembers the sequence
+// the rest of the chain, then marks it free. Each entry also records its
+// bucket: a reader that followed a link to an entry that was deleted and
+// already reused on another chain sees the wrong bucket and restarts,
+// instead of walking the wrong chain and missing a live flow (a false miss
+// would let the current rules judge a tracked flow). [Flow] remembers the sequence
 // Lookup saw, so Update, Readmit and Delete notice an entry deleted and
 // reused meanwhile (Update then reports Expired).
 //
