@@ -11,7 +11,7 @@ import (
 	"sgswitch/iface/wire"
 )
 
-func needRoot(t *testing.T) {
+func needRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: creates network namespaces, TAP devices and AF_XDP sockets")

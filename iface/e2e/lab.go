@@ -46,7 +46,13 @@ func NewPrefix() string {
 
 // NewLab wires namespace A with a port of kind ka and B with kind kb.
 // On error everything made so far is removed.
-func NewLab(ka, kb Kind, mtu int) (l *Lab, err error) {
+func NewLab(ka, kb Kind, mtu int) (*Lab, error) {
+	return NewLabMACs(ka, kb, mtu, MACA, MACB)
+}
+
+// NewLabMACs is NewLab with the MACs the nodes' eth0 get (the switch's
+// anti-spoofing wants the ENI's own MAC).
+func NewLabMACs(ka, kb Kind, mtu int, macA, macB net.HardwareAddr) (l *Lab, err error) {
 	p := NewPrefix()
 	l = &Lab{Prefix: p, NsA: p + "-a", NsB: p + "-b"}
 	defer func() {
@@ -60,10 +66,10 @@ func NewLab(ka, kb Kind, mtu int) (l *Lab, err error) {
 			return nil, err
 		}
 	}
-	if l.PortA, err = l.wirePort(ka, p+"a", node(l.NsA, MACA, AddrA4, AddrA6, mtu)); err != nil {
+	if l.PortA, err = l.wirePort(ka, p+"a", node(l.NsA, macA, AddrA4, AddrA6, mtu)); err != nil {
 		return l, err
 	}
-	if l.PortB, err = l.wirePort(kb, p+"b", node(l.NsB, MACB, AddrB4, AddrB6, mtu)); err != nil {
+	if l.PortB, err = l.wirePort(kb, p+"b", node(l.NsB, macB, AddrB4, AddrB6, mtu)); err != nil {
 		return l, err
 	}
 	return l, nil

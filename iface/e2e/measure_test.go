@@ -12,11 +12,11 @@ import (
 
 // BenchmarkIperf measures the issue's figures in one run: TCP Gb/s with 1
 // and 4 streams and 64-byte UDP packets/s between two namespaces, through
-// (a) the Linux bridge + nftables path (br_netfilter, inet table,
-// `ct state established,related accept` first), (b) two TAP ports with
-// offloads and (c) two AF_XDP ports, (b) and (c) joined by the test
-// forwarder (the port cost without the switch's pipeline). Root and iperf3
-// needed; run it once:
+// the Linux bridge + nftables path (br_netfilter, inet table, `ct state
+// established,related accept` first); sgswitch (vswitch, one security group
+// opening port 5201) with TAP-offload, AF_XDP and AF_PACKET ports; and, as
+// the port cost without the switch's pipeline, TAP-offload and AF_XDP ports
+// joined by the test forwarder. Root and iperf3 needed; run it once:
 //
 //	go test -run XXX -bench Iperf -benchtime 1x ./iface/e2e/
 //
@@ -32,7 +32,7 @@ func BenchmarkIperf(b *testing.B) {
 	if secs == "" {
 		secs = "3"
 	}
-	for _, path := range []string{"bridge-nft", "tap-offload", "afxdp", "afpacket"} {
+	for _, path := range []string{"bridge-nft", "switch-tap-offload", "switch-afxdp", "switch-afpacket", "fwd-tap-offload", "fwd-afxdp"} {
 		b.Run(path, func(b *testing.B) {
 			nsA, nsB, stop := setupPath(b, path)
 			defer stop()
@@ -96,12 +96,14 @@ func setupPath(b *testing.B, path string) (nsA, nsB string, stop func()) {
 	var l *Lab
 	var err error
 	switch path {
-	case "tap-offload":
+	case "switch-tap-offload", "switch-afxdp", "switch-afpacket":
+		kind := map[string]Kind{"switch-tap-offload": TAP, "switch-afxdp": AFXDP, "switch-afpacket": AFPacket}[path]
+		l, _, _ := switchLab(b, kind, kind)
+		return l.NsA, l.NsB, func() {} // torn down by b.Cleanup
+	case "fwd-tap-offload":
 		l, err = NewLab(TAP, TAP, 1500)
-	case "afxdp":
+	case "fwd-afxdp":
 		l, err = NewLab(AFXDP, AFXDP, 1500)
-	case "afpacket":
-		l, err = NewLab(AFPacket, AFPacket, 1500)
 	case "bridge-nft":
 		return setupBridge(b)
 	}
