@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -94,6 +95,12 @@ func labUp(c *cli.Context) error {
 	}
 	if err := testbed.Validate(lab); err != nil {
 		return err // refused before anything is created
+	}
+	for _, n := range lab.Nodes {
+		if _, err := net.InterfaceByName(n.Interface); n.Kind == testbed.KindVM && err != nil {
+			return fmt.Errorf("%s: topology.nodes.%s: host interface %q does not exist (start the VM first, e.g. qemu -netdev tap,ifname=%s,script=no,downscript=no)",
+				lab.File, n.Name, n.Interface, n.Interface)
+		}
 	}
 	cl, err := ensureDaemon(c.Context, c.String("socket"), c.String("state-dir"))
 	if err != nil {
