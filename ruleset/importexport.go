@@ -86,6 +86,9 @@ func (st *State) importGroup(sg *SecurityGroup) (string, error) {
 		return def.ID, nil
 	}
 	if g := st.group(sg.GroupId); g != nil {
+		if g.Default {
+			return "", errorf(CodeInvalidGroupDuplicate, "The security group '%s' is the default group; it cannot be renamed to '%s'", g.ID, name)
+		}
 		if err := validateGroupDescription(sg.Description); err != nil {
 			return "", err
 		}
