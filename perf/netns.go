@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/vishvananda/netns"
 )
@@ -83,13 +85,30 @@ func (l *Lab) Close() {
 		undo[i]()
 	}
 	for _, p := range procs {
-		if p.Process != nil && p.ProcessState == nil {
-			_ = p.Process.Kill()
-			_ = p.Wait()
-		}
+		stopProcess(p)
 	}
 	for _, ns := range nss {
 		_, _ = Run("ip", "netns", "del", ns)
+	}
+}
+
+// stopProcess asks p to stop (SIGTERM), gives it two seconds to close what
+// it holds, then kills it.
+func stopProcess(p *exec.Cmd) {
+	if p.Process == nil || p.ProcessState != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = p.Wait()
+		close(done)
+	}()
+	_ = p.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		_ = p.Process.Kill()
+		<-done
 	}
 }
 

@@ -16,14 +16,16 @@ type Endpoint struct {
 }
 
 // The two endpoints every path connects: A is the client, B the server.
-// Addresses are from 198.18.0.0/15 and fd00:5e5e::/48 only.
+// Addresses are from 198.18.0.0/15 and fd00:5e5e::/48 only, and avoid what
+// a VPC subnet reserves (base+1 is the router, base+2 the resolver, whose
+// addresses and MAC the switch answers for).
 var (
-	ClientMAC  = "02:5e:5e:00:00:01"
-	ServerMAC  = "02:5e:5e:00:00:02"
-	ClientIPv4 = netip.MustParseAddr("198.18.0.1")
-	ServerIPv4 = netip.MustParseAddr("198.18.0.2")
-	ClientIPv6 = netip.MustParseAddr("fd00:5e5e::1")
-	ServerIPv6 = netip.MustParseAddr("fd00:5e5e::2")
+	ClientMAC  = "02:5e:5e:00:00:11"
+	ServerMAC  = "02:5e:5e:00:00:12"
+	ClientIPv4 = netip.MustParseAddr("198.18.0.11")
+	ServerIPv4 = netip.MustParseAddr("198.18.0.12")
+	ClientIPv6 = netip.MustParseAddr("fd00:5e5e::11")
+	ServerIPv6 = netip.MustParseAddr("fd00:5e5e::12")
 	Subnet4    = netip.MustParsePrefix("198.18.0.0/24")
 	Subnet6    = netip.MustParsePrefix("fd00:5e5e::/64")
 )

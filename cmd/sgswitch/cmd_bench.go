@@ -26,12 +26,33 @@ func init() {
 			&cli.StringFlag{Name: "out", Value: "bench-out", Usage: "directory for report.md, results.json and charts"},
 		},
 		Action: runBench,
+		Before: func(*cli.Context) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			perf.SwitchAgentArgs = []string{exe, "bench-switch"}
+			return nil
+		},
 		Subcommands: []*cli.Command{{
 			Name:      "check",
 			Usage:     "check a results.json: every planned figure measured or explained, no namespace left behind",
 			ArgsUsage: "RESULTS.json",
 			Action:    checkBench,
 		}},
+	})
+}
+
+func init() {
+	register(&cli.Command{
+		Name:   "bench-switch",
+		Hidden: true,
+		Usage:  "internal: the switch process of `sgswitch bench` (config on stdin; runs until stdin closes)",
+		Action: func(c *cli.Context) error {
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return perf.RunSwitchAgent(ctx, os.Stdin, os.Stdout)
+		},
 	})
 }
 
