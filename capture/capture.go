@@ -105,8 +105,8 @@ func Start(ctx context.Context, w io.Writer, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// Offer hands the session one frame seen at eni in the given stage (for
-// StageDrop, reason names the drop). It copies what it keeps and never blocks.
+// Offer hands the session one frame seen at eni in the given stage; a
+// non-empty reason (why it was dropped) is appended to the stage name. It copies what it keeps and never blocks.
 func (s *Session) Offer(eni, stage, reason string, data []byte) {
 	if s.stopped.Load() || eni != s.opts.ENI {
 		return
@@ -123,8 +123,8 @@ func (s *Session) Offer(eni, stage, reason string, data []byte) {
 	}
 	f.ts = time.Now()
 	f.stage = stage
-	if stage == StageDrop && reason != "" {
-		f.stage = StageDrop + ":" + reason
+	if reason != "" {
+		f.stage = stage + ":" + reason
 	}
 	f.orig = len(data)
 	if len(data) > s.opts.Snaplen {
