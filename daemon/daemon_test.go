@@ -324,3 +324,55 @@ func TestUnusableSpecRefused(t *testing.T) {
 		t.Fatalf("Open = %v, want ErrCorrupt", err)
 	}
 }
+
+// A VPC re-based from an IPv4-only lab onto a dual-stack one (other groups
+// exist, so it is moved, not made afresh) gets EC2's IPv6 default egress
+// rule in its default group, and loses it the other way.
+func TestRebaseFollowsIPv6(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.Write(func(st *ruleset.State) error {
+		_, err := st.CreateSecurityGroup("keep", "made over EC2", nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.RemoveLab(ctx, "sgrst"); err != nil {
+		t.Fatal(err)
+	}
+	egressV6 := func() bool {
+		has := false
+		h.d.Read(func(st *ruleset.State) error {
+			for _, g := range st.Spec().Groups {
+				for _, r := range g.Egress {
+					has = has || g.Default && r.CidrIpv6 == "::/0"
+				}
+			}
+			return nil
+		})
+		return has
+	}
+	var lab testbed.Lab
+	json.Unmarshal(loadLab(t, "restart.yaml"), &lab)
+	lab.Name = "dual"
+	lab.SubnetIPv6 = netip.MustParsePrefix("fd00:5e5e:0:7::/64")
+	raw, _ := json.Marshal(lab)
+	if _, err := h.d.ApplyLab(ctx, raw); err != nil {
+		t.Fatal(err)
+	}
+	if !egressV6() || !groupNames(t, h.d)["keep"] {
+		t.Errorf("after moving to a dual-stack subnet: default IPv6 egress %v, groups %v", egressV6(), groupNames(t, h.d))
+	}
+	if err := h.d.RemoveLab(ctx, "dual"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if egressV6() {
+		t.Error("IPv6 default egress kept in an IPv4-only VPC")
+	}
+}

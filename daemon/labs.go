@@ -211,12 +211,45 @@ func (d *Daemon) rebase(lab *testbed.Lab) (*ruleset.State, error) {
 		cfg.VpcId, cfg.SubnetId = "", ""
 		return ruleset.NewState(cfg)
 	}
+	oldHasV6 := sp.VPC.IPv6CIDR.IsValid()
 	sp.VPC = cfg
 	st, err := ruleset.StateFromSpec(sp)
+	if err == nil && oldHasV6 != cfg.IPv6CIDR.IsValid() {
+		err = followIPv6(st, cfg.IPv6CIDR.IsValid())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("moving the VPC to lab %s's subnet: %w", lab.Name, withCode(err))
 	}
 	return st, nil
+}
+
+// followIPv6 keeps the default group's default outbound rule in step with
+// the VPC's address families: EC2's default group allows all outbound
+// IPv4, and all outbound IPv6 when the VPC has IPv6. It adds (or removes)
+// the IPv6 half only where the IPv4 half is present, i.e. where the rules
+// are still the defaults.
+func followIPv6(st *ruleset.State, hasV6 bool) error {
+	def := st.DefaultGroupID()
+	allV4, allV6 := false, false
+	for _, g := range st.Spec().Groups {
+		if g.ID != def {
+			continue
+		}
+		for _, r := range g.Egress {
+			allV4 = allV4 || r.Protocol == "-1" && r.CidrIpv4 == "0.0.0.0/0"
+			allV6 = allV6 || r.Protocol == "-1" && r.CidrIpv6 == "::/0"
+		}
+	}
+	perm := []ruleset.IpPermission{{IpProtocol: "-1", Ipv6Ranges: []ruleset.Ipv6Range{{CidrIpv6: "::/0"}}}}
+	switch {
+	case hasV6 && allV4 && !allV6:
+		_, err := st.AuthorizeSecurityGroupEgress(def, perm, nil)
+		return err
+	case !hasV6 && allV6:
+		_, _, err := st.RevokeSecurityGroupEgress(def, perm, nil)
+		return err
+	}
+	return nil
 }
 
 func fmtPrefix(p interface{ IsValid() bool }) string {
