@@ -186,6 +186,19 @@ func (p *Port) openSocket(ifindex int) error {
 		return fmt.Errorf("socket(AF_XDP): %w", err)
 	}
 	p.fd = fd
+	if err := p.setupUMEM(fd); err != nil {
+		return err
+	}
+	sa := &unix.SockaddrXDP{Flags: unix.XDP_COPY | unix.XDP_USE_NEED_WAKEUP, Ifindex: uint32(ifindex), QueueID: 0}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fmt.Errorf("bind to queue 0 (copy mode, need_wakeup): %w", err)
+	}
+	return nil
+}
+
+// setupUMEM registers the UMEM, sizes and maps the four rings, and fills
+// the fill ring.
+func (p *Port) setupUMEM(fd int) (err error) {
 	p.umem, err = unix.Mmap(-1, 0, NumFrames*FrameSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
 	if err != nil {
 		return fmt.Errorf("mmap UMEM: %w", err)
@@ -227,10 +240,6 @@ func (p *Port) openSocket(ifindex int) error {
 	p.txFree = make([]uint64, 0, NumFrames-ringSize)
 	for i := uint64(ringSize); i < NumFrames; i++ {
 		p.txFree = append(p.txFree, i*FrameSize)
-	}
-	sa := &unix.SockaddrXDP{Flags: unix.XDP_COPY | unix.XDP_USE_NEED_WAKEUP, Ifindex: uint32(ifindex), QueueID: 0}
-	if err := unix.Bind(fd, sa); err != nil {
-		return fmt.Errorf("bind to queue 0 (copy mode, need_wakeup): %w", err)
 	}
 	return nil
 }
@@ -315,4 +324,25 @@ func (p *Port) release() {
 		_ = unix.Munmap(p.umem)
 		p.umem = nil
 	}
+}
+
+// ProbeZeroCopy tries to bind an AF_XDP socket to ifname's queue 0 in
+// zero-copy mode and returns the kernel's answer (nil when it works). On
+// veth it is EOPNOTSUPP: the port then uses copy mode.
+func ProbeZeroCopy(ifname string) error {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return err
+	}
+	p := &Port{name: ifname, fd: -1}
+	defer p.release()
+	fd, err := unix.Socket(unix.AF_XDP, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	p.fd = fd
+	if err := p.setupUMEM(fd); err != nil {
+		return err
+	}
+	return unix.Bind(fd, &unix.SockaddrXDP{Flags: unix.XDP_ZEROCOPY, Ifindex: uint32(ifi.Index)})
 }
