@@ -252,3 +252,36 @@ func TestClassifyAllocs(t *testing.T) {
 		t.Errorf("%v allocations per Classify", n)
 	}
 }
+
+func TestTags(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.st.CreateTags([]string{f.web, f.webRule, f.eni}, []Tag{{Key: "env", Value: "lab"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := f.st.DescribeSecurityGroupRules(nil, []Filter{{Name: "tag:env", Values: []string{"lab"}}})
+	if err != nil || len(rs) != 1 || rs[0].SecurityGroupRuleId != f.webRule {
+		t.Fatalf("%+v %v", rs, err)
+	}
+	sgs, _ := f.st.DescribeSecurityGroups(nil, nil, []Filter{{Name: "tag-key", Values: []string{"env"}}})
+	if len(sgs) != 1 || sgs[0].GroupId != f.web {
+		t.Fatalf("%+v", sgs)
+	}
+	before := f.st.Spec()
+	wantCode(t, f.st.CreateTags([]string{f.web, "sg-0123456789abcdef0"}, []Tag{{Key: "x"}}), CodeInvalidGroupNotFound)
+	if !reflect.DeepEqual(before, f.st.Spec()) {
+		t.Error("failed CreateTags changed the state")
+	}
+	if err := f.st.CreateTags([]string{f.eni}, []Tag{{Key: "Name", Value: "renamed"}}); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := f.st.ResolveInterface("renamed"); id != f.eni {
+		t.Error("Name tag does not rename the interface")
+	}
+	if err := f.st.DeleteTags([]string{f.web}, []Tag{{Key: "env"}}); err != nil {
+		t.Fatal(err)
+	}
+	sgs, _ = f.st.DescribeSecurityGroups([]string{f.web}, nil, nil)
+	if len(sgs[0].Tags) != 0 {
+		t.Errorf("tags left: %+v", sgs[0].Tags)
+	}
+}
