@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -374,5 +375,49 @@ func TestRebaseFollowsIPv6(t *testing.T) {
 	}
 	if egressV6() {
 		t.Error("IPv6 default egress kept in an IPv4-only VPC")
+	}
+}
+
+func TestWriteThatCannotBeSavedChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	gen := h.dp.gen
+	h.d.store.Close() // every save now fails
+	err := h.d.Write(func(st *ruleset.State) error {
+		_, err := st.CreateSecurityGroup("unsaved", "x", nil)
+		return err
+	})
+	if err == nil {
+		t.Fatal("Write succeeded without saving")
+	}
+	if groupNames(t, h.d)["unsaved"] || h.dp.gen != gen {
+		t.Error("an unsaved change went live")
+	}
+	h.d = nil // the store is closed already
+}
+
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	h := newHarness(t)
+	done := make(chan error, 8)
+	for i := 0; i < 4; i++ {
+		go func() {
+			done <- h.d.Write(func(st *ruleset.State) error {
+				_, err := st.CreateSecurityGroup(fmt.Sprintf("g%d", i), "concurrent", nil)
+				return err
+			})
+		}()
+		go func() {
+			done <- h.d.Read(func(st *ruleset.State) error {
+				_, err := st.DescribeSecurityGroups(nil, nil, nil)
+				return err
+			})
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(groupNames(t, h.d)); n != 5 {
+		t.Errorf("%d groups, want 5 (default + 4)", n)
 	}
 }

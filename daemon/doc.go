@@ -28,10 +28,28 @@
 // drops the lab's ENIs, groups and prefix lists (and rules elsewhere that
 // refer to them), its ports and namespaces.
 //
+// Serving (Run): the admin API on a unix socket (mode 0600, directory
+// 0700); the EC2 Query API on 127.0.0.1:8775 by default. The EC2 API has
+// no authentication, so Run refuses an address that is not loopback unless
+// Listen.EC2Any (`--ec2-listen-any`) says so explicitly. --metrics serves
+// Prometheus /metrics: the default registry (Go runtime, anything
+// observability registers) plus the daemon's own gauges (sgswitch_ruleset_
+// generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).
+//
+// Wiring: NetnsWirer does it on the host with iface/wire; a Wirer is an
+// interface so tests wire in-memory ports. Dataplane is an interface for
+// the same reason; SwitchDataplane (ruleset.Compiler + vswitch.Switch) is
+// the real one. The dataplane owns an attached port and closes it on
+// RemovePort.
+//
+// Names: `eni stats` and `conntrack list` take an eni- id, a node name
+// (the ENI's Name tag) or lab/node.
+//
 // VPC: one daemon is one VPC with one subnet. It starts with the VPC given
 // in Config (or the stored one); the first lab applied while no interface
 // exists re-bases the VPC onto the lab's subnets and quotas; a later lab
-// with other subnets is refused.
+// with other subnets is refused. When the VPC moves between IPv4-only and
+// dual-stack, the default group's IPv6 default egress rule follows.
 //
 // Thread-safety: every exported method may be called from any goroutine.
 // One mutex serialises access to the model (ruleset.State is not safe for
