@@ -28,6 +28,10 @@ const LabTag = "sgswitch:lab"
 // On error st is left half-changed: callers apply to a clone (the daemon)
 // or a scratch state (Validate).
 func Apply(st *ruleset.State, lab *Lab) (map[string]string, error) {
+	lab, err := checked(lab)
+	if err != nil {
+		return nil, err
+	}
 	a := applier{st: st, lab: lab, groups: map[string]string{}, lists: map[string]string{}}
 	for _, step := range []func() error{a.prefixLists, a.createGroups, a.authorizeRules, a.interfaces} {
 		if err := step(); err != nil {
@@ -35,6 +39,43 @@ func Apply(st *ruleset.State, lab *Lab) (map[string]string, error) {
 		}
 	}
 	return a.enis, nil
+}
+
+// checked returns lab with the defaults a JSON body may leave out filled
+// in (a copy: the caller's lab is not changed), after the structural
+// checks Parse runs. Apply calls it, so a Lab that reached the daemon as
+// JSON, not through Parse, is held to the same rules (names that become
+// namespace paths, addresses inside the subnet, ...).
+func checked(lab *Lab) (*Lab, error) {
+	c := *lab
+	if c.Settings.GroupsPerInterface == 0 {
+		c.Settings.GroupsPerInterface = DefaultGroupsPerInterface
+	}
+	if c.Settings.RulesPerGroup == 0 {
+		c.Settings.RulesPerGroup = DefaultRulesPerGroup
+	}
+	c.Nodes = append([]Node(nil), lab.Nodes...)
+	for i := range c.Nodes {
+		n := &c.Nodes[i]
+		if n.Kind == "" {
+			n.Kind = KindNetns
+		}
+		if n.Port == "" {
+			n.Port = PortTAP
+		}
+	}
+	c.Checks = append([]Check(nil), lab.Checks...)
+	for i := range c.Checks {
+		if c.Checks[i].Family == 0 {
+			c.Checks[i].Family = 4
+		}
+	}
+	e := errList{file: c.File}
+	if e.file == "" {
+		e.file = "lab " + c.Name
+	}
+	validate(&e, &c)
+	return &c, e.err()
 }
 
 // Validate applies lab to a scratch state made for it, so an invalid lab

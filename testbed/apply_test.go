@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,4 +222,27 @@ func summary(t *testing.T, st *ruleset.State, enis map[string]string) string {
 			ct.TcpEstablishedTimeout, ct.UdpStreamTimeout, ct.UdpTimeout)
 	}
 	return b.String()
+}
+
+// TestApplyChecksStructure: a Lab that arrives as JSON (not through
+// Parse) is held to Parse's rules; omitted defaults are filled in.
+func TestApplyChecksStructure(t *testing.T) {
+	lab := &Lab{Name: "j", Subnet: netip.MustParsePrefix("198.18.0.0/24"),
+		Nodes: []Node{{Name: "../../etc", IP: netip.MustParseAddr("198.18.0.10")}}}
+	st, _ := ruleset.NewState(ScratchVPC(lab))
+	if _, err := Apply(st, lab); err == nil || !strings.Contains(err.Error(), "node name") {
+		t.Fatalf("hostile node name accepted: %v", err)
+	}
+	lab.Nodes[0].Name = "a"
+	lab.Checks = []Check{{From: "a", To: "a", Proto: "icmp", Expect: "deny"}}
+	if _, err := Apply(st, lab); err == nil || !strings.Contains(err.Error(), "lab j: checks[0]") {
+		t.Fatalf("bad check accepted: %v", err)
+	}
+	lab.Checks = nil
+	if _, err := Apply(st, lab); err != nil {
+		t.Fatalf("defaults not filled in: %v", err)
+	}
+	if lab.Nodes[0].Kind != "" || lab.Settings.GroupsPerInterface != 0 {
+		t.Fatal("Apply changed the caller's lab")
+	}
 }
