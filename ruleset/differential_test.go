@@ -130,7 +130,7 @@ func mutateAuthorize(t *rapid.T, st *State) {
 }
 
 func mutate(t *rapid.T, st *State) {
-	switch rapid.IntRange(0, 4).Draw(t, "mutation") {
+	switch rapid.IntRange(0, 7).Draw(t, "mutation") {
 	case 0:
 		mutateAuthorize(t, st)
 	case 1: // revoke by id
@@ -163,6 +163,54 @@ func mutate(t *rapid.T, st *State) {
 		e := rapid.SampledFrom(st.s.Interfaces).Draw(t, "eni")
 		a := netip.AddrFrom4([4]byte{198, 18, 0, byte(rapid.IntRange(1, 30).Draw(t, "addr"))})
 		checkAtomic(t, st, func() error { return st.SetInterfaceAddresses(e.ID, []netip.Addr{a}, e.IPv6) })
+	case 5: // prefix-list change
+		if len(st.s.PrefixLists) == 0 {
+			return
+		}
+		pl := rapid.SampledFrom(st.s.PrefixLists).Draw(t, "pl")
+		pool := cidr4Pool
+		if pl.AddressFamily == "IPv6" {
+			pool = cidr6Pool
+		}
+		add := []PrefixListEntry{{Cidr: rapid.SampledFrom(pool).Draw(t, "add")}}
+		var remove []string
+		if len(pl.Entries) > 0 && rapid.Bool().Draw(t, "remove") {
+			remove = []string{rapid.SampledFrom(pl.Entries).Draw(t, "rm").Cidr}
+		}
+		checkAtomic(t, st, func() error { _, err := st.ModifyManagedPrefixList(pl.ID, add, remove); return err })
+	case 6: // modify a rule in place
+		g := rapid.SampledFrom(st.s.Groups).Draw(t, "group")
+		rs := append(append([]RuleSpec(nil), g.Ingress...), g.Egress...)
+		if len(rs) == 0 {
+			return
+		}
+		id := rapid.SampledFrom(rs).Draw(t, "rule").ID
+		p := drawPermission(t, st)
+		req := &SecurityGroupRuleRequest{IpProtocol: &p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort}
+		switch {
+		case len(p.IpRanges) > 0:
+			req.CidrIpv4 = &p.IpRanges[0].CidrIp
+		case len(p.Ipv6Ranges) > 0:
+			req.CidrIpv6 = &p.Ipv6Ranges[0].CidrIpv6
+		case len(p.PrefixListIds) > 0:
+			req.PrefixListId = &p.PrefixListIds[0].PrefixListId
+		default:
+			req.ReferencedGroupId = &p.UserIdGroupPairs[0].GroupId
+		}
+		checkAtomic(t, st, func() error {
+			return st.ModifySecurityGroupRules(g.ID, []SecurityGroupRuleUpdate{{SecurityGroupRuleId: id, SecurityGroupRule: req}})
+		})
+	case 7: // interface leaves or joins the VPC
+		if len(st.s.Interfaces) > 1 && rapid.Bool().Draw(t, "delete") {
+			e := rapid.SampledFrom(st.s.Interfaces).Draw(t, "eni").ID
+			checkAtomic(t, st, func() error { return st.DeleteNetworkInterface(e) })
+			return
+		}
+		a := netip.AddrFrom4([4]byte{198, 18, 0, byte(rapid.IntRange(31, 60).Draw(t, "addr"))})
+		checkAtomic(t, st, func() error {
+			_, err := st.CreateNetworkInterface(ENISpec{IPv4: []netip.Addr{a}, Groups: drawGroups(t, st)})
+			return err
+		})
 	case 4: // revoke by properties
 		g := rapid.SampledFrom(st.s.Groups).Draw(t, "group")
 		perm := drawPermission(t, st)

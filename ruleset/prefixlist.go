@@ -116,3 +116,51 @@ func (st *State) lookupPrefixList(id string) (*PrefixListSpec, error) {
 	}
 	return nil, errorf(CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", id)
 }
+
+// ModifyManagedPrefixList adds and removes entries (by CIDR) of a prefix
+// list and bumps its version. The family and max entries do not change.
+func (st *State) ModifyManagedPrefixList(id string, add []PrefixListEntry, remove []string) (*ManagedPrefixList, error) {
+	pl, err := st.lookupPrefixList(id)
+	if err != nil {
+		return nil, err
+	}
+	entries := append([]PrefixListEntry(nil), pl.Entries...)
+	for _, c := range remove {
+		p, err := netip.ParsePrefix(c)
+		i := -1
+		if err == nil {
+			for j, e := range entries {
+				if e.Cidr == p.Masked().String() {
+					i = j
+				}
+			}
+		}
+		if i < 0 {
+			return nil, errorf(CodeInvalidParameterValue, "The prefix list entry %s does not exist.", c)
+		}
+		entries = append(entries[:i:i], entries[i+1:]...)
+	}
+	for _, e := range add {
+		p, err := netip.ParsePrefix(e.Cidr)
+		if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() || (p.Addr().Is4() != (pl.AddressFamily == "IPv4")) {
+			return nil, errorf(CodeInvalidParameterValue, "Value (%s) for parameter cidr is invalid. This is not a valid %s CIDR block.", e.Cidr, pl.AddressFamily)
+		}
+		if err := validateRuleDescription(e.Description, false); err != nil {
+			return nil, err
+		}
+		c := p.Masked().String()
+		for _, o := range entries {
+			if o.Cidr == c {
+				return nil, errorf(CodeInvalidParameterValue, "The prefix list has a duplicate entry %s.", c)
+			}
+		}
+		entries = append(entries, PrefixListEntry{Cidr: c, Description: cloneStr(e.Description)})
+	}
+	if len(entries) > int(pl.MaxEntries) {
+		return nil, errorf(CodePrefixListMaxEntriesExceeded, "The prefix list has %d entries, more than its maximum of %d.", len(entries), pl.MaxEntries)
+	}
+	pl.Entries = entries
+	pl.Version++
+	d := st.describePrefixList(pl)
+	return &d, nil
+}
