@@ -14,6 +14,13 @@ func (r *Results) endToEnd(ctx context.Context, lab *Lab, paths []Path, d durati
 		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Reason: "building the bench groups: " + err.Error()})
 		return
 	}
+	if pps, err := GeneratorPPS(lab, d.udp); err != nil {
+		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Path: "generator", Metric: MGeneratorPPS, Reason: err.Error()})
+	} else {
+		progress("e2e: the 64-byte UDP generator alone (into a dummy interface): %.0f pps", pps)
+		r.Figures = append(r.Figures, Figure{Section: section, Path: "generator", Metric: MGeneratorPPS, Unit: "pps", Value: pps,
+			Note: "AF_PACKET sendmmsg into a dummy interface: the generator's own ceiling on one thread"})
+	}
 	live := r.setupPaths(ctx, lab, paths, g, section, E2EMetrics, 0, progress)
 	notes := map[string]string{}
 	for rep := 0; rep < d.reps && ctx.Err() == nil; rep++ {

@@ -65,9 +65,13 @@ func writeHeadline(b *strings.Builder, r *Results) {
 	if len(paths) == 0 {
 		return
 	}
-	b.WriteString("## Headline: ratio to the kernel path (same run)\n\n| path |")
+	b.WriteString("## Headline: ratio to the kernel path (same run)\n\n(↑ higher is better, ↓ lower is better)\n\n| path |")
 	for _, m := range headlineMetrics {
-		fmt.Fprintf(b, " %s |", m)
+		arrow := "↑"
+		if lowerIsBetter(m) {
+			arrow = "↓"
+		}
+		fmt.Fprintf(b, " %s %s |", m, arrow)
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---|", len(headlineMetrics)) + "\n")
 	for _, p := range paths {
@@ -114,7 +118,11 @@ func writeE2E(b *strings.Builder, r *Results) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\n64-byte UDP: `offered` is what the AF_PACKET sendmmsg generator handed the client's eth0, `delivered` what the server's eth0 counted. On the kernel path the bridge, br_netfilter and nftables run synchronously in the sender's transmit path, so there offered ≈ delivered and the sender's CPU is the path's CPU.\n\n")
+	b.WriteString("\n64-byte UDP: `offered` is what the AF_PACKET sendmmsg generator handed the client's eth0, `delivered` what the server's eth0 counted. On the kernel path the bridge, br_netfilter and nftables run synchronously in the sender's transmit path, and a TAP pushes back on its sender when the switch falls behind, so there offered ≈ delivered and the sender's CPU includes the path's.")
+	if f, ok := r.Find("e2e", "generator", MGeneratorPPS, 0); ok {
+		fmt.Fprintf(b, " The generator alone (same sender into a dummy interface) reached %s pps in this run, so a path delivering less is the limit, not the generator.", num(f.Value))
+	}
+	b.WriteString(" Path CPU per GB is the iperf3 client and server processes plus the switch process; per Mframe it is the sending thread plus the switch process.\n\n")
 }
 
 func writeScaling(b *strings.Builder, r *Results) {
@@ -178,7 +186,7 @@ func pathsOf(r *Results, section string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, f := range r.Figures {
-		if f.Section == section && !seen[f.Path] {
+		if f.Section == section && !seen[f.Path] && f.Path != "generator" {
 			seen[f.Path] = true
 			out = append(out, f.Path)
 		}

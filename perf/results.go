@@ -58,17 +58,18 @@ type Results struct {
 
 // Metric keys.
 const (
-	MTCP1        = "tcp_1stream_gbps"
-	MTCP4        = "tcp_4stream_gbps"
-	MUDPPPS      = "udp64_delivered_pps"
-	MUDPOffered  = "udp64_offered_pps"
-	MConnRate    = "tcp_conn_per_s"
-	MLatP50      = "latency_p50_us"
-	MLatP99      = "latency_p99_us"
-	MSwitchCPUGB = "switch_cpu_s_per_gb"
-	MSwitchCPUMF = "switch_cpu_s_per_mframe"
-	MPathCPUGB   = "path_cpu_s_per_gb"
-	MPathCPUMF   = "path_cpu_s_per_mframe"
+	MTCP1         = "tcp_1stream_gbps"
+	MTCP4         = "tcp_4stream_gbps"
+	MUDPPPS       = "udp64_delivered_pps"
+	MUDPOffered   = "udp64_offered_pps"
+	MConnRate     = "tcp_conn_per_s"
+	MLatP50       = "latency_p50_us"
+	MLatP99       = "latency_p99_us"
+	MSwitchCPUGB  = "switch_cpu_s_per_gb"
+	MSwitchCPUMF  = "switch_cpu_s_per_mframe"
+	MPathCPUGB    = "path_cpu_s_per_gb"
+	MPathCPUMF    = "path_cpu_s_per_mframe"
+	MGeneratorPPS = "udp64_generator_pps"
 )
 
 // E2EMetrics are the end-to-end figures every path must report (or explain).
@@ -80,7 +81,7 @@ var ScalingMetrics = []string{MTCP1, MConnRate}
 var units = map[string]string{
 	MTCP1: "Gb/s", MTCP4: "Gb/s", MUDPPPS: "pps", MUDPOffered: "pps", MConnRate: "conn/s",
 	MLatP50: "µs", MLatP99: "µs", MSwitchCPUGB: "CPU s/GB", MSwitchCPUMF: "CPU s/Mframe",
-	MPathCPUGB: "CPU s/GB", MPathCPUMF: "CPU s/Mframe",
+	MPathCPUGB: "CPU s/GB", MPathCPUMF: "CPU s/Mframe", MGeneratorPPS: "pps",
 }
 
 // lowerIsBetter says how to read a ratio.

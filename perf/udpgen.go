@@ -179,3 +179,30 @@ func RunUDP(t Topology, dur time.Duration) (UDPResult, error) {
 	d := after - before
 	return UDPResult{OfferedPPS: float64(sent) / el, DeliveredPPS: float64(d) / el, Delivered: d, SenderCPU: cpu}, nil
 }
+
+// GeneratorPPS measures the 64-byte UDP generator alone: the same sender on
+// a dummy interface (whose transmit just frees the frame) in a namespace of
+// its own. What a path delivers below this rate is the path's limit, not the
+// generator's.
+func GeneratorPPS(l *Lab, dur time.Duration) (float64, error) {
+	ns, err := l.AddNetns("gen")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := Run("ip", "-n", ns, "link", "add", "eth0", "type", "dummy"); err != nil {
+		return 0, err
+	}
+	if _, err := Run("ip", "-n", ns, "link", "set", "eth0", "up"); err != nil {
+		return 0, err
+	}
+	t := Topology{
+		Client: Endpoint{Netns: ns, Dev: "eth0", MAC: ClientMAC, IPv4: ClientIPv4},
+		Server: Endpoint{MAC: ServerMAC, IPv4: ServerIPv4},
+	}
+	start := time.Now()
+	sent, _, err := SendUDP(t, dur)
+	if err != nil {
+		return 0, err
+	}
+	return float64(sent) / time.Since(start).Seconds(), nil
+}
