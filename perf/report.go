@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Write puts results.json, report.md and the charts into dir.
+// Write puts results.json, report.md, readme-section.md and the charts into dir.
 func Write(r *Results, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -24,6 +24,9 @@ func Write(r *Results, dir string) error {
 	charts, err := Charts(r, dir)
 	if err != nil {
 		return fmt.Errorf("charts: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "readme-section.md"), []byte(READMESection(r)), 0o644); err != nil {
+		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(Markdown(r, charts)), 0o644)
 }
