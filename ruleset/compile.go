@@ -300,7 +300,6 @@ func (r *crule) open(fam int) bool {
 
 func (c *Compiler) buildTable(st *State, groups []string, egress bool) *table {
 	rules := c.prepare(st, groups, egress)
-	reverse := c.prepare(st, groups, !egress)
 	t := &table{}
 	for fi, fam := range []int{4, 6} {
 		fr := make([]*crule, 0, len(rules))
@@ -330,7 +329,7 @@ func (c *Compiler) buildTable(st *State, groups []string, egress bool) *table {
 				break
 			}
 			ft.byProto[p] = uint8(len(ft.protos))
-			ft.protos = append(ft.protos, buildProto(fr, p, fam, reverseOpen(reverse, fam, p)))
+			ft.protos = append(ft.protos, buildProto(fr, p, fam, reverseOpen(st, groups, !egress, fam, p)))
 		}
 		for i := range ft.protos {
 			t.bytes += ft.protos[i].size()
@@ -342,13 +341,20 @@ func (c *Compiler) buildTable(st *State, groups []string, egress bool) *table {
 
 // reverseOpen: a rule in the other direction to 0.0.0.0/0 (::/0) for all
 // ports: protocol -1, or protocol p with ports 0-65535 (TCP/UDP only).
-func reverseOpen(rules []crule, fam, p int) bool {
+func reverseOpen(st *State, groups []string, egress bool, fam, p int) bool {
 	if p != 6 && p != 17 {
 		return false
 	}
-	for _, r := range rules {
-		if r.open(fam) && (r.proto == -1 || r.proto == p && r.from == 0 && r.to == 65535) {
-			return true
+	for _, gid := range groups {
+		g := st.group(gid)
+		if g == nil {
+			continue
+		}
+		rs := *g.rules(egress)
+		for i := range rs {
+			if isOpen(&rs[i], uint8(fam)) && coversAllPorts(&rs[i], uint8(p)) {
+				return true
+			}
 		}
 	}
 	return false
