@@ -2,9 +2,9 @@ package ruleset
 
 import (
 	"fmt"
-	"syscall"
 	"math/rand/v2"
 	"net/netip"
+	"syscall"
 	"testing"
 )
 
