@@ -27,7 +27,7 @@ leftovers() { ip netns list | awk '{print $1}' | grep "^$(labname "$1")-" || tru
 cleanup() {
 	set +e
 	for f in examples/*.yaml; do "$bin" lab down "$f" >/dev/null 2>&1; done
-	if [ -n "$daemon_pid" ]; then kill "$daemon_pid"; wait "$daemon_pid"; fi
+	if [ -n "$daemon_pid" ]; then kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; fi
 	[ -s "$work/daemon.log" ] && { echo "--- daemon log (tail)"; tail -n 30 "$work/daemon.log"; }
 	rm -rf "$work"
 }
@@ -78,4 +78,16 @@ daemon_pid=
 "$bin" lab down examples/default-group.yaml
 left=$(leftovers examples/default-group.yaml)
 [ -z "$left" ] || { echo "left after lab down without daemon: $left"; exit 1; }
+echo "--- lab up starts a daemon when none runs"
+export SGSWITCH_EC2_ENDPOINT=http://127.0.0.1:18778
+"$bin" lab up examples/default-group.yaml 2>"$work/err"
+cat "$work/err"
+daemon_pid=$(sed -n 's/.*started daemon (pid \([0-9]*\).*/\1/p' "$work/err")
+[ -n "$daemon_pid" ] || { echo "lab up did not start a daemon"; exit 1; }
+"$bin" lab check examples/default-group.yaml >/dev/null
+"$bin" ec2 describe-security-groups --group-names isolated >/dev/null # its EC2 API is where the client looks
+"$bin" lab down examples/default-group.yaml
+kill "$daemon_pid"
+for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+daemon_pid=
 echo "examples: ok"
