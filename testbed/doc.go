@@ -1,6 +1,6 @@
 // Package testbed turns lab files into running labs and proves them.
 //
-// What: a lab file (see /work/shared/design/lab-file.md and examples/)
+// What: a lab file (examples/shop.yaml shows and comments every key)
 // describes one virtual subnet: security groups in the CloudFormation
 // entry shape, instances (network namespaces or VMs) and the reachability
 // the author expects. This package
