@@ -6,8 +6,10 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
@@ -76,7 +78,7 @@ func (c *Compiler) Compile(st *State) *Snapshot {
 		ruleIDs:    c.ruleIDs[:len(c.ruleIDs):len(c.ruleIDs)],
 		ruleGroups: c.ruleGroups[:len(c.ruleGroups):len(c.ruleGroups)],
 	}
-	usedTables := map[string]*table{}
+	usedTables := c.buildMissing(st, hashes)
 	classifiers := map[*table]*Classifier{}
 	for i := range st.s.Interfaces {
 		e := &st.s.Interfaces[i]
@@ -86,14 +88,7 @@ func (c *Compiler) Compile(st *State) *Snapshot {
 			Conntrack: e.Conntrack.WithDefaults(), Allowances: e.Allowances,
 		}
 		for _, egress := range []bool{false, true} {
-			key := tableKey(e.Groups, egress, hashes)
-			t := usedTables[key]
-			if t == nil {
-				if t = c.tables[key]; t == nil {
-					t = c.buildTable(st, e.Groups, egress)
-				}
-				usedTables[key] = t
-			}
+			t := usedTables[tableKey(e.Groups, egress, hashes)]
 			cl := classifiers[t]
 			if cl == nil {
 				if old := c.classifier[t]; old != nil && old.members == c.members {
@@ -121,6 +116,50 @@ func (c *Compiler) Compile(st *State) *Snapshot {
 	}
 	c.tables, c.classifier = usedTables, classifiers
 	return snap
+}
+
+// buildMissing returns the tables this version needs, by key: reused ones
+// from the previous version, new ones built in parallel (one goroutine per
+// CPU; building only reads st and the Compiler's interned ids).
+func (c *Compiler) buildMissing(st *State, hashes map[string]string) map[string]*table {
+	type job struct {
+		key    string
+		groups []string
+		egress bool
+	}
+	used := map[string]*table{}
+	var jobs []job
+	for i := range st.s.Interfaces {
+		e := &st.s.Interfaces[i]
+		for _, egress := range []bool{false, true} {
+			key := tableKey(e.Groups, egress, hashes)
+			if _, ok := used[key]; ok {
+				continue
+			}
+			used[key] = c.tables[key]
+			if used[key] == nil {
+				jobs = append(jobs, job{key, e.Groups, egress})
+			}
+		}
+	}
+	built := make([]*table, len(jobs))
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < len(jobs); j = int(next.Add(1) - 1) {
+				built[j] = c.buildTable(st, jobs[j].groups, jobs[j].egress)
+			}
+		}()
+	}
+	wg.Wait()
+	for j, jb := range jobs {
+		used[jb.key] = built[j]
+	}
+	return used
 }
 
 // groupHashes fingerprints each group's rules per direction (ids, properties,
@@ -312,11 +351,12 @@ func (c *Compiler) buildTable(st *State, groups []string, egress bool) *table {
 				}
 			}
 		}
-		if len(fr) > 0 {
-			// TCP and UDP always get their own table: their tracked or
-			// untracked answer depends on the reverse direction.
-			protos[6], protos[17] = true, true
+		if len(fr) == 0 {
+			continue // no protocol tables: Classify denies
 		}
+		// TCP and UDP always get their own table: their tracked or
+		// untracked answer depends on the reverse direction.
+		protos[6], protos[17] = true, true
 		ft := &t.fam[fi]
 		ft.protos = append(ft.protos, buildProto(fr, -1, fam, false))
 		ps := make([]int, 0, len(protos))
