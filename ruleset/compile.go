@@ -3,10 +3,10 @@ package ruleset
 import (
 	"encoding/binary"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
