@@ -38,7 +38,14 @@
 //   - VPCConfig.IDSeed makes every id deterministic (tests); quotas are in
 //     VPCConfig (GroupsPerInterface 5 up to 16, RulesPerGroup 60,
 //     GroupsPerVPC 2500, their product rule ≤ 1000; LiftQuotas for benchmarks).
-//   - ValidateConntrackSpec checks EC2's timeout ranges.
+//   - ValidateConntrackSpec checks EC2's timeout ranges; ConntrackSpec.WithDefaults
+//     fills EC2's defaults (432000, 180, 30 s).
+//   - CreateTags/DeleteTags work on sg-, sgr-, eni- and pl- ids (an
+//     interface's Name tag is its lab name). ModifyManagedPrefixList adds and
+//     removes entries; GetManagedPrefixListEntries lists them.
+//   - Snapshot also offers InterfaceByAddr (private address → interface) and
+//     RuleGroup (RuleRef → sg- id); Query.SetRemote fills Family and Remote
+//     from a netip.Addr; CompiledInterface.Bytes reports memory.
 //   - State.ReferenceClassify is the naive evaluator that defines the
 //     semantics; the compiled Classifier is tested against it.
 //
@@ -98,12 +105,18 @@
 // exactly when some open rule matches, which with the table's precomputed
 // reverse-direction flag gives tracked/untracked. No allocation per query.
 //
+// Cost (BenchmarkClassify, 16 groups × 60 rules on one interface, random
+// realistic packets): about 100 ns of CPU per query and 0 allocations; about
+// 120 KB per compiled interface (both directions). 10,000 rules: under
+// 200 ns. See the benchmarks for the exact figures.
+//
 // # Updates and versioning
 //
 // Compile never changes a published Snapshot. Tables are keyed by their
 // inputs (the interface's groups in order and both directions' rule
 // fingerprints, prefix-list contents included) and reused across versions
-// and shared between interfaces with the same groups. Group references go
+// and shared between interfaces with the same groups. Tables that must be
+// built are built in parallel, one goroutine per CPU. Group references go
 // through the snapshot's address → groups table, so an interface joining or
 // leaving a group or changing addresses rebuilds that table only. RuleRefs
 // are interned per Compiler and stable across versions. Every Snapshot has a
