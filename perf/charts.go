@@ -48,13 +48,13 @@ func Charts(r *Results, dir string) ([]string, error) {
 	var names []string
 	var vals plotter.Values
 	for _, f := range r.Figures {
-		if f.Section == "inmemory" && f.Unit == "ns/frame" {
-			names = append(names, f.Metric)
+		if f.Section == "inmemory" && f.Unit == "ns/frame" && f.Path == "sgswitch" {
+			names = append(names, shortName(f))
 			vals = append(vals, f.Value)
 		}
 	}
 	if len(vals) > 0 {
-		if err := barChart(filepath.Join(dir, "inmemory_ns_per_frame.png"), "in memory (ns/frame)", names, vals); err != nil {
+		if err := barChart(filepath.Join(dir, "inmemory_ns_per_frame.png"), "sgswitch in memory (ns/frame)", names, vals); err != nil {
 			return files, err
 		}
 		files = append(files, "inmemory_ns_per_frame.png")
@@ -104,4 +104,12 @@ func scalingChart(r *Results, file, metric string) (bool, error) {
 		return false, err
 	}
 	return true, p.Save(6*vg.Inch, 4*vg.Inch, file)
+}
+
+// shortName labels an in-memory bar: "established" or "new 1000".
+func shortName(f Figure) string {
+	if f.Rules > 0 {
+		return fmt.Sprintf("new flow %d", f.Rules)
+	}
+	return "established"
 }

@@ -12,9 +12,9 @@ import (
 	"sgswitch/ruleset"
 )
 
-// In-memory figures exercise the public APIs of flowtable and ruleset
-// in-process (and the switch's, where a SwitchBench is registered): no
-// ports, no syscalls, keys in random order (an in-order walk would measure
+// In-memory figures exercise the public APIs in-process: the whole switch
+// through replay ports (switchbench.go), and flowtable and ruleset on their
+// own; no syscalls, keys in random order (an in-order walk would measure
 // the prefetcher, not the table).
 
 // Metric keys of the in-memory section.
@@ -280,12 +280,16 @@ func InMemory(ctx context.Context, quick bool, progress func(string, ...any)) ([
 			return
 		}
 		for _, x := range f {
-			progress("in memory: %-32s %10s %s", x.Metric+ruleSuffix(x.Rules), num(x.Value), x.Unit)
+			progress("in memory: %-18s %-32s %10s %s", x.Path, x.Metric+ruleSuffix(x.Rules), num(x.Value), x.Unit)
 		}
 		figs = append(figs, f...)
 	}
-	f, err := establishedFigures(d)
-	add("established", f, err)
+	f, err := switchFigures(d, []int{10, 1000, 10000})
+	add("switch", f, err)
+	if ctx.Err() == nil {
+		f, err = establishedFigures(d)
+		add("established", f, err)
+	}
 	if ctx.Err() == nil {
 		f, err = newFlowFigures(d, []int{10, 1000, 10000})
 		add("new flow", f, err)
@@ -310,11 +314,8 @@ func ruleSuffix(n int) string {
 // publishFigures: compiling a changed 1,000-rule ruleset and swapping the
 // snapshot pointer while another goroutine classifies and looks up flows
 // (the load). The figure is compile + publish, which is what a rule change
-// waits for; SwitchBench replaces it with the switch's own Publish.
+// waits for; the switch-level figure (switchbench.go) times Publish alone.
 func publishFigures(d time.Duration) ([]Figure, error) {
-	if switchPublish != nil {
-		return switchPublish(d)
-	}
 	st, err := BenchState(1000)
 	if err != nil {
 		return nil, err
@@ -362,10 +363,6 @@ func publishFigures(d time.Duration) ([]Figure, error) {
 	return []Figure{{Section: "inmemory", Path: "ruleset", Metric: MPublishUs, Rules: 1000, Unit: units[MPublishUs], Value: median(lat), Samples: nil,
 		Note: fmt.Sprintf("authorize one rule + Compile + atomic swap, 1,000-rule group, under classify load; median of %d, max %.0f µs", len(lat), maxOf(lat))}}, nil
 }
-
-// switchPublish, when set (by the switch bench), measures rule swap through
-// the switch's own Publish under packet load.
-var switchPublish func(d time.Duration) ([]Figure, error)
 
 func maxOf(v []float64) float64 {
 	m := 0.0

@@ -40,7 +40,7 @@ func READMESection(r *Results) string {
 	var inmem []string
 	for _, f := range r.Figures {
 		if f.Section == "inmemory" {
-			inmem = append(inmem, fmt.Sprintf("%s%s %s %s", f.Metric, ruleSuffix(f.Rules), num(f.Value), f.Unit))
+			inmem = append(inmem, fmt.Sprintf("%s %s%s %s %s", f.Path, f.Metric, ruleSuffix(f.Rules), num(f.Value), f.Unit))
 		}
 	}
 	if len(inmem) > 0 {

@@ -173,13 +173,10 @@ func writeSection(b *strings.Builder, r *Results, section, title string) {
 	if len(figs) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "## %s\n\n| what | value | unit | note |\n|---|---|---|---|\n", title)
+	fmt.Fprintf(b, "## %s\n\n| what | measured through | value | unit | note |\n|---|---|---|---|---|\n", title)
 	for _, f := range figs {
-		name := f.Metric
-		if f.Rules > 0 {
-			name = fmt.Sprintf("%s (%d rules)", name, f.Rules)
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, num(f.Value), f.Unit, oneLine(f.Note))
+		name := f.Metric + ruleSuffix(f.Rules)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", name, f.Path, num(f.Value), f.Unit, oneLine(f.Note))
 	}
 	b.WriteString("\n")
 }
