@@ -50,7 +50,7 @@ func TestConntrackMax(t *testing.T) {
 	if got := tb.ZoneStats(5).ConntrackAllowanceAvailable; got != 1 {
 		t.Fatalf("available after delete %d", got)
 	}
-	if n := tb.Expire(121*sec, tb.Capacity()); n != 2+4+1 {
+	if n := tb.Expire(121*sec, tb.Slots()); n != 2+4+1 {
 		t.Fatalf("expired %d", n)
 	}
 	if st := tb.ZoneStats(5); st.ConntrackAllowanceAvailable != 3 || st.Entries != 0 {

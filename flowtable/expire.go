@@ -62,15 +62,14 @@ func (t *Table) Entries(now int64) iter.Seq[EntryInfo] {
 func (t *Table) deleteIfIdle(f Flow, now int64) bool {
 	e := f.Entry
 	k := e.loadKey()
-	b := k.hash() & t.bucketMask
-	s := &t.shards[b&t.shardMask]
+	b := t.bucketOf(k.hash())
+	s := t.shardOf(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := State(e.state.Load() & stateMask)
 	if e.seq.Load() != f.seq || now-e.lastSeen.Load() < t.zoneCfg(k.Zone()).timeouts[st.Class()] {
 		return false
 	}
-	t.unlink(b, e)
-	t.release(s, e, k.Zone())
+	t.remove(s, b, e, k.Zone())
 	return true
 }

@@ -23,14 +23,14 @@ func TestExpireBoundedWork(t *testing.T) {
 			t.Fatalf("removed %d with budget 10", n)
 		}
 		total += n
-		if calls++; calls > capacity/10+1 {
+		if calls++; calls > tb.Slots()/10+1 {
 			t.Fatalf("hand did not cover the slab: %d removed after %d calls", total, calls)
 		}
 	}
 	if tb.Len() != 50 || tb.ZoneStats(0).Entries != 0 || tb.ZoneStats(1).Entries != 50 {
 		t.Fatalf("len %d, zone stats %+v %+v", tb.Len(), tb.ZoneStats(0), tb.ZoneStats(1))
 	}
-	if tb.Expire(now, capacity) != 0 {
+	if tb.Expire(now, tb.Slots()) != 0 {
 		t.Fatal("live entries expired")
 	}
 	if tb.Expire(now, 0) != 0 || tb.Expire(now+30*sec, 1<<20) != 50 {

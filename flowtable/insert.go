@@ -31,10 +31,13 @@ func (t *Table) Insert(p *PacketInfo, a Admission, now int64) (Flow, error) {
 // insertOnce inserts, or applies p to an existing entry; done is false if
 // that entry vanished meanwhile and the caller should try again.
 func (t *Table) insertOnce(z *zone, p *PacketInfo, k *Key, h uint64, srcIsA bool, a Admission, now int64) (Flow, bool, error) {
-	b := h & t.bucketMask
-	s := &t.shards[b&t.shardMask]
+	b := t.bucketOf(h)
+	s := t.shardOf(b)
 	s.mu.Lock()
-	e, seq, w, _ := t.walk(k, b)
+	e, seq, w := t.findHome(k, b)
+	if e == nil {
+		e, seq, w, _ = t.walk(k, b)
+	}
 	if e != nil {
 		s.mu.Unlock()
 		f := Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
@@ -79,15 +82,15 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, sr
 			return Flow{}, err
 		}
 	}
-	idx := t.popFree(s)
-	if idx == 0 {
-		z.entries.Add(-1)
-		if a.Tracked {
-			z.tracked.Add(-1)
-		}
-		return Flow{}, ErrTableFull
+	if t.count.Add(1) > t.capacity {
+		t.count.Add(-1)
+		return t.unreserve(z, a.Tracked, ErrTableFull)
 	}
-	e := &t.slab[idx-1]
+	e, overflow := t.freeSlot(s, b)
+	if e == nil {
+		t.count.Add(-1)
+		return t.unreserve(z, a.Tracked, ErrTableFull)
+	}
 	for i := range k {
 		e.key[i].Store(k[i])
 	}
@@ -100,11 +103,39 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, sr
 	e.pkts[1].Store(0)
 	e.bytes[1].Store(0)
 	e.bucket.Store(uint32(b))
-	e.next.Store(t.heads[b].Load())
-	seq := e.seq.Add(1) // even: live
-	t.heads[b].Store(idx)
-	t.count.Add(1)
+	if !overflow {
+		seq := e.seq.Add(1) // even: live
+		return Flow{Entry: e, seq: seq}, nil
+	}
+	head := t.home(b)
+	e.next.Store(head.next.Load())
+	seq := e.seq.Add(1)
+	head.next.Store(t.indexOf(e))
 	return Flow{Entry: e, seq: seq}, nil
+}
+
+// unreserve gives back what insertNew reserved before failing with err.
+func (t *Table) unreserve(z *zone, tracked bool, err error) (Flow, error) {
+	z.entries.Add(-1)
+	if tracked {
+		z.tracked.Add(-1)
+	}
+	return Flow{}, err
+}
+
+// freeSlot returns a free home slot of bucket b, or else an entry of the
+// overflow pool. Called with b's stripe s locked.
+func (t *Table) freeSlot(s *shard, b uint64) (e *Entry, overflow bool) {
+	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket]
+	for i := range slots {
+		if slots[i].seq.Load()&1 != 0 {
+			return &slots[i], false
+		}
+	}
+	if idx := t.popFree(s); idx != 0 {
+		return &t.slab[idx-1], true
+	}
+	return nil, false
 }
 
 // reserveTracked takes one tracked entry from the zone's allowance and,

@@ -50,19 +50,17 @@ func (t *Table) lookupChunk(ps []*PacketInfo, out []Flow) int {
 		keys   [batchChunk]Key
 		hashes [batchChunk]uint64
 		srcIsA [batchChunk]bool
-		heads  [batchChunk]uint32
 		sink   uint32
 	)
 	for i, p := range ps {
 		keys[i], srcIsA[i] = KeyOf(p)
 		hashes[i] = keys[i].hash()
 	}
-	for i := range ps {
-		heads[i] = t.heads[hashes[i]&t.bucketMask].Load()
-	}
-	for i := range ps {
-		if heads[i] != 0 {
-			sink += t.slab[heads[i]-1].seq.Load() // independent loads: misses overlap
+	for i := range ps { // independent loads: the misses of the batch overlap
+		b := t.bucketOf(hashes[i])
+		slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
+		for j := range slots {
+			sink += slots[j].seq.Load()
 		}
 	}
 	_ = sink
@@ -80,23 +78,46 @@ func (t *Table) lookupChunk(ps []*PacketInfo, out []Flow) int {
 // find returns the live entry with key k, its sequence number and state
 // word, or nil.
 func (t *Table) find(k *Key, h uint64) (*Entry, uint32, uint32) {
-	b := h & t.bucketMask
+	b := t.bucketOf(h)
+	if e, seq, w := t.findHome(k, b); e != nil {
+		return e, seq, w
+	}
 	for range lockFreeTries {
 		if e, seq, w, ok := t.walk(k, b); ok {
 			return e, seq, w
 		}
 	}
-	s := &t.shards[b&t.shardMask]
+	s := t.shardOf(b)
 	s.mu.Lock()
 	e, seq, w, _ := t.walk(k, b)
 	s.mu.Unlock()
 	return e, seq, w
 }
 
-// walk follows bucket b's chain. ok is false if a writer changed an entry
+// findHome looks through bucket b's home slots. A slot that changes while
+// it is read cannot be holding k (an entry's slot only changes when the
+// entry is deleted), so it simply does not match.
+func (t *Table) findHome(k *Key, b uint64) (*Entry, uint32, uint32) {
+	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
+	for i := range slots {
+		e := &slots[i]
+		s1 := e.seq.Load()
+		if s1&1 != 0 || !e.keyEquals(k) {
+			continue
+		}
+		w := e.state.Load()
+		if e.seq.Load() == s1 {
+			return e, s1, w
+		}
+	}
+	return nil, 0, 0
+}
+
+// walk follows bucket b's overflow chain, whose head is the link word of
+// the bucket's first home slot. ok is false if a writer changed an entry
 // under it (the chain may have changed; walk again).
 func (t *Table) walk(k *Key, b uint64) (e *Entry, seq, w uint32, ok bool) {
-	idx := t.heads[b].Load()
+	idx := t.home(b).next.Load()
 	for idx != 0 {
 		e := &t.slab[idx-1]
 		s1 := e.seq.Load()

@@ -123,7 +123,7 @@ func TestTableMatchesMapModel(t *testing.T) {
 						want++
 					}
 				}
-				if got := tb.Expire(now, capacity); got != want {
+				if got := tb.Expire(now, tb.Slots()); got != want {
 					rt.Fatalf("expired %d, want %d", got, want)
 				}
 			},

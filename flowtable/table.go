@@ -3,6 +3,7 @@ package flowtable
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -58,26 +59,31 @@ type Flow struct {
 
 // Table is the flow table. See the package comment for the design.
 type Table struct {
-	slab       []Entry
-	heads      []atomic.Uint32 // bucket -> index+1 of the first entry
-	bucketMask uint64
+	slab       []Entry // buckets*slotsPerBucket home slots, then the overflow pool
+	buckets    uint64
 	shards     []shard
 	shardMask  uint64
 	zones      []zone
+	capacity   int64
 	maxPerZone int64
 	count      atomic.Int64
 	sweep      atomic.Uint64 // expiry cursor into slab
 }
 
+// slotsPerBucket is how many entries a bucket holds in place; more chain
+// into the overflow pool.
+const slotsPerBucket = 4
+
 // shard is a writer lock stripe: it owns the buckets whose index has its
-// number in the low bits, and a list of free entries.
+// number in the low bits, and a list of free overflow entries.
 type shard struct {
 	mu   sync.Mutex
-	free []uint32 // indexes+1 of free entries
+	free []uint32 // indexes+1 of free overflow entries
 	_    [32]byte
 }
 
-// New allocates a table.
+// New allocates a table: home slots for 1.25 times Capacity and an
+// overflow pool of a quarter of Capacity (at least 16).
 func New(c Config) *Table {
 	if c.Capacity <= 0 {
 		c.Capacity = 1 << 16
@@ -91,24 +97,31 @@ func New(c Config) *Table {
 	if c.Shards <= 0 {
 		c.Shards = 64
 	}
-	nb := nextPow2(2 * c.Capacity) // chains average under half an entry
-	ns := min(nextPow2(c.Shards), nb)
+	nb := (c.Capacity*5/4 + slotsPerBucket - 1) / slotsPerBucket
+	home := nb * slotsPerBucket
+	pool := max(c.Capacity/4, 16)
+	ns := nextPow2(c.Shards)
 	t := &Table{
-		slab:       make([]Entry, c.Capacity),
-		heads:      make([]atomic.Uint32, nb),
-		bucketMask: uint64(nb - 1),
+		slab:       make([]Entry, home+pool),
+		buckets:    uint64(nb),
 		shards:     make([]shard, ns),
 		shardMask:  uint64(ns - 1),
 		zones:      make([]zone, c.MaxZones),
+		capacity:   int64(c.Capacity),
 		maxPerZone: int64(c.MaxPerZone),
 	}
 	for i := range t.shards {
-		t.shards[i].free = make([]uint32, 0, c.Capacity/ns+1)
+		t.shards[i].free = make([]uint32, 0, pool/ns+1)
 	}
 	for i := range t.slab {
 		t.slab[i].seq.Store(1) // odd: free
+		if i < home {
+			t.slab[i].bucket.Store(uint32(i / slotsPerBucket))
+		}
+	}
+	for i := home; i < len(t.slab); i++ {
 		s := &t.shards[i%ns]
-		s.free = append(s.free, uint32(len(t.slab)-i))
+		s.free = append(s.free, uint32(len(t.slab)+home-i))
 	}
 	def := resolveZoneConfig(ZoneConfig{})
 	for i := range t.zones {
@@ -116,6 +129,17 @@ func New(c Config) *Table {
 	}
 	return t
 }
+
+// bucketOf maps a hash to a bucket (Lemire's multiply-shift range reduction).
+func (t *Table) bucketOf(h uint64) uint64 {
+	hi, _ := bits.Mul64(h, t.buckets)
+	return hi
+}
+
+// home returns bucket b's first home slot.
+func (t *Table) home(b uint64) *Entry { return &t.slab[b*slotsPerBucket] }
+
+func (t *Table) shardOf(b uint64) *shard { return &t.shards[b&t.shardMask] }
 
 func nextPow2(n int) int {
 	p := 1
@@ -129,11 +153,15 @@ func nextPow2(n int) int {
 func (t *Table) Len() int { return int(t.count.Load()) }
 
 // Capacity returns the number of entries the table can hold.
-func (t *Table) Capacity() int { return len(t.slab) }
+func (t *Table) Capacity() int { return int(t.capacity) }
 
-// MemoryBytes returns the bytes the table allocated for entries and buckets.
+// Slots returns the number of entry slots (home slots and overflow pool)
+// that Expire's hand sweeps: Expire(now, t.Slots()) examines every entry.
+func (t *Table) Slots() int { return len(t.slab) }
+
+// MemoryBytes returns the bytes the table allocated: slots, zones, stripes.
 func (t *Table) MemoryBytes() int {
-	return len(t.slab)*entrySize + len(t.heads)*4 + len(t.zones)*zoneSize + len(t.shards)*shardSize
+	return len(t.slab)*entrySize + len(t.zones)*zoneSize + len(t.shards)*(shardSize+cap(t.shards[0].free)*4)
 }
 
 func (t *Table) zone(z uint32) *zone {

@@ -66,8 +66,7 @@ func (t *Table) Readmit(f Flow, a Admission) error {
 	if z == nil {
 		return ErrNoZone
 	}
-	b := k.hash() & t.bucketMask
-	s := &t.shards[b&t.shardMask]
+	s := t.shardOf(t.bucketOf(k.hash()))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.seq.Load() != f.seq {
@@ -108,28 +107,41 @@ func (t *Table) Delete(f Flow) bool {
 		return false
 	}
 	k := e.loadKey()
-	b := k.hash() & t.bucketMask
-	s := &t.shards[b&t.shardMask]
+	b := t.bucketOf(k.hash())
+	s := t.shardOf(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.seq.Load() != f.seq {
 		return false
 	}
-	t.unlink(b, e)
-	t.release(s, e, k.Zone())
+	t.remove(s, b, e, k.Zone())
 	return true
 }
 
-// unlink removes e from bucket b's chain. e.next is left as it was, so a
-// reader standing on e still reaches the rest of the chain. Called with
-// the bucket's shard locked.
+// remove takes e out of bucket b and frees it. Called with s, b's stripe,
+// locked and e live.
+func (t *Table) remove(s *shard, b uint64, e *Entry, zoneID uint32) {
+	overflow := t.indexOf(e) > uint32(t.buckets*slotsPerBucket)
+	if overflow {
+		t.unlink(b, e)
+	}
+	t.release(e, zoneID)
+	if overflow {
+		s.free = append(s.free, t.indexOf(e))
+	}
+}
+
+// unlink removes overflow entry e from bucket b's chain. e.next is left as
+// it was, so a reader standing on e still reaches the rest of the chain.
+// Called with the bucket's stripe locked.
 func (t *Table) unlink(b uint64, e *Entry) {
 	idx := t.indexOf(e)
-	if t.heads[b].Load() == idx {
-		t.heads[b].Store(e.next.Load())
+	head := t.home(b)
+	if head.next.Load() == idx {
+		head.next.Store(e.next.Load())
 		return
 	}
-	for cur := t.heads[b].Load(); cur != 0; {
+	for cur := head.next.Load(); cur != 0; {
 		c := &t.slab[cur-1]
 		next := c.next.Load()
 		if next == idx {
@@ -140,8 +152,8 @@ func (t *Table) unlink(b uint64, e *Entry) {
 	}
 }
 
-// release marks e free (odd sequence) and puts it on s's free list.
-func (t *Table) release(s *shard, e *Entry, zoneID uint32) {
+// release marks e free (odd sequence) and gives back its zone's counts.
+func (t *Table) release(e *Entry, zoneID uint32) {
 	w := e.state.Load()
 	e.seq.Add(1)
 	if z := t.zone(zoneID); z != nil {
@@ -151,7 +163,6 @@ func (t *Table) release(s *shard, e *Entry, zoneID uint32) {
 		}
 	}
 	t.count.Add(-1)
-	s.free = append(s.free, t.indexOf(e))
 }
 
 // indexOf returns e's index+1 in the slab.
