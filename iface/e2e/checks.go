@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sgswitch/iface/wire"
 )
 
@@ -235,4 +237,53 @@ func TCPDenied(from, to string, dst netip.Addr, port int, wait time.Duration) er
 		return nil
 	}
 	return fmt.Errorf("tcp to a denied port failed other than by silence (RST or error seen): %w", err)
+}
+
+// UDPSegmented sends one send(2) of n*seg bytes with UDP_SEGMENT=seg (UDP
+// GSO) from namespace from, and checks that namespace to receives n
+// datagrams of seg bytes carrying the pieces in order. Through an
+// offloading TAP this travels as one GSO_UDP_L4 super-frame.
+func UDPSegmented(from, to string, dst netip.Addr, port, seg, n int) error {
+	var srv net.PacketConn
+	err := wire.Do(to, func() error {
+		var err error
+		srv, err = net.ListenPacket("udp", net.JoinHostPort(dst.String(), strconv.Itoa(port)))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	c, err := dial(from, "udp", dst, port, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	raw, err := c.(*net.UDPConn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, seg)
+	}); err != nil || serr != nil {
+		return fmt.Errorf("UDP_SEGMENT: %v %v", err, serr)
+	}
+	data := make([]byte, seg*n)
+	_, _ = rand.Read(data)
+	if _, err := c.Write(data); err != nil {
+		return fmt.Errorf("udp gso send: %w", err)
+	}
+	buf := make([]byte, 65536)
+	for i := 0; i < n; i++ {
+		_ = srv.SetReadDeadline(time.Now().Add(2 * time.Second))
+		m, _, err := srv.ReadFrom(buf)
+		if err != nil {
+			return fmt.Errorf("udp gso: got %d of %d datagrams: %w", i, n, err)
+		}
+		if !bytes.Equal(buf[:m], data[i*seg:(i+1)*seg]) {
+			return fmt.Errorf("udp gso: datagram %d: %d bytes, content differs from piece %d", i, m, i)
+		}
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sgswitch/iface/afxdp"
 	"sgswitch/iface/tap"
 	"sgswitch/iface/wire"
@@ -53,6 +55,8 @@ func checkConnectivity(t *testing.T, l *Lab) {
 		{"udp4", func() error { return UDPEcho(l.NsA, l.NsB, AddrB4.Addr(), 5004, 512, 20) }},
 		{"udp6", func() error { return UDPEcho(l.NsA, l.NsB, AddrB6.Addr(), 5005, 1200, 20) }},
 		{"udp4-fragmented", func() error { return UDPEcho(l.NsA, l.NsB, AddrB4.Addr(), 5006, 8000, 20) }},
+		{"udp4-gso", func() error { return UDPSegmented(l.NsA, l.NsB, AddrB4.Addr(), 5007, 1000, 8) }},
+		{"udp6-gso", func() error { return UDPSegmented(l.NsA, l.NsB, AddrB6.Addr(), 5008, 1200, 5) }},
 	}
 	for _, s := range steps {
 		if err := s.run(); err != nil {
@@ -97,12 +101,26 @@ func TestForwardTAPPlain(t *testing.T) {
 	}
 }
 
+func l4Offloads(t *testing.T) bool {
+	p, err := tap.Open(NewPrefix(), tap.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	return p.Offloads()&unix.TUN_F_USO4 != 0
+}
+
 // TestForwardTAPOffloadToPlain: super-frames bound for a plain TAP are cut
 // by iface/gso and arrive intact.
 func TestForwardTAPOffloadToPlain(t *testing.T) {
 	_, f := forwarded(t, TAP, TAPPlain)
 	if f.Segmented.Load() == 0 {
 		t.Error("nothing was segmented between an offload TAP and a plain TAP")
+	}
+	// USO (TUN_F_USO4/6) is accepted on this kernel: UDP_SEGMENT sends
+	// arrive as GSO_UDP_L4 super-frames and must be cut into datagrams.
+	if f.UDPSuperFrames.Load() == 0 && l4Offloads(t) {
+		t.Error("no UDP GSO super-frame seen although the TAP accepted USO")
 	}
 }
 

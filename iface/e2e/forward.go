@@ -19,7 +19,8 @@ type Forwarder struct {
 
 	// Frames counts frames read, SuperFrames those with a GSO type, and
 	// Segmented the frames iface/gso produced from them.
-	Frames, SuperFrames, Segmented atomic.Uint64
+	// UDPSuperFrames counts the GSO_UDP_L4 (USO) ones among SuperFrames.
+	Frames, SuperFrames, UDPSuperFrames, Segmented atomic.Uint64
 }
 
 // Forward starts moving frames a→b and b→a. Stop closes both ports.
@@ -79,6 +80,9 @@ func (f *Forwarder) pump(src, dst iface.Port) {
 			hdr := b[iface.Headroom-iface.VirtioNetHdrLen : iface.Headroom]
 			if srcGSO && hdr[1] != iface.VirtioNetHdrGSONone {
 				f.SuperFrames.Add(1)
+				if hdr[1] == iface.VirtioNetHdrGSOUDPL4 {
+					f.UDPSuperFrames.Add(1)
+				}
 			}
 			switch {
 			case srcGSO && !dstGSO:
