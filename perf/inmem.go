@@ -28,10 +28,11 @@ const (
 	MLookup1MNs       = "flowtable_lookup_ns_1M_flows"
 	MPublishUs        = "rule_swap_publish_us"
 	MClassifyNs       = "classify_ns"
+	MEstablishedCPUNs = "established_cpu_ns_per_frame"
 )
 
 // InMemoryMetrics are the in-memory figures a run must report (or explain).
-var InMemoryMetrics = []string{MEstablishedNs, MEstablished1Mpps, MEstablished2Mpps, MNewFlowNs, MSetupsPerS, MBytesPerEntry, MPublishUs}
+var InMemoryMetrics = []string{MEstablishedNs, MEstablishedCPUNs, MEstablished1Mpps, MEstablished2Mpps, MNewFlowNs, MSetupsPerS, MBytesPerEntry, MPublishUs}
 
 func init() {
 	units[MEstablishedNs] = "ns/frame"
@@ -43,6 +44,7 @@ func init() {
 	units[MLookup1MNs] = "ns/lookup"
 	units[MPublishUs] = "µs"
 	units[MClassifyNs] = "ns/classify"
+	units[MEstablishedCPUNs] = "CPU ns/frame"
 }
 
 // timeLoop runs fn(n) (n operations) in growing chunks until dur has passed
