@@ -44,6 +44,13 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
+// corrupt is ErrCorrupt for the file at path, saying what was wrong and
+// what to do: the file is left as it was.
+func corrupt(path string, detail any) error {
+	return fmt.Errorf("%s: %w (%v); the file was not modified: move it aside to start with an empty state",
+		path, ErrCorrupt, detail)
+}
+
 // SchemaVersion is the layout version this code writes and reads.
 const SchemaVersion = 1
 
@@ -131,7 +138,7 @@ func validate(path string) error {
 func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, r)
+			db, err = nil, corrupt(path, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
@@ -142,7 +149,7 @@ func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch):
-		return nil, fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, err)
+		return nil, corrupt(path, err)
 	default:
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -152,12 +159,12 @@ func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 func checkFile(db *bolt.DB, path string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, r)
+			err = corrupt(path, r)
 		}
 	}()
 	return db.View(func(tx *bolt.Tx) error {
 		for cerr := range tx.Check() {
-			return fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, cerr)
+			return corrupt(path, cerr)
 		}
 		return checkSchema(tx, path)
 	})
@@ -173,12 +180,12 @@ func checkSchema(tx *bolt.Tx, path string) error {
 		if empty {
 			return nil
 		}
-		return fmt.Errorf("%s: %w (no meta bucket)", path, ErrCorrupt)
+		return corrupt(path, "no meta bucket")
 	}
 	raw := meta.Get(keySchema)
 	v, err := strconv.Atoi(string(raw))
 	if err != nil || v < 1 {
-		return fmt.Errorf("%s: %w (schema version %q)", path, ErrCorrupt, raw)
+		return corrupt(path, fmt.Sprintf("schema version %q", raw))
 	}
 	if v > SchemaVersion {
 		return fmt.Errorf("%s: %w (file schema %d, this sgswitch reads up to %d); refusing to touch it",
@@ -248,7 +255,7 @@ func (s *Store) Load() (*Snapshot, error) {
 		err := tx.Bucket(bucketLabs).ForEach(func(k, v []byte) error {
 			var rec LabRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("%s: lab %q: %w (%v)", s.path, k, ErrCorrupt, err)
+				return corrupt(s.path, fmt.Sprintf("lab %q: %v", k, err))
 			}
 			snap.Labs[string(k)] = rec
 			return nil
