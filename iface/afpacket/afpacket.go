@@ -150,18 +150,20 @@ func (p *Port) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	got := 0
 	var rerr error
 	err := p.raw.Read(func(fd uintptr) bool {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&p.rmsgs[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			got = int(r)
+		for {
+			r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&p.rmsgs[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
+			switch e {
+			case 0:
+				got = int(r)
+			case unix.EINTR:
+				continue
+			case unix.EAGAIN:
+				return false // parked until a frame arrives (a new edge)
+			default:
+				rerr = e
+			}
 			return true
-		case unix.EAGAIN:
-			return false
-		case unix.EINTR:
-			return false
 		}
-		rerr = e
-		return true
 	})
 	if err != nil {
 		if p.closed.Load() {
@@ -196,18 +198,26 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 		var werr error
 		done := 0
 		err := p.raw.Write(func(fd uintptr) bool {
-			r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&p.wmsgs[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
-			switch e {
-			case 0:
-				done = int(r)
-			case unix.EAGAIN, unix.ENOBUFS:
-				return false
-			case unix.EINTR:
-				return false
-			default:
-				werr = e
+			for {
+				r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&p.wmsgs[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
+				switch e {
+				case 0:
+					done = int(r)
+				case unix.EINTR:
+					continue
+				case unix.EAGAIN:
+					// The socket's send buffer is full: wait for it to
+					// drain (the kernel signals that edge).
+					return false
+				default:
+					// ENOBUFS (the device or the peer's backlog dropped
+					// it), EMSGSIZE, ...: the frame is gone. Waiting for
+					// writability here would wait for an edge that never
+					// comes, since the send buffer is not full.
+					werr = e
+				}
+				return true
 			}
-			return true
 		})
 		if err != nil {
 			if p.closed.Load() {
@@ -215,7 +225,11 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 			}
 			return sent, err
 		}
-		if werr != nil || done == 0 {
+		if werr != nil && !errors.Is(werr, unix.ENOBUFS) && !errors.Is(werr, unix.EMSGSIZE) &&
+			!errors.Is(werr, unix.EINVAL) && !errors.Is(werr, unix.ENETDOWN) && !errors.Is(werr, unix.ENXIO) {
+			return sent, fmt.Errorf("afpacket %s: sendmmsg: %w", p.name, werr)
+		}
+		if done == 0 {
 			// sendmmsg stops at the first frame the kernel refuses
 			// (too long, bad header): drop that one and go on.
 			p.drops.Add(1)
