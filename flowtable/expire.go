@@ -2,9 +2,9 @@ package flowtable
 
 import "iter"
 
-// Expire examines up to budget entries, continuing where the previous call
-// stopped (a clock hand over the slab), and deletes those idle past their
-// class's timeout at now. It returns how many it deleted. Work is bounded by
+// Expire examines up to budget entry slots, continuing where the previous
+// call stopped (a clock hand over the slab; [Table.Slots] slots make a full
+// turn), and deletes the entries idle past their class's timeout at now. It returns how many it deleted. Work is bounded by
 // budget; lookups never wait for it (it locks one chain's stripe per
 // deletion). Correctness does not depend on it: Update refuses an expired
 // entry at the exact nanosecond its timeout passes; Expire only returns
