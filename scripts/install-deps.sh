@@ -3,6 +3,8 @@
 # Idempotent: installs only what is missing.
 set -euo pipefail
 pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd curl)
+# The bench (perf/) compares against Open vSwitch's userspace datapath when ovs-vswitchd is present.
+pkgs+=(openvswitch-switch)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
