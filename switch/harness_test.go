@@ -24,6 +24,8 @@ type lab struct {
 	sw    *Switch
 	clock *flowtable.ManualClock
 	n     int
+	// portCfg configures the memports of the nodes created next.
+	portCfg memport.Config
 }
 
 type node struct {
@@ -121,7 +123,7 @@ func (l *lab) nodeSpec(name string, spec ruleset.ENISpec) *node {
 	hw, err := net.ParseMAC(ni.MacAddress)
 	l.must(err)
 	n := &node{name: name, eni: ni.NetworkInterfaceId, mac: [6]byte(hw), v4: spec.IPv4[0], v6: spec.IPv6[0],
-		port: memport.New(name, memport.Config{})}
+		port: memport.New(name, l.portCfg)}
 	l.must(l.sw.AddPort(n.eni, n.port))
 	return n
 }

@@ -24,7 +24,6 @@ type counters struct {
 	drops             [2][NumDropReasons]atomic.Uint64
 	arpReplies        atomic.Uint64
 	ndReplies         atomic.Uint64
-	fragsTracked      atomic.Uint64
 	superFrames       atomic.Uint64
 	segmented         atomic.Uint64 // super-frames the switch cut for a port without GSO
 }

@@ -170,6 +170,9 @@ func (f Frame) ipv6(data []byte, frag []byte) []byte {
 func (f Frame) Fragments(size int, id uint32) [][]byte {
 	data := f.L4()
 	size &^= 7
+	if size == 0 {
+		panic("packettest: fragment size below 8")
+	}
 	var out [][]byte
 	for off := 0; off < len(data); off += size {
 		end := min(off+size, len(data))
