@@ -17,6 +17,10 @@ import (
 // SwitchDataplane is the real Dataplane: a ruleset.Compiler (which keeps its
 // caches from one version to the next) feeding a vswitch.Switch.
 type SwitchDataplane struct {
+	// OnPublish, if set before the first Publish, is told how long each
+	// compile and publish took (for metrics).
+	OnPublish func(compile, publish time.Duration)
+
 	sw       *vswitch.Switch
 	compiler *ruleset.Compiler
 	clock    flowtable.Clock
@@ -41,9 +45,14 @@ func (p *SwitchDataplane) Switch() *vswitch.Switch { return p.sw }
 // Publish compiles st and publishes it. Interfaces the switch cannot
 // configure (beyond its limits) are logged; the rest of the ruleset is live.
 func (p *SwitchDataplane) Publish(st *ruleset.State) uint64 {
+	t0 := time.Now()
 	snap := p.compiler.Compile(st)
+	t1 := time.Now()
 	if err := p.sw.Publish(snap); err != nil {
 		p.log.Warn("publishing ruleset", "generation", snap.Generation, "err", err)
+	}
+	if p.OnPublish != nil {
+		p.OnPublish(t1.Sub(t0), time.Since(t1))
 	}
 	return snap.Generation
 }

@@ -32,8 +32,9 @@
 // 0700); the EC2 Query API on 127.0.0.1:8775 by default. The EC2 API has
 // no authentication, so Run refuses an address that is not loopback unless
 // Listen.EC2Any (`--ec2-listen-any`) says so explicitly. --metrics serves
-// Prometheus /metrics: the default registry (Go runtime, anything
-// observability registers) plus the daemon's own gauges (sgswitch_ruleset_
+// Prometheus /metrics: the gatherers given in Listen (sgswitch run passes
+// observe's registry: switch counters, compile/publish latency, Go runtime;
+// default: prometheus.DefaultGatherer) plus the daemon's own gauges (sgswitch_ruleset_
 // generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).
 //
 // Wiring: NetnsWirer does it on the host with iface/wire; a Wirer is an

@@ -29,6 +29,10 @@ type Listen struct {
 	EC2Handler http.Handler
 	// Metrics is the Prometheus /metrics address ("" = off).
 	Metrics string
+	// Gatherers are served on /metrics beside the daemon's own gauges
+	// (nil: prometheus.DefaultGatherer). Each metric name must come from
+	// one of them only.
+	Gatherers []prometheus.Gatherer
 	// Mount adds routes to the admin server before it starts.
 	Mount func(*admin.Server)
 }
@@ -81,7 +85,11 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	}
 	if l.Metrics != "" {
 		mux := http.NewServeMux()
-		gather := prometheus.Gatherers{prometheus.DefaultGatherer, d.metrics()}
+		gather := prometheus.Gatherers{prometheus.DefaultGatherer}
+		if l.Gatherers != nil {
+			gather = append(prometheus.Gatherers(nil), l.Gatherers...)
+		}
+		gather = append(gather, d.metrics())
 		mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
 		s, err := listenHTTP("metrics", l.Metrics, mux)
 		if err != nil {

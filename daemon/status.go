@@ -68,6 +68,20 @@ func (d *Daemon) ENIStats(_ context.Context, eni string) ([]admin.ENIStats, erro
 	return out, nil
 }
 
+// ResolveENIs maps an --eni argument (eni- id, node name, lab/node; ""
+// for all) to interface ids; an unknown one is admin.ErrNotFound.
+func (d *Daemon) ResolveENIs(arg string) ([]string, error) {
+	refs, err := d.resolveENIs(arg)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	return ids, nil
+}
+
 type eniRef struct{ id, name string }
 
 // resolveENIs maps an ENI argument to ids with display names (lab/node).

@@ -8,12 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/observe"
+	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 )
 
@@ -37,6 +41,9 @@ func init() {
 				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
 			&cli.StringFlag{Name: "subnet-ipv6", Value: "fd00:5e5e:0:1::/64",
 				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
+			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2) here; default: only to `sgswitch flowlog --follow`"},
+			&cli.DurationFlag{Name: "flowlog-window", Value: 60 * time.Second, Usage: "flow-log aggregation interval"},
+			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 		},
 		Action: runDaemon,
@@ -67,6 +74,15 @@ func runDaemon(c *cli.Context) error {
 	}
 
 	dp := daemon.NewSwitchDataplane(vswitch.Config{}, log)
+	obs := observe.NewService(dp.Switch(), observe.Config{
+		AccountID:  vpcOwner(vpc),
+		FlowLogDir: c.String("flowlog-dir"), FlowLogWindow: c.Duration("flowlog-window"),
+		FlowLogOff: c.Bool("no-flowlogs"),
+	})
+	dp.OnPublish = func(compile, publish time.Duration) {
+		obs.Metrics.ObserveCompile(compile)
+		obs.Metrics.ObservePublish(publish)
+	}
 	d, err := daemon.Open(daemon.Config{
 		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
 		Wirer: &daemon.NetnsWirer{}, Log: log, Version: version,
@@ -75,14 +91,30 @@ func runDaemon(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
+	obs.Resolve = d.ResolveENIs
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go obs.Run(ctx)
 	return d.Run(ctx, daemon.Listen{
 		Socket:     c.String("socket"),
 		EC2:        c.String("ec2-listen"),
 		EC2Any:     c.Bool("ec2-listen-any"),
 		EC2Handler: ec2api.NewHandler(d),
 		Metrics:    c.String("metrics"),
+		Gatherers:  []prometheus.Gatherer{obs.Metrics.Registry},
+		Mount:      func(s *admin.Server) { obs.Mount(s) },
 	})
+}
+
+// vpcOwner is the account id flow-log records carry: the VPC's owner.
+func vpcOwner(cfg ruleset.VPCConfig) string {
+	if cfg.OwnerId != "" {
+		return cfg.OwnerId
+	}
+	st, err := ruleset.NewState(cfg)
+	if err != nil {
+		return ""
+	}
+	return st.VPC().OwnerId
 }
