@@ -53,6 +53,15 @@
 // then fails it with DryRunOperation (HTTP 412), so nothing is committed
 // and every validation error is still reported.
 //
+// # Client
+//
+// Client.Call encodes an …Input message with the same codec, POSTs it
+// and decodes the …Output (or the error envelope into *APIError). The
+// `sgswitch ec2` command (cmd/sgswitch/cmd_ec2.go) is built on it, with
+// the AWS CLI's argument forms parsed by ParseFilter, ParsePort,
+// SimplePermission, ParseConntrackSpec and ParseTagSpecifications; the
+// messages' `json` tags make its output the AWS CLI's JSON.
+//
 // # Pagination
 //
 // Describe actions honour MaxResults (5..1000) and NextToken; the token is
