@@ -190,23 +190,34 @@ func UDPEcho(from, to string, dst netip.Addr, port, size, count int) error {
 		return fmt.Errorf("udp dial from %s: %w", from, err)
 	}
 	defer c.Close()
-	msg := make([]byte, size)
+	// Each datagram starts with its sequence number, so a late echo of an
+	// earlier one (after its 300 ms wait) is told apart from corruption.
+	sent := make([][]byte, count)
 	buf := make([]byte, size+1)
 	echoed := 0
 	for i := 0; i < count; i++ {
+		msg := make([]byte, max(size, 4))
 		_, _ = rand.Read(msg)
+		binary.BigEndian.PutUint32(msg, uint32(i))
+		sent[i] = msg
 		if _, err := c.Write(msg); err != nil {
 			return fmt.Errorf("udp send: %w", err)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		n, err := c.Read(buf)
-		if err != nil {
-			continue
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				break
+			}
+			seq := int(binary.BigEndian.Uint32(buf))
+			if n < 4 || seq > i || !bytes.Equal(buf[:n], sent[seq]) {
+				return fmt.Errorf("udp echo corrupted: sent %d bytes, got %d", size, n)
+			}
+			echoed++
+			if seq == i {
+				break
+			}
 		}
-		if !bytes.Equal(buf[:n], msg) {
-			return fmt.Errorf("udp echo corrupted: sent %d bytes, got %d", size, n)
-		}
-		echoed++
 	}
 	if echoed == 0 {
 		return fmt.Errorf("udp %s:%d from %s: no echo of %d datagrams", dst, port, from, count)
