@@ -20,7 +20,7 @@ import (
 )
 
 // Ping sends ICMP (or ICMPv6) echo requests from namespace ns to dst until a
-// reply arrives or count attempts (one per 200 ms) are used.
+// reply arrives or count attempts (one per 300 ms) are used.
 func Ping(ns string, dst netip.Addr, count int) error {
 	var c net.PacketConn
 	network, typ := "ip4:icmp", byte(8)
@@ -50,7 +50,7 @@ func Ping(ns string, dst netip.Addr, count int) error {
 		if _, err := c.WriteTo(msg, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
 			return fmt.Errorf("ping %s: %w", dst, err)
 		}
-		deadline := time.Now().Add(200 * time.Millisecond)
+		deadline := time.Now().Add(300 * time.Millisecond)
 		for {
 			_ = c.SetReadDeadline(deadline)
 			n, from, err := c.ReadFrom(buf)
