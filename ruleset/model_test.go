@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/netip"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -283,5 +285,49 @@ func TestTags(t *testing.T) {
 	sgs, _ = f.st.DescribeSecurityGroups([]string{f.web}, nil, nil)
 	if len(sgs[0].Tags) != 0 {
 		t.Errorf("tags left: %+v", sgs[0].Tags)
+	}
+}
+
+// Readers classify on published snapshots while new versions are compiled
+// and published (run with -race): no locks, no half-built ruleset.
+func TestConcurrentPublish(t *testing.T) {
+	st := newTestState(t, false)
+	web := mustGroup(t, st, "web")
+	mustIngress(t, st, web, perm("tcp", 80, 80, "0.0.0.0/0"))
+	eni := mustENI(t, st, "w", "198.18.0.10", "", web)
+	c := NewCompiler()
+	var cur atomic.Pointer[Snapshot]
+	cur.Store(c.Compile(st))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := Query{Proto: 6, Port: 80}
+			q.SetRemote(netip.MustParseAddr("192.0.2.1"))
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				snap := cur.Load()
+				// Port 80 is allowed in every version.
+				if v := snap.InterfaceByID(eni).In.Classify(&q); !v.Allowed || snap.RuleID(v.Rule) == "" {
+					t.Errorf("generation %d: %+v", snap.Generation, v)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		mustIngress(t, st, web, perm("udp", int32(1000+i), int32(1000+i), "10.0.0.0/8"))
+		cur.Store(c.Compile(st))
+	}
+	close(done)
+	wg.Wait()
+	if g := cur.Load().Generation; g != 51 {
+		t.Errorf("generation %d, want 51", g)
 	}
 }
