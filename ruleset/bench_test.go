@@ -219,6 +219,23 @@ func BenchmarkCompile(b *testing.B) {
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(snap.InterfaceByID(id).Bytes()), "bytes/iface")
 	})
+	// A warm Compiler after one interface changes groups: only the
+	// address → groups table and that interface's tables are rebuilt.
+	b.Run("rules=1000/membership-change", func(b *testing.B) {
+		c := NewCompiler()
+		c.Compile(st)
+		peer := st.s.Interfaces[0].ID
+		groups := [][]string{st.s.Interfaces[0].Groups, st.s.Interfaces[1].Groups}
+		b.ReportAllocs()
+		cpu := processCPU()
+		for i := 0; i < b.N; i++ {
+			if err := st.ModifyNetworkInterfaceAttribute(peer, groups[i%2], nil); err != nil {
+				b.Fatal(err)
+			}
+			c.Compile(st)
+		}
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	})
 }
 
 // processCPU is the CPU time (user+system, all threads, GC included) this
