@@ -17,9 +17,9 @@ func (r *Results) endToEnd(ctx context.Context, lab *Lab, paths []Path, d durati
 	if pps, err := GeneratorPPS(lab, d.udp); err != nil {
 		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Path: "generator", Metric: MGeneratorPPS, Reason: err.Error()})
 	} else {
-		progress("e2e: the 64-byte UDP generator alone (into a dummy interface): %.0f pps", pps)
+		progress("e2e: the 64-byte UDP generator alone (into a veth whose peer drops it): %.0f pps", pps)
 		r.Figures = append(r.Figures, Figure{Section: section, Path: "generator", Metric: MGeneratorPPS, Unit: "pps", Value: pps,
-			Note: "AF_PACKET sendmmsg into a dummy interface: the generator's own ceiling on one thread"})
+			Note: "AF_PACKET sendmmsg into a veth whose peer drops it: the generator's own ceiling on one thread"})
 	}
 	live := r.setupPaths(ctx, lab, paths, g, section, E2EMetrics, 0, progress)
 	notes := map[string]string{}

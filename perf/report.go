@@ -123,7 +123,7 @@ func writeE2E(b *strings.Builder, r *Results) {
 	}
 	b.WriteString("\n64-byte UDP: `offered` is what the AF_PACKET sendmmsg generator handed the client's eth0, `delivered` what the server's eth0 counted. On the kernel path the bridge, br_netfilter and nftables run synchronously in the sender's transmit path, and a TAP pushes back on its sender when the switch falls behind, so there offered ≈ delivered and the sender's CPU includes the path's.")
 	if f, ok := r.Find("e2e", "generator", MGeneratorPPS, 0); ok {
-		fmt.Fprintf(b, " The generator alone (same sender into a dummy interface) reached %s pps in this run, so a path delivering less is the limit, not the generator.", num(f.Value))
+		fmt.Fprintf(b, " The generator alone (same sender into a veth whose peer drops it) reached %s pps in this run, so a path delivering less is the limit, not the generator.", num(f.Value))
 	}
 	b.WriteString(" Path CPU per GB is the iperf3 client and server processes plus the switch process; per Mframe it is the sending thread plus the switch process.\n\n")
 }

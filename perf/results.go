@@ -3,6 +3,7 @@ package perf
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -120,9 +121,7 @@ func machineInfo(command string, quick bool) Machine {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	if out, err := Run("git", "rev-parse", "--short", "HEAD"); err == nil {
-		m.Revision = strings.TrimSpace(out)
-	}
+	m.Revision = buildRevision()
 	return m
 }
 
@@ -156,4 +155,28 @@ func (r *Results) Find(section, path, metric string, rules int) (Figure, bool) {
 		}
 	}
 	return Figure{}, false
+}
+
+// buildRevision is the VCS revision the binary was built from (go build
+// embeds it), with "+dirty" when the tree had changes.
+func buildRevision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	return rev + dirty
 }
