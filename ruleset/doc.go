@@ -12,7 +12,8 @@
 // ModifySecurityGroupRules, DescribeSecurityGroups, …) and fail with *Error
 // holding EC2's error code and message form (spec 4.4/4.5). A failing call
 // changes nothing. ImportJSON/ExportJSON read and write the JSON that
-// `aws ec2 describe-security-groups` prints.
+// `aws ec2 describe-security-groups` prints (prefix lists it references must
+// already exist; references to other VPCs are refused).
 //
 // A Compiler turns a State into a Snapshot: for every interface a
 // CompiledInterface with one Classifier per direction, built from the union
