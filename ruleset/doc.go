@@ -119,7 +119,9 @@
 // and shared between interfaces with the same groups. Tables that must be
 // built are built in parallel, one goroutine per CPU. Group references go
 // through the snapshot's address → groups table, so an interface joining or
-// leaving a group or changing addresses rebuilds that table only. RuleRefs
+// leaving a group or changing addresses rebuilds that table only (plus the
+// changed interface's own tables when no other interface has its new set of
+// groups); tables whose rules reference the group are untouched. RuleRefs
 // are interned per Compiler and stable across versions. Every Snapshot has a
 // Generation, one more than the previous Compile of the same Compiler.
 //
