@@ -31,7 +31,9 @@ func init() {
 		Usage: "AWS CLI-compatible security group commands (client of the EC2 API)",
 		Description: "The AWS CLI's command and flag names. Group and interface arguments also take lab names\n" +
 			"(a group name; an interface's Name tag). List flags take repeated flags or comma/space\n" +
-			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.",
+			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.\n" +
+			"The daemon's EC2 endpoint accepts any credentials (a lab), so the AWS CLI works too:\n" +
+			"  aws --endpoint-url http://127.0.0.1:8775 ec2 describe-security-groups",
 		Flags:       []cli.Flag{endpointFlag()},
 		Subcommands: subs,
 	})
