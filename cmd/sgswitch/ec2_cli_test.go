@@ -113,6 +113,8 @@ func TestEC2CLIWorkflow(t *testing.T) {
 	okJSON(t, url, nil, "authorize-security-group-ingress", "--group-id", "web",
 		"--ip-permissions", `[{"IpProtocol":"udp","FromPort":53,"ToPort":53,"IpRanges":[{"CidrIp":"198.18.0.0/24","Description":"dns"}]}]`)
 	okJSON(t, url, nil, "authorize-security-group-ingress", "--group-id", "web", "--protocol", "all", "--source-group", "default")
+	okJSON(t, url, nil, "authorize-security-group-egress", "--group-id", "web",
+		"--ip-permissions", `[{"IpProtocol":"tcp","FromPort":5432,"ToPort":5432,"UserIdGroupPairs":[{"GroupId":"default","Description":"db"}]}]`)
 
 	// describe-security-groups prints the AWS CLI's shape.
 	out, code, msg := runEC2(t, url, "describe-security-groups", "--group-ids", "web")
@@ -133,7 +135,7 @@ func TestEC2CLIWorkflow(t *testing.T) {
 		SecurityGroupRules []struct{ SecurityGroupRuleId string }
 	}
 	okJSON(t, url, &rules, "describe-security-group-rules", "--filters", "Name=group-id,Values="+created.GroupId)
-	if len(rules.SecurityGroupRules) != 4 { // 3 ingress + the default egress
+	if len(rules.SecurityGroupRules) != 5 { // 3 ingress + the default egress + 5432 to default
 		t.Fatalf("rules: %+v", rules)
 	}
 

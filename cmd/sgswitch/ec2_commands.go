@@ -176,6 +176,15 @@ func permissions(c *cli.Context, r *ec2Resolver) (string, []ec2api.IpPermission,
 		}
 		perms = []ec2api.IpPermission{p}
 	}
+	// Lab names also work as the GroupId of a peer in --ip-permissions.
+	for i := range perms {
+		pairs := perms[i].UserIdGroupPairs.Items
+		for j := range pairs {
+			if pairs[j].GroupId, err = r.group(pairs[j].GroupId); err != nil {
+				return "", nil, err
+			}
+		}
+	}
 	return group, perms, nil
 }
 
