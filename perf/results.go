@@ -122,6 +122,11 @@ func machineInfo(command string, quick bool) Machine {
 		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 	m.Revision = buildRevision()
+	if m.Revision == "" {
+		if out, err := Run("git", "rev-parse", "--short", "HEAD"); err == nil {
+			m.Revision = strings.TrimSpace(out) + " (work tree)"
+		}
+	}
 	return m
 }
 
