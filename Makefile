@@ -26,9 +26,17 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-# Short fuzz runs of every parser (the corpus lives in testdata/fuzz/).
+# Short fuzz runs of every parser (each corpus lives in its package's
+# testdata/fuzz/; `go test` alone replays the corpus as regression tests).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ruleset:FuzzImport packet:FuzzParse testbed:FuzzParse \
+	ec2api:FuzzParseQuery ec2api:FuzzHandler iface/gso:FuzzSegment
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzImport -fuzztime=30s ./ruleset/
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ./$$pkg/"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) ./$$pkg/ || exit 1; \
+	done
 
 # Install what the tests and the demo need on a Debian machine (idempotent).
 deps:
