@@ -11,6 +11,15 @@
 // net.bridge.bridge-nf-call-iptables=1: this kernel has no bridge-family
 // conntrack) and, per interface, an egress and an ingress chain.
 //
+// FromSpec builds a Ruleset from a ruleset Spec. The CLI is `sgswitch
+// export nftables --lab FILE | --spec FILE | --bench-rules N [--form
+// linear] [--replace]`; load the output with `nft -f` in the namespace that
+// holds the bridge, after `sysctl net.bridge.bridge-nf-call-iptables=1`
+// (and ip6tables) there. Checked on this kernel (6.18): the
+// bridge-nf-call sysctls are per namespace and br_netfilter is built in;
+// `ct state` in a bridge-family table fails ("Protocol error") because
+// CONFIG_NF_CONNTRACK_BRIDGE is off, hence the inet table.
+//
 // # Design
 //
 // The forward chain is laid out the way a security group behaves:

@@ -11,6 +11,7 @@ import (
 	"sgswitch/nftexport"
 	"sgswitch/perf"
 	"sgswitch/ruleset"
+	"sgswitch/testbed"
 )
 
 func init() {
@@ -20,10 +21,11 @@ func init() {
 		Subcommands: []*cli.Command{{
 			Name:  "nftables",
 			Usage: "print the groups as an nftables inet ruleset (apply with nft -f; bridged traffic needs br_netfilter)",
-			Description: "Reads a ruleset Spec (the JSON of a ruleset State) or builds the bench's groups, and prints\n" +
+			Description: "Reads a lab file, a ruleset Spec (the JSON of a ruleset State) or builds the bench's groups, and prints\n" +
 				"an nft script: `ct state established,related accept` first, then each interface's egress and\n" +
 				"ingress chains. See the nftexport package for what differs from EC2.",
 			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "lab", Usage: "lab file (YAML): its groups, prefix lists and nodes"},
 				&cli.StringFlag{Name: "spec", Usage: "ruleset Spec JSON file (- for stdin)"},
 				&cli.IntFlag{Name: "bench-rules", Usage: "instead, the groups `sgswitch bench` uses, with about N server ingress rules"},
 				&cli.StringFlag{Name: "form", Value: "sets", Usage: "sets (interval sets) or linear (one rule per CIDR and port range)"},
@@ -53,6 +55,14 @@ func exportNftables(c *cli.Context) error {
 			return err
 		}
 		rs = g.Set
+	case c.String("lab") != "":
+		sp, err := labSpec(c.String("lab"))
+		if err != nil {
+			return err
+		}
+		if rs, err = nftexport.FromSpec(sp); err != nil {
+			return err
+		}
 	case c.String("spec") != "":
 		sp, err := readSpec(c.String("spec"))
 		if err != nil {
@@ -62,10 +72,31 @@ func exportNftables(c *cli.Context) error {
 			return err
 		}
 	default:
-		return cli.Exit("export nftables: give --spec FILE or --bench-rules N", 2)
+		return cli.Exit("export nftables: give --lab FILE, --spec FILE or --bench-rules N", 2)
 	}
 	_, err := io.WriteString(c.App.Writer, nftexport.Generate(rs, opt))
 	return err
+}
+
+// labSpec applies a lab file to a fresh State of the VPC it describes, as
+// `sgswitch lab up` would, and returns that State's Spec.
+func labSpec(path string) (ruleset.Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ruleset.Spec{}, err
+	}
+	lab, err := testbed.Parse(path, b)
+	if err != nil {
+		return ruleset.Spec{}, err
+	}
+	st, err := ruleset.NewState(testbed.ScratchVPC(lab))
+	if err != nil {
+		return ruleset.Spec{}, err
+	}
+	if _, err := testbed.Apply(st, lab); err != nil {
+		return ruleset.Spec{}, err
+	}
+	return st.Spec(), nil
 }
 
 func readSpec(path string) (ruleset.Spec, error) {

@@ -1,0 +1,67 @@
+package nftexport
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sgswitch/ruleset"
+	"sgswitch/testbed"
+)
+
+// TestExampleLabs renders every example lab in both forms and, as root,
+// loads each into the kernel in a scratch namespace.
+func TestExampleLabs(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	if len(files) == 0 {
+		t.Skip("no example labs")
+	}
+	root := os.Geteuid() == 0
+	ns := fmt.Sprintf("sgnfx%d", os.Getpid())
+	if root {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add: %v: %s", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lab, err := testbed.Parse(f, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := ruleset.NewState(testbed.ScratchVPC(lab))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := testbed.Apply(st, lab); err != nil {
+				t.Fatal(err)
+			}
+			rs, err := FromSpec(st.Spec())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, form := range []Form{FormSets, FormLinear} {
+				script := Generate(rs, Options{Form: form, Table: "ex", Flush: true})
+				if !strings.Contains(script, "ct state established,related accept") {
+					t.Fatalf("no established rule:\n%s", script)
+				}
+				if !root {
+					continue
+				}
+				cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+				cmd.Stdin = strings.NewReader(script)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("nft -f (form %d): %v: %s\n%s", form, err, out, script)
+				}
+			}
+		})
+	}
+}
