@@ -41,6 +41,7 @@ func Markdown(r *Results, charts []string) string {
 	fmt.Fprintf(&b, "- command: `%s`%s\n\n", m.Command, map[bool]string{true: " (quick: one run per figure, short durations: a smoke test, not a measurement)"}[m.Quick])
 	b.WriteString("Every end-to-end figure is the median of runs interleaved across paths (A B A B) and is also given as a ratio to the kernel path (Linux bridge + nftables `inet` table via br_netfilter, `ct state established,related accept` first, rules as sets) measured in the same run. For latency and CPU, lower is better.\n\n")
 	writeHeadline(&b, r)
+	writeVersusOVS(&b, r)
 	writeSection(&b, r, "inmemory", "In memory (public APIs, in-process)")
 	writeE2E(&b, r)
 	writeScaling(&b, r)
@@ -89,6 +90,37 @@ func writeHeadline(b *strings.Builder, r *Results) {
 			default:
 				fmt.Fprintf(b, " %.2f× |", f.RatioToKernel)
 			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeVersusOVS gives each sgswitch path's headline figures as ratios to
+// Open vSwitch's userspace datapath of the same run.
+func writeVersusOVS(b *strings.Builder, r *Results) {
+	const ovs = "ovs-userspace"
+	if _, ok := r.Find("e2e", ovs, MTCP1, 0); !ok {
+		return
+	}
+	b.WriteString("## Against Open vSwitch (userspace datapath, same run)\n\n| path |")
+	for _, m := range headlineMetrics {
+		fmt.Fprintf(b, " %s |", m)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(headlineMetrics)) + "\n")
+	for _, p := range pathsOf(r, "e2e") {
+		if !strings.HasPrefix(p, "sgswitch") {
+			continue
+		}
+		fmt.Fprintf(b, "| %s |", p)
+		for _, m := range headlineMetrics {
+			f, ok1 := r.Find("e2e", p, m, 0)
+			o, ok2 := r.Find("e2e", ovs, m, 0)
+			if !ok1 || !ok2 || o.Value == 0 {
+				b.WriteString(" — |")
+				continue
+			}
+			fmt.Fprintf(b, " %.2f× |", f.Value/o.Value)
 		}
 		b.WriteString("\n")
 	}

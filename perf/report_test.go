@@ -11,7 +11,7 @@ import (
 func synthetic() *Results {
 	r := &Results{Machine: Machine{CPU: "test cpu", NumCPU: 2, Kernel: "Linux test", Date: "2026-01-01T00:00:00Z", Command: "sgswitch bench"},
 		Plan: Plan{E2EPaths: []string{"kernel", "sgswitch-tap"}, ScalingPaths: []string{"kernel"}, RuleCounts: []int{10}}}
-	for i, p := range []string{"kernel", "sgswitch-tap"} {
+	for i, p := range []string{"kernel", "sgswitch-tap", "ovs-userspace"} {
 		for _, m := range E2EMetrics {
 			if p == "kernel" && (m == MSwitchCPUGB || m == MSwitchCPUMF) {
 				r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: "e2e", Path: p, Metric: m, Reason: "no switch process"})
@@ -38,11 +38,11 @@ func TestCheckFindsMissingFigures(t *testing.T) {
 		t.Fatalf("want the missing kernel figure reported, got %v", err)
 	}
 	r = synthetic()
-	r.Plan.E2EPaths = append(r.Plan.E2EPaths, "ovs-userspace")
+	r.Plan.E2EPaths = append(r.Plan.E2EPaths, "sgswitch-afxdp")
 	if err := Check(r); err == nil {
 		t.Fatal("a planned path with no figures and no reason must fail")
 	}
-	r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: "e2e", Path: "ovs-userspace", Reason: "ovs-vswitchd not installed"})
+	r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: "e2e", Path: "sgswitch-afxdp", Reason: "setup failed: no AF_XDP"})
 	if err := Check(r); err != nil {
 		t.Fatalf("a skipped path with a reason is complete: %v", err)
 	}
@@ -64,7 +64,7 @@ func TestRatiosAndReport(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	for _, want := range []string{"## Headline", "2.00×", "## Rule scaling", "no switch process"} {
+	for _, want := range []string{"## Headline", "2.00×", "## Against Open vSwitch", "0.67×", "## Rule scaling", "no switch process"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q", want)
 		}
