@@ -35,6 +35,18 @@ func init() {
 			return nil
 		},
 		Subcommands: []*cli.Command{{
+			Name:      "render",
+			Usage:     "re-render report.md, readme-section.md and the charts from a results.json",
+			ArgsUsage: "RESULTS.json",
+			Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Value: "bench-out", Usage: "output directory"}},
+			Action: func(c *cli.Context) error {
+				res, err := readResults(c)
+				if err != nil {
+					return err
+				}
+				return perf.Write(res, c.String("out"))
+			},
+		}, {
 			Name:      "check",
 			Usage:     "check a results.json: every planned figure measured or explained, no namespace left behind",
 			ArgsUsage: "RESULTS.json",
@@ -80,19 +92,27 @@ func runBench(c *cli.Context) error {
 	return err
 }
 
-func checkBench(c *cli.Context) error {
+func readResults(c *cli.Context) (*perf.Results, error) {
 	if c.NArg() != 1 {
-		return cli.Exit("usage: sgswitch bench check RESULTS.json", 2)
+		return nil, cli.Exit("usage: sgswitch bench "+c.Command.Name+" RESULTS.json", 2)
 	}
 	b, err := os.ReadFile(c.Args().First())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var res perf.Results
 	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("%s: %w", c.Args().First(), err)
+		return nil, fmt.Errorf("%s: %w", c.Args().First(), err)
 	}
-	if err := perf.Check(&res); err != nil {
+	return &res, nil
+}
+
+func checkBench(c *cli.Context) error {
+	res, err := readResults(c)
+	if err != nil {
+		return err
+	}
+	if err := perf.Check(res); err != nil {
 		return err
 	}
 	left, err := perf.Leftovers(res.Plan.Prefix)
