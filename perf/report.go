@@ -42,6 +42,7 @@ func Markdown(r *Results, charts []string) string {
 	b.WriteString("Every end-to-end figure is the median of runs interleaved across paths (A B A B) and is also given as a ratio to the kernel path (Linux bridge + nftables `inet` table via br_netfilter, `ct state established,related accept` first, rules as sets) measured in the same run. For latency and CPU, lower is better.\n\n")
 	writeHeadline(&b, r)
 	writeVersusOVS(&b, r)
+	writeTargets(&b, r)
 	writeSection(&b, r, "inmemory", "In memory (public APIs, in-process)")
 	writeE2E(&b, r)
 	writeScaling(&b, r)
