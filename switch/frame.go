@@ -15,7 +15,7 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 	if w.ps.gso {
 		hdr.Decode(buf[off-iface.VirtioNetHdrLen : off])
 	}
-	p := &w.p
+	p := w.p
 	r := packet.ParseInto(frame, p)
 	segs, bytes := uint64(1), uint64(size)
 	if r == packet.OK && hdr.GSOType != iface.VirtioNetHdrGSONone {
@@ -81,7 +81,12 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 		copy(frame[0:6], dst.mac[:])
 		copy(frame[6:12], v.routerMAC[:])
 	}
-	w.forward(v, src, dst, buf, size, &hdr, segs, bytes)
+	ps := dst.eni.port.Load()
+	if ps == nil {
+		w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)
+		return
+	}
+	w.hold(dst, ps, buf, size, &hdr, segs, bytes)
 }
 
 // superFrameSize returns how many wire frames a GSO super-frame stands for
@@ -97,26 +102,24 @@ func superFrameSize(p *packet.Parsed, h *iface.VirtioNetHdr, size int) (segs, by
 	return segs, payload + segs*hdrLen
 }
 
-// forward judges an IP frame from src to dst on both sides and enqueues it.
-func (w *worker) forward(v *view, src, dst *eniView, buf []byte, size int, hdr *iface.VirtioNetHdr, segs, bytes uint64) {
-	p := &w.p
+// forward judges a held IP frame (pass 2 of the batch: its conntrack
+// entries were looked up for the whole batch at once) on both sides, the
+// sender's egress then the receiver's ingress, and enqueues it.
+func (w *worker) forward(v *view, src *eniView, h *held, i int) {
+	p := w.p
+	dst, buf, size, segs, bytes := h.dst, h.buf, h.size, h.segs, h.bytes
 	frame := buf[off : off+size]
-	ps := dst.eni.port.Load()
-	if ps == nil {
-		w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)
-		return
-	}
-	w.fillPacketInfo(bytes - segs*packet.EthernetLen)
-	ipLen := uint32(w.pi.Length)
+	out, in := &w.outPI[i], &w.inPI[i]
+	ipLen := out.Length
 	if p.Frag.IsFragment && p.Frag.Offset != 0 {
-		w.followFragment(v, src, dst, ps, buf, size, ipLen)
+		w.followFragment(src, dst, h.ps, buf, size, ipLen)
 		return
 	}
 	if l := w.s.flows.Allow(src.zone, Egress, ipLen, false, w.now); l != flowtable.LimitNone {
 		w.dropFirst(src, Egress, limitReason(l), frame, segs, bytes)
 		return
 	}
-	r, rule := w.judge(v, src, Egress)
+	r, rule := w.judge(v, src, Egress, out, w.outFlows[i])
 	if r != DropNone {
 		w.dropFirst(src, Egress, r, frame, segs, bytes)
 		return
@@ -129,7 +132,7 @@ func (w *worker) forward(v *view, src, dst *eniView, buf []byte, size int, hdr *
 		w.dropFirst(dst, Ingress, limitReason(l), frame, segs, bytes)
 		return
 	}
-	if r, rule = w.judge(v, dst, Ingress); r != DropNone {
+	if r, rule = w.judge(v, dst, Ingress, in, w.inFlows[i]); r != DropNone {
 		w.dropFirst(dst, Ingress, r, frame, segs, bytes)
 		return
 	}
@@ -139,12 +142,12 @@ func (w *worker) forward(v *view, src, dst *eniView, buf []byte, size int, hdr *
 	if w.obs != nil {
 		w.emit(dst, Ingress, Accept, DropNone, frame, segs, bytes, rule)
 	}
-	w.deliver(ps, dst, buf, size, hdr, segs, bytes)
+	w.deliver(h.ps, dst, buf, size, &h.hdr, segs, bytes)
 }
 
 // followFragment passes or drops a later fragment by its first fragment's
 // verdict; it is charged to both sides' allowances but not to conntrack.
-func (w *worker) followFragment(v *view, src, dst *eniView, ps *portState, buf []byte, size int, ipLen uint32) {
+func (w *worker) followFragment(src, dst *eniView, ps *portState, buf []byte, size int, ipLen uint32) {
 	frame := buf[off : off+size]
 	e := w.frags.find(w.fragKey(), w.now)
 	switch {
@@ -177,7 +180,7 @@ func (w *worker) followFragment(v *view, src, dst *eniView, ps *portState, buf [
 }
 
 func (w *worker) fragKey() *fragKey {
-	p := &w.p
+	p := w.p
 	k := &w.fragScratch
 	*k = fragKey{src: p.Src, dst: p.Dst, id: p.Frag.ID, proto: p.Frag.Proto, family: p.Family}
 	return k
@@ -208,14 +211,18 @@ func (w *worker) service(src *eniView, frame []byte) {
 	svc.Serve(src.ci.ID, frame, w.replyFn)
 }
 
-func (w *worker) fillPacketInfo(ipBytes uint64) {
-	p, pi := &w.p, &w.pi
-	*pi = flowtable.PacketInfo{
-		Family: p.Family, Proto: p.Proto, Src: p.Src, Dst: p.Dst,
+// fillPacketInfo fills the flow-table view of the held frame i for both
+// sides: the sender's zone (egress) and the receiver's (ingress).
+func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
+	p, out := w.p, &w.outPI[i]
+	*out = flowtable.PacketInfo{
+		Zone: src.zone, Family: p.Family, Proto: p.Proto, Src: p.Src, Dst: p.Dst,
 		SrcPort: p.SrcPort, DstPort: p.DstPort,
 		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, ICMPID: p.ICMPID,
 		TCPFlags: p.TCPFlags, Length: uint32(ipBytes),
 	}
+	w.inPI[i] = *out
+	w.inPI[i].Zone = dst.zone
 }
 
 func limitReason(l flowtable.Limit) DropReason {
@@ -268,7 +275,7 @@ func (w *worker) emitENI(id string, d flowtable.Direction, r DropReason, frame [
 }
 
 func (w *worker) fillEvent(id string, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64, rule uint32) {
-	p := &w.p
+	p := w.p
 	ev := &w.ev
 	*ev = Event{
 		Time: w.now, ENI: id, Direction: d, Reason: r,

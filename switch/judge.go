@@ -9,8 +9,8 @@ import (
 
 func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 
-// judge decides w.pi at interface e in direction d: first by e's conntrack
-// zone, then, for a new flow, by e's classifier for d. It returns DropNone
+// judge decides pi at interface e in direction d: first by e's conntrack
+// zone (f: its entry, looked up with the batch; zero on a miss), then, for a new flow, by e's classifier for d. It returns DropNone
 // and the admitting rule (0 for an established flow) or why to drop.
 //
 // Established flows (a hit that Update accepts) never touch the
@@ -20,25 +20,23 @@ func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 // opening packet is classified again: still allowed → re-admitted (perhaps
 // now tracked); not allowed → the entry goes and this packet is judged as
 // a new flow, so a revoked rule stops untracked traffic at once.
-func (w *worker) judge(v *view, e *eniView, d flowtable.Direction) (DropReason, uint32) {
-	pi := &w.pi
-	pi.Zone = e.zone
+func (w *worker) judge(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (DropReason, uint32) {
 	t := w.s.flows
 	if pi.Stateless() { // ICMP errors and the like: rules only (spec: not "related")
-		vd := w.classify(e, d, false)
+		vd := w.classify(e, d, pi, false)
 		if !vd.Allowed {
 			return sgReason(d), 0
 		}
 		return DropNone, uint32(vd.Rule)
 	}
-	if f, ok := t.Lookup(pi); ok {
+	if f.Entry != nil {
 		switch t.Update(f, pi, v.gen, w.now) {
 		case flowtable.Accept:
 			return DropNone, 0
 		case flowtable.Invalid:
 			return DropConntrackInvalid, 0
 		case flowtable.Recheck:
-			vo := w.classify(e, d, f.Reply)
+			vo := w.classify(e, d, pi, f.Reply)
 			if !vo.Allowed {
 				t.Delete(f)
 				break
@@ -54,7 +52,7 @@ func (w *worker) judge(v *view, e *eniView, d flowtable.Direction) (DropReason, 
 			}
 		}
 	}
-	vd := w.classify(e, d, false)
+	vd := w.classify(e, d, pi, false)
 	if !vd.Allowed {
 		return sgReason(d), 0
 	}
@@ -64,12 +62,12 @@ func (w *worker) judge(v *view, e *eniView, d flowtable.Direction) (DropReason, 
 	return DropNone, uint32(vd.Rule)
 }
 
-// classify asks e's classifier about w.pi. The remote is the peer on the
+// classify asks e's classifier about pi. The remote is the peer on the
 // other side of e. With reverse the packet is a reply and the question is
 // about the flow's opening packet: the other direction's rules, and the
 // reply's source port as the destination port.
-func (w *worker) classify(e *eniView, d flowtable.Direction, reverse bool) ruleset.Verdict {
-	pi, q := &w.pi, &w.q
+func (w *worker) classify(e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, reverse bool) ruleset.Verdict {
+	q := &w.q
 	q.Family, q.Proto, q.ICMPType, q.ICMPCode = pi.Family, pi.Proto, pi.ICMPType, pi.ICMPCode
 	q.Port = pi.DstPort
 	if d == Egress {

@@ -15,7 +15,7 @@ import "sgswitch/packet"
 
 // arp answers an ARP request from src.
 func (w *worker) arp(v *view, src *eniView, frame []byte) {
-	p := &w.p
+	p := w.p
 	a := packet.ARP(frame[packet.EthernetLen:])
 	if [6]byte(a.SenderMAC()) != src.mac {
 		w.dropSrc(DropSpoofedMAC, frame)
@@ -60,7 +60,7 @@ func isLinkLocal6(a *[16]byte) bool { return a[0] == 0xfe && a[1]&0xc0 == 0x80 }
 
 // nd answers a Neighbor Solicitation from src.
 func (w *worker) nd(v *view, src *eniView, frame []byte) {
-	p := &w.p
+	p := w.p
 	if p.ICMPType != packet.ICMPv6NeighborSolict || p.Src == ([16]byte{}) {
 		w.dropSrc(DropNeighborIgnored, frame)
 		return

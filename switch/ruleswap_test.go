@@ -26,7 +26,7 @@ import (
 //   - The tracked TCP 22 flow opened under A is accepted under every
 //     generation: revoking its rule does not cut it.
 func TestRuleSwapUnderLoad(t *testing.T) {
-	l := newLab(t)
+	l := newLabConfig(t, Config{FlowCapacity: 1 << 15}, ruleset.VPCConfig{})
 	srv, cli := l.group("srv"), l.group("cli")
 	l.egress(srv, allCIDR("0.0.0.0/0"))
 	l.egress(cli, allCIDR("0.0.0.0/0"))
@@ -103,16 +103,17 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 		}
 		break
 	}
-	// Wait until both clients' frames are all judged.
+	// Wait until the switch has taken in every frame of both clients (their
+	// rx counters are added after the batch's verdicts and events).
+	giveUp := time.Now().Add(2 * time.Minute) // liveness guard, not a timing assertion
 	for {
-		n := 0
-		for _, e := range rec.events() {
-			if e.ENI == s.eni && e.Direction == Ingress {
-				n++
-			}
-		}
-		if n >= 2*frames {
+		st1, _ := l.sw.Stats(c1.eni)
+		st2, _ := l.sw.Stats(c2.eni)
+		if st1.RxFrames+st2.RxFrames >= 2*frames {
 			break
+		}
+		if time.Now().After(giveUp) {
+			t.Fatalf("switch took in %d of %d frames", st1.RxFrames+st2.RxFrames, 2*frames)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -143,6 +144,11 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 			}
 		}
 		seen[e.DstPort]++
+	}
+	for _, n := range []*node{c1, c2, s} {
+		if d := l.dropList(n); len(d) != 0 && n != s {
+			t.Errorf("%s dropped frames on its own side: %v", n.name, d)
+		}
 	}
 	if len(gens) < 10 {
 		t.Errorf("the load saw only %d generations", len(gens))

@@ -29,8 +29,7 @@ type worker struct {
 	obs      Observer
 	view     *view    // the view src was resolved in
 	src      *eniView // this port's interface in view (nil: not published)
-	p        packet.Parsed
-	pi       flowtable.PacketInfo
+	p        *packet.Parsed // the frame being handled: &held[i].p
 	q        ruleset.Query
 	ev       Event
 	groups   []txGroup // one per destination port this batch
@@ -42,6 +41,16 @@ type worker struct {
 	frags    fragTable
 
 	fragScratch fragKey
+
+	// Frames held between the two passes of a batch (see process).
+	held     []held
+	nHeld    int
+	outPI    []flowtable.PacketInfo // sender-side (egress) flow keys
+	inPI     []flowtable.PacketInfo // receiver-side (ingress) flow keys
+	outPtrs  []*flowtable.PacketInfo
+	inPtrs   []*flowtable.PacketInfo
+	outFlows []flowtable.Flow
+	inFlows  []flowtable.Flow
 
 	// Source-side counters of the batch, added to the interface once.
 	rxFrames, rxBytes, egressAccepts uint64
@@ -77,6 +86,13 @@ func newWorker(s *Switch, ps *portState) *worker {
 		segOut:   make([][]byte, 0, iface.BatchSize),
 		frags:    newFragTable(s.cfg.FragEntries, int64(s.cfg.FragTimeout)),
 	}
+	w.held = make([]held, n)
+	w.outPI, w.inPI = make([]flowtable.PacketInfo, n), make([]flowtable.PacketInfo, n)
+	w.outPtrs, w.inPtrs = make([]*flowtable.PacketInfo, n), make([]*flowtable.PacketInfo, n)
+	for i := range n {
+		w.outPtrs[i], w.inPtrs[i] = &w.outPI[i], &w.inPI[i]
+	}
+	w.outFlows, w.inFlows = make([]flowtable.Flow, n), make([]flowtable.Flow, n)
 	w.replyFn = w.queueReply
 	return w
 }
@@ -106,8 +122,25 @@ func (w *worker) receiveFrames() {
 	}
 }
 
-// process judges and forwards frames bufs[:n], then writes every
-// destination's frames with one Write each.
+// held is an IP frame that passed the first pass (parse, source checks,
+// destination) and waits for its verdict.
+type held struct {
+	p           packet.Parsed
+	hdr         iface.VirtioNetHdr
+	dst         *eniView
+	ps          *portState
+	buf         []byte
+	size        int
+	segs, bytes uint64
+}
+
+// process handles frames bufs[:n] in two passes. The first parses each
+// frame, checks its source, answers ARP/ND, serves link-local traffic and
+// finds the destination; frames to forward are held. Then the conntrack
+// entries of all held frames are looked up at once, per side
+// (LookupBatch overlaps their cache misses), and the second pass judges and
+// enqueues the held frames in arrival order. Finally every destination's
+// frames go out with one Write each.
 func (w *worker) process(n int) {
 	v := w.s.view.Load()
 	w.now = w.s.cfg.Clock.Now()
@@ -122,10 +155,33 @@ func (w *worker) process(n int) {
 			w.src = v.byID[w.ps.eni.id]
 		}
 	}
+	n = min(n, len(w.held))
+	w.nHeld = 0
 	for i := 0; i < n; i++ {
+		w.p = &w.held[w.nHeld].p
 		w.frame(v, w.src, w.bufs[i], w.sizes[i])
 	}
+	if k := w.nHeld; k > 0 {
+		t := w.s.flows
+		t.LookupBatch(w.outPtrs[:k], w.outFlows[:k])
+		t.LookupBatch(w.inPtrs[:k], w.inFlows[:k])
+		for i := 0; i < k; i++ {
+			h := &w.held[i]
+			w.p = &h.p
+			w.forward(v, w.src, h, i)
+			h.buf, h.dst, h.ps = nil, nil, nil
+		}
+	}
 	w.flush()
+}
+
+// hold keeps the current frame for the second pass.
+func (w *worker) hold(dst *eniView, ps *portState, buf []byte, size int, hdr *iface.VirtioNetHdr, segs, bytes uint64) {
+	i := w.nHeld
+	h := &w.held[i]
+	h.hdr, h.dst, h.ps, h.buf, h.size, h.segs, h.bytes = *hdr, dst, ps, buf, size, segs, bytes
+	w.fillPacketInfo(i, w.src, dst, bytes-segs*packet.EthernetLen)
+	w.nHeld++
 }
 
 // flush writes the batch's frames to their ports and adds the batch's

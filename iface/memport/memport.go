@@ -165,6 +165,7 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 		return 0, iface.ErrClosed
 	default:
 	}
+	var frames, bytes, dropped uint64
 	for _, b := range bufs {
 		frame := b[offset:]
 		var hdr iface.VirtioNetHdr
@@ -172,19 +173,26 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 			hdr.Decode(b[offset-iface.VirtioNetHdrLen : offset])
 		}
 		if len(frame) > p.cfg.MTU+14 && hdr.GSOType == iface.VirtioNetHdrGSONone {
-			p.txDropped.Add(1)
+			dropped++
 			continue
 		}
-		p.txFrames.Add(1)
-		p.txBytes.Add(uint64(len(frame)))
+		frames++
+		bytes += uint64(len(frame))
 		if p.cfg.Sink {
 			continue
 		}
 		select {
 		case p.tx <- Frame{Data: append([]byte(nil), frame...), Hdr: hdr}:
 		default:
-			p.txDropped.Add(1)
+			dropped++
 		}
+	}
+	// Counted once per call, as a real port's doorbell: the sink must not
+	// weigh on benchmarks of the switch.
+	p.txFrames.Add(frames)
+	p.txBytes.Add(bytes)
+	if dropped != 0 {
+		p.txDropped.Add(dropped)
 	}
 	return len(bufs), nil
 }
