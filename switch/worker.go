@@ -27,8 +27,8 @@ type worker struct {
 	// State of the batch being processed.
 	now      int64
 	obs      Observer
-	view     *view    // the view src was resolved in
-	src      *eniView // this port's interface in view (nil: not published)
+	view     *view          // the view src was resolved in
+	src      *eniView       // this port's interface in view (nil: not published)
 	p        *packet.Parsed // the frame being handled: &held[i].p
 	q        ruleset.Query
 	ev       Event
