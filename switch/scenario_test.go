@@ -300,3 +300,29 @@ func TestAllowanceExhaustion(t *testing.T) {
 		t.Fatal("link-local bucket did not refill")
 	}
 }
+
+// TestReusedZoneStartsEmpty: an interface created in place of a deleted
+// one (same index, same address) does not inherit its tracked flows.
+func TestReusedZoneStartsEmpty(t *testing.T) {
+	l := newLab(t)
+	open, closed, cli := l.group("open"), l.group("closed"), l.group("cli")
+	l.ingress(open, tcpCIDR(22, "198.18.0.0/24"))
+	l.egress(cli, allCIDR("0.0.0.0/0"))
+	c := l.node("client", cli)
+	s := l.node("server", open)
+	l.publish()
+	l.handshake(c, s, 4, 40000, 22)
+	l.must(l.sw.RemovePort(s.eni))
+	l.must(l.st.DeleteNetworkInterface(s.eni))
+	l.publish()
+	l.n-- // the same address again
+	s2 := l.node("server2", closed)
+	l.publish()
+	if ci := l.sw.Snapshot().InterfaceByID(s2.eni); ci == nil || s2.v4 != s.v4 {
+		t.Fatal("setup: replacement interface")
+	}
+	if _, ok := l.entry(s2, 6, 22); ok {
+		t.Fatal("the new interface's zone holds the old interface's flow")
+	}
+	l.expect(false, c, s2, tcp(c, s2, 4, 40000, 22, ack))
+}

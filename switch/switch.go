@@ -62,12 +62,13 @@ type Switch struct {
 	view     atomic.Pointer[view]
 	observer atomic.Pointer[observerBox]
 
-	mu      sync.Mutex // control path: enis, ports, running, zone configs
-	enis    map[string]*eni
-	ports   map[string]*portState
-	zoneCfg map[uint32]flowtable.ZoneConfig
-	runCtx  context.Context // non-nil while Run runs
-	wg      sync.WaitGroup
+	mu        sync.Mutex // control path: enis, ports, running, zone configs
+	enis      map[string]*eni
+	ports     map[string]*portState
+	zoneCfg   map[uint32]flowtable.ZoneConfig
+	zoneOwner map[uint32]string // zone → interface id, as last published
+	runCtx    context.Context   // non-nil while Run runs
+	wg        sync.WaitGroup
 }
 
 // eni is the live object of one interface id: its counters and its port.
@@ -119,6 +120,8 @@ func New(cfg Config) *Switch {
 		enis:    map[string]*eni{},
 		ports:   map[string]*portState{},
 		zoneCfg: map[uint32]flowtable.ZoneConfig{},
+
+		zoneOwner: map[uint32]string{},
 	}
 }
 
@@ -142,6 +145,11 @@ func (s *Switch) Publish(snap *ruleset.Snapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
+	owners := map[uint32]string{}
+	for _, ci := range snap.Interfaces() {
+		owners[ci.Index] = ci.ID
+	}
+	stale := s.reassignedZones(owners)
 	for _, ci := range snap.Interfaces() {
 		s.eniLocked(ci.ID)
 		if int(ci.Index) >= s.cfg.MaxInterfaces {
@@ -159,6 +167,10 @@ func (s *Switch) Publish(snap *ruleset.Snapshot) error {
 		s.zoneCfg[ci.Index] = zc
 	}
 	s.view.Store(newView(snap, s.enis, s.cfg.RouterMAC))
+	// Zones that changed owner are emptied once the old owner is no longer
+	// used (a new owner's flows of the first instants may go too: they are
+	// then judged again as new).
+	s.flushZones(stale)
 	return errors.Join(errs...)
 }
 

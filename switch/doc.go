@@ -1,0 +1,148 @@
+// Package vswitch is the sgswitch packet pipeline: one virtual VPC subnet
+// whose ports are instance interfaces (ENIs), judging every frame as EC2
+// would. (The folder is switch/; the package is vswitch because switch is
+// a Go keyword.)
+//
+// # What
+//
+// A Switch joins the compiled security groups (ruleset.Snapshot: one
+// inbound and one outbound Classifier per interface) with the connection
+// tracker (flowtable.Table: one conntrack zone per interface) and moves
+// Ethernet frames between iface.Ports. The API:
+//
+//	sw := vswitch.New(vswitch.Config{...})
+//	sw.Publish(compiler.Compile(state)) // every rule change: compile off-path, publish
+//	sw.AddPort(eniID, port)             // any time, also while Run runs
+//	go sw.Run(ctx)                      // one receive goroutine per port + flow expiry
+//	sw.Stats(eniID)                     // counters, drops by reason and direction, ENA allowances
+//	sw.Conntrack()                      // every flow entry with its interface id
+//	sw.SetObserver(o)                   // flow logs, packet capture
+//	sw.RemovePort(eniID)
+//
+// # Design: the packet's way
+//
+// A port's receive goroutine (receiveFrames) reads a batch (up to
+// iface.BatchSize frames) into buffers it owns and processes it in two
+// passes (worker.process):
+//
+// Pass 1, per frame:
+//  1. Parse by hand (package packet). Malformed frames are dropped, counted
+//     by the parser's reason.
+//  2. Source check (EC2's source/destination check): the source MAC must be
+//     the interface's, and the source IP one of its addresses
+//     (spoofed-src-mac, spoofed-src-ip).
+//  3. ARP requests and IPv6 Neighbor Solicitations are answered by the
+//     switch itself for every interface address, the VPC router (subnet
+//     base+1, subnet ::1, fe80:ec2::1) and the DNS resolver (base+2); other
+//     ND messages are consumed. Nothing is flooded.
+//  4. Broadcast and multicast are dropped (broadcast, multicast) except
+//     ARP, ND and DHCP.
+//  5. Traffic EC2 does not filter (spec 1.6) — DHCP, DNS at base+2 and
+//     169.254.169.253 / fd00:ec2::253, metadata 169.254.169.254 /
+//     fd00:ec2::254, time sync 169.254.169.123 / fd00:ec2::123 — bypasses
+//     the security groups, is charged to the link-local allowance (1024
+//     pps) and goes to Config.Service (no Service: no-service drop).
+//  6. Destination by IP address within the subnet (no-destination,
+//     no-route outside it, hairpin to itself). A frame addressed to the
+//     router's MAC is delivered as the router would (destination MAC
+//     rewritten). The destination must have a port (port-down).
+//
+// Then the flow-table entries of all frames still held are looked up for
+// the whole batch, once for the senders' zone and once for the receivers'
+// (flowtable.LookupBatch overlaps the cache misses).
+//
+// Pass 2, per held frame in arrival order, each side in turn — the
+// sender's egress, then the receiver's ingress, each with its own zone,
+// timeouts and allowances (architecture.md):
+//  1. The per-packet allowances (pps, bandwidth in/out) of that side.
+//  2. judge: a flow-table hit that Update accepts is established traffic
+//     and never touches the classifier; a tracked entry keeps admitting
+//     packets whatever the rules say now (spec 2.4). An untracked entry is
+//     only a cache of the rules of the generation that made it: when the
+//     generation changed (Update says Recheck) the flow's opening packet
+//     is classified again — still allowed: re-admitted (tracked if the
+//     rules now say so); not allowed: the entry goes and the packet is
+//     judged as new, so revoking the rule of an untracked flow stops it at
+//     once. On a miss the side's classifier decides (sg-egress-denied,
+//     sg-ingress-denied) and the flow is inserted, charging conntrack and
+//     new-connection allowances. ICMP errors (and other ICMP that is not a
+//     query) are never "related": rules alone decide, no entry is made.
+//  3. Accepted frames are grouped by destination port and written with one
+//     Write per port per batch, under that port's transmit lock; answers
+//     to the sender (ARP, ND, services) go back the same way.
+//
+// # Fragments
+//
+// A first fragment is judged with its ports like any packet (one too short
+// to hold its transport header is dropped by the parser: l4-truncated);
+// its verdict is remembered per (source, destination, protocol, id) in a
+// bounded per-port table (Config.FragEntries, 4-way, oldest evicted) for
+// Config.FragTimeout. Later fragments follow that verdict (frag-denied
+// when it was a drop), are charged to both sides' pps/bandwidth buckets,
+// and are not counted in the conntrack entry. A later fragment with no
+// remembered first fragment is dropped (frag-no-first): fragments that
+// arrive before their first are not held (Linux sends them in order), so
+// no fragment passes without the verdict of a first fragment that held its
+// ports; the parser also refuses a TCP fragment at offset 8 (RFC 1858) and
+// a first IPv6 fragment without its whole header chain.
+//
+// # Offloads (GSO)
+//
+// From a GSO port (iface.GSOPort with GSO on) a frame may be a super-frame
+// with a virtio-net header in the buffer's headroom. It is one flow: parsed
+// and judged once, counted as its segments (rx/tx frames, accepts, and
+// bytes including each segment's headers; the conntrack entry sees one
+// packet with the segments' total IP bytes). A GSO destination receives it
+// whole (header in place); a plain destination gets it cut into segments
+// by iface/gso (or a partial checksum completed), gso-unsupported if that
+// fails (e.g. more than iface.BatchSize segments).
+//
+// # Updates and versioning
+//
+// Publish takes a Snapshot compiled off the packet path, derives the
+// address tables (a view), configures each interface's zone (timeouts,
+// allowances) and stores the view with one atomic pointer swap. A worker
+// loads the view once per batch, so every frame — both of its sides — is
+// judged by exactly one generation (TestRuleSwapUnderLoad checks this
+// under concurrent load, with tracked flows surviving and untracked flows
+// stopping at once). A zone whose interface was deleted, or whose index was
+// given to a new interface, is emptied by Publish.
+//
+// # Counters
+//
+// Per interface (Stats): rx/tx frames and bytes, accepts and rejects per
+// direction, drops by direction and reason (DropReason; parse reasons
+// first), ARP/ND answers, GSO counts, and the zone's flow-table counters
+// with the six ENA allowance names (Stats.ENA: bw_in, bw_out, pps,
+// conntrack and linklocal _allowance_exceeded, conntrack_allowance_available).
+// The packet path adds per batch, not per frame, except drops.
+//
+// # Observer hook
+//
+// SetObserver installs an Observer whose Observe gets an *Event for every
+// judged frame at each interface it touches: ENI, direction, ACCEPT /
+// REJECT (security group) / DROP (anything else, with the reason), the
+// 5-tuple, TCP flags, packets and bytes (segments of a super-frame), the
+// generation and the admitting rule of a new flow, and the frame itself
+// (valid only during the call). Flow logs aggregate the events; packet
+// capture copies the frames. With no observer the packet path pays one
+// atomic load per batch. Observe runs on the packet path of every port at
+// once: it must be fast, non-blocking and safe for concurrent use.
+//
+// # Thread-safety
+//
+// Publish, AddPort, RemovePort, SetObserver, Stats and Conntrack may be
+// called from any goroutine at any time, including while Run runs
+// (control calls serialise on one mutex; the packet path takes no lock
+// except a destination port's transmit lock per batch and the flow table's
+// own writer locks on insert). AddPort hands the port to the switch:
+// RemovePort and the end of Run close it. Each port's frames are handled by
+// its own goroutine only, so a port's worker state needs no lock.
+//
+// # Cost
+//
+// No allocation per frame (benchmarks report 0 allocs/op). Figures are in
+// BenchmarkPipeline and BenchmarkRuleSwap, which also report thread CPU
+// time per frame, because wall time on the shared build machine mostly
+// measures its scheduler.
+package vswitch
