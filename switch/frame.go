@@ -115,7 +115,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.followFragment(src, dst, h.ps, buf, size, ipLen)
 		return
 	}
-	if l := w.s.flows.Allow(src.zone, Egress, ipLen, false, w.now); l != flowtable.LimitNone {
+	if l := w.shape(src, Egress, ipLen); l != flowtable.LimitNone {
 		w.dropFirst(src, Egress, limitReason(l), frame, segs, bytes)
 		return
 	}
@@ -128,7 +128,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	if w.obs != nil {
 		w.emit(src, Egress, Accept, DropNone, frame, segs, bytes, rule)
 	}
-	if l := w.s.flows.Allow(dst.zone, Ingress, ipLen, false, w.now); l != flowtable.LimitNone {
+	if l := w.shape(dst, Ingress, ipLen); l != flowtable.LimitNone {
 		w.dropFirst(dst, Ingress, limitReason(l), frame, segs, bytes)
 		return
 	}
@@ -162,11 +162,11 @@ func (w *worker) followFragment(src, dst *eniView, ps *portState, buf []byte, si
 		w.drop(at, e.dir, DropFragDenied, frame, 1, uint64(size))
 		return
 	}
-	if l := w.s.flows.Allow(src.zone, Egress, ipLen, false, w.now); l != flowtable.LimitNone {
+	if l := w.shape(src, Egress, ipLen); l != flowtable.LimitNone {
 		w.drop(src, Egress, limitReason(l), frame, 1, uint64(size))
 		return
 	}
-	if l := w.s.flows.Allow(dst.zone, Ingress, ipLen, false, w.now); l != flowtable.LimitNone {
+	if l := w.shape(dst, Ingress, ipLen); l != flowtable.LimitNone {
 		w.drop(dst, Ingress, limitReason(l), frame, 1, uint64(size))
 		return
 	}
@@ -177,6 +177,15 @@ func (w *worker) followFragment(src, dst *eniView, ps *portState, buf []byte, si
 	}
 	var hdr iface.VirtioNetHdr
 	w.deliver(ps, dst, buf, size, &hdr, 1, uint64(size))
+}
+
+// shape charges one packet to interface e's pps and bandwidth allowances
+// for direction d, if it has any.
+func (w *worker) shape(e *eniView, d flowtable.Direction, ipLen uint32) flowtable.Limit {
+	if !e.shaped {
+		return flowtable.LimitNone
+	}
+	return w.s.flows.Allow(e.zone, d, ipLen, false, w.now)
 }
 
 func (w *worker) fragKey() *fragKey {
@@ -214,15 +223,14 @@ func (w *worker) service(src *eniView, frame []byte) {
 // fillPacketInfo fills the flow-table view of the held frame i for both
 // sides: the sender's zone (egress) and the receiver's (ingress).
 func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
-	p, out := w.p, &w.outPI[i]
-	*out = flowtable.PacketInfo{
-		Zone: src.zone, Family: p.Family, Proto: p.Proto, Src: p.Src, Dst: p.Dst,
-		SrcPort: p.SrcPort, DstPort: p.DstPort,
-		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, ICMPID: p.ICMPID,
-		TCPFlags: p.TCPFlags, Length: uint32(ipBytes),
-	}
-	w.inPI[i] = *out
-	w.inPI[i].Zone = dst.zone
+	p, out, in := w.p, &w.outPI[i], &w.inPI[i]
+	out.Zone, out.Family, out.Proto = src.zone, p.Family, p.Proto
+	out.Src, out.Dst = p.Src, p.Dst
+	out.SrcPort, out.DstPort = p.SrcPort, p.DstPort
+	out.ICMPType, out.ICMPCode, out.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
+	out.TCPFlags, out.Length = p.TCPFlags, uint32(ipBytes)
+	*in = *out
+	in.Zone = dst.zone
 }
 
 func limitReason(l flowtable.Limit) DropReason {

@@ -30,8 +30,11 @@ type eniView struct {
 	ci   *ruleset.CompiledInterface
 	zone uint32
 	mac  [6]byte
-	v4   [][4]byte
-	v6   [][16]byte
+	// shaped: the interface has pps or bandwidth allowances, so every
+	// packet is charged to its buckets (without, the call is skipped).
+	shaped bool
+	v4     [][4]byte
+	v6     [][16]byte
 }
 
 // routerLinkLocal is the VPC router's link-local IPv6 address (spec 1.6).
@@ -60,7 +63,9 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 	v.services = newLinkLocal(v.dns4)
 	for _, ci := range snap.Interfaces() {
 		e := enis[ci.ID]
-		ev := &eniView{eni: e, ci: ci, zone: ci.Index, mac: ci.MAC}
+		a := ci.Allowances
+		ev := &eniView{eni: e, ci: ci, zone: ci.Index, mac: ci.MAC,
+			shaped: a.PPS != 0 || a.BandwidthInMbps != 0 || a.BandwidthOutMbps != 0}
 		for _, a := range ci.IPv4 {
 			b := a.Unmap().As4()
 			ev.v4 = append(ev.v4, b)
