@@ -91,8 +91,9 @@
 // From a GSO port (iface.GSOPort with GSO on) a frame may be a super-frame
 // with a virtio-net header in the buffer's headroom. It is one flow: parsed
 // and judged once, counted as its segments (rx/tx frames, accepts, and
-// bytes including each segment's headers; the conntrack entry sees one
-// packet with the segments' total IP bytes). A GSO destination receives it
+// bytes including each segment's headers; the conntrack entry and the pps
+// bucket see one packet, the bandwidth buckets the segments' total IP
+// bytes). A GSO destination receives it
 // whole (header in place); a plain destination gets it cut into segments
 // by iface/gso (or a partial checksum completed), gso-unsupported if that
 // fails (e.g. more than iface.BatchSize segments).
