@@ -38,6 +38,14 @@ func (w *worker) segment(ps *portState, dst *eniView, frame []byte, hdr *iface.V
 		w.drop(dst, Ingress, DropGSO, frame, segs, bytes)
 		return
 	}
+	// Frames of this batch already queued for ps go first: a flow's
+	// packets must not be reordered.
+	for i := range w.groups {
+		if g := &w.groups[i]; g.ps == ps && len(g.bufs) > 0 {
+			w.write(ps, g.bufs, g.frames, g.bytes, true)
+			g.bufs, g.frames, g.bytes = g.bufs[:0], 0, 0
+		}
+	}
 	out := w.segOut[:0]
 	var total uint64
 	for i := 0; i < n; i++ {

@@ -67,3 +67,27 @@ func TestSuperFrames(t *testing.T) {
 		t.Fatalf("conntrack counts one judged super-frame: %+v", e)
 	}
 }
+
+// TestSegmentsKeepOrder: frames queued before a super-frame that must be
+// segmented leave before its segments.
+func TestSegmentsKeepOrder(t *testing.T) {
+	l := newLab(t)
+	srv, cli := l.group("srv"), l.group("cli")
+	l.ingress(srv, tcpCIDR(80, "0.0.0.0/0"))
+	l.egress(cli, allCIDR("0.0.0.0/0"))
+	l.portCfg = memport.Config{GSO: true}
+	c := l.node("client", cli)
+	l.portCfg = memport.Config{}
+	s := l.node("server", srv)
+	l.publish()
+	l.handshake(c, s, 4, 40000, 80)
+	plain := tcp(c, s, 4, 40000, 80, ack)
+	frame, hdr := superFrame(c, s, 3000)
+	c.port.Inject(plain)
+	c.port.InjectGSO(hdr, frame)
+	l.step(c)
+	got := s.port.Drain()
+	if len(got) != 4 || len(got[0].Data) != len(plain) {
+		t.Fatalf("%d frames; first %d bytes, want the plain frame (%d bytes) first", len(got), len(got[0].Data), len(plain))
+	}
+}
