@@ -61,15 +61,16 @@ func benchLab(b *testing.B, capacity int) (*lab, *node, *node, string) {
 }
 
 func BenchmarkPipeline(b *testing.B) {
-	b.Run("established", benchEstablished)
+	b.Run("established", func(b *testing.B) { benchEstablished(b, 10000) })
 	b.Run("new-flow", benchNewFlow)
+	// The same with flows that fit in the caches: the floor of the path.
+	b.Run("established-640-flows", func(b *testing.B) { benchEstablished(b, 640) })
 }
 
 // benchEstablished: 10,000 tracked TCP flows client→server, their frames
 // in random order, batches of 64; both sides' conntrack entries are hit.
-func benchEstablished(b *testing.B) {
-	const flows = 10000
-	l, c, s, srv := benchLab(b, 1<<15)
+func benchEstablished(b *testing.B, flows int) {
+	l, c, s, srv := benchLab(b, max(1<<12, 2*flows*3/2))
 	l.ingress(srv, tcpCIDR(80, "198.18.0.0/24"))
 	l.publish()
 	syns, acks := make([][]byte, flows), make([][]byte, flows)
