@@ -54,7 +54,6 @@ type Metrics struct {
 
 var (
 	eniLabel    = []string{"eni"}
-	dirLabels   = []string{"eni", "direction"}
 	dropLabels  = []string{"eni", "direction", "reason"}
 	verdictLbls = []string{"eni", "direction", "verdict"}
 )

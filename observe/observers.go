@@ -25,10 +25,9 @@ func (t Tee) Observe(ev *vswitch.Event) {
 // Hooks keeps the set of consumers of the switch's observer hook and
 // installs a fresh Tee of them (or none) whenever the set changes.
 type Hooks struct {
-	mu   sync.Mutex
-	sw   *vswitch.Switch
-	obs  map[string]vswitch.Observer
-	keys []string
+	mu  sync.Mutex
+	sw  *vswitch.Switch
+	obs map[string]vswitch.Observer
 }
 
 // NewHooks manages sw's observer.
