@@ -283,6 +283,27 @@ func TestKeyHashIsXXHash(t *testing.T) {
 	}
 }
 
+// The table places a key by the xxhash of its 5-tuple without the zone,
+// mixed with the zone: one hash serves a packet's two zones.
+func TestTupleHashIsXXHashWithoutZone(t *testing.T) {
+	for i := range 1000 {
+		p := benchPacket(i * 7919)
+		p.Zone = uint32(i)
+		k, _ := KeyOf(&p)
+		z := k
+		z[0] &^= zoneBits
+		if got, want := k.tupleHash(), xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(&z)), keyWords*8)); got != want {
+			t.Fatalf("key %v: %x, want %x", k, got, want)
+		}
+		if got, want := k.bucketHash(), zoneHash(k.tupleHash(), uint32(i)); got != want {
+			t.Fatalf("key %v: bucket hash %x, want %x", k, got, want)
+		}
+		if i > 0 && k.bucketHash() == k.tupleHash() {
+			t.Fatalf("zone %d does not change the bucket hash", i)
+		}
+	}
+}
+
 func TestEntryLayout(t *testing.T) {
 	if entrySize != 128 {
 		t.Fatalf("Entry is %d bytes", entrySize)

@@ -53,8 +53,10 @@
 // lines; the first holds everything a lookup reads). The slab starts with
 // the buckets: each bucket is 4 consecutive home slots, and there are
 // enough buckets for 1.25 times Config.Capacity entries; after them comes
-// an overflow pool of a quarter of Capacity. A key hashes (xxhash64 of its
-// 48 bytes, [Key]) to one bucket; its entry sits in one of the bucket's
+// an overflow pool of a quarter of Capacity. A key hashes to one bucket:
+// xxhash64 of its 48 bytes ([Key]) with the zone bits zeroed — the
+// canonical 5-tuple alone — XORed with the zone id times 2^64/phi, so a
+// packet looked up in two zones is hashed once; its entry sits in one of the bucket's
 // home slots, or, when all four are taken, in a pool entry chained from the
 // bucket (the link word of its first home slot heads the chain; about one
 // entry in ten at full load). So a lookup reads one 512-byte bucket, whose
@@ -93,7 +95,10 @@
 //
 // LookupBatch hashes a batch of up to 16 packets and touches every bucket
 // before comparing any key, so that the cache misses of a batch overlap
-// instead of queueing.
+// instead of queueing; on a hit it also starts fetching the entry's
+// second line, which Update writes. LookupBatchPair does the same for
+// packets that cross two zones (the switch's sender and receiver sides),
+// with one key and one hash per packet for both.
 //
 // # Connection tracking (EC2 semantics, spec section 2)
 //

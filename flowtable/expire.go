@@ -62,7 +62,7 @@ func (t *Table) Entries(now int64) iter.Seq[EntryInfo] {
 func (t *Table) deleteIfIdle(f Flow, now int64) bool {
 	e := f.Entry
 	k := e.loadKey()
-	b := t.bucketOf(k.hash())
+	b := t.bucketOf(k.bucketHash())
 	s := t.shardOf(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -32,8 +32,34 @@ var (
 	lane4  = -p1
 )
 
-func (k *Key) hash() uint64 {
-	v1 := xxRound(lane1, k[0])
+// hash is xxhash64 of the whole key (zone included); the table places
+// entries by bucketHash instead.
+func (k *Key) hash() uint64 { return k.hashWith(k[0]) }
+
+// tupleHash is xxhash64 of the key with its zone bits zeroed: the hash of
+// the canonical 5-tuple alone, the same for every zone. The switch looks a
+// packet up in two zones (its sender's and its receiver's) and hashes the
+// tuple once for both.
+func (k *Key) tupleHash() uint64 { return k.hashWith(k[0] &^ zoneBits) }
+
+// zoneBits are the bits of key word 0 that hold the zone.
+const zoneBits = 1<<32 - 1
+
+// zoneMix is 2^64 divided by the golden ratio: multiplying a zone id by it
+// spreads consecutive ids over the high bits, which pick the bucket.
+const zoneMix uint64 = 0x9e3779b97f4a7c15
+
+// zoneHash derives a zone's bucket hash from the tuple hash. XOR with a
+// per-zone constant is a bijection, so a zone's keys stay as uniform as
+// the tuple hashes, and one tuple in two zones lands in unrelated buckets.
+func zoneHash(tuple uint64, zone uint32) uint64 { return tuple ^ uint64(zone)*zoneMix }
+
+// bucketHash is the hash that places k in the table.
+func (k *Key) bucketHash() uint64 { return zoneHash(k.tupleHash(), k.Zone()) }
+
+// hashWith hashes k with w0 in place of its first word.
+func (k *Key) hashWith(w0 uint64) uint64 {
+	v1 := xxRound(lane1, w0)
 	v2 := xxRound(prime2, k[1])
 	v3 := xxRound(0, k[2])
 	v4 := xxRound(lane4, k[3])

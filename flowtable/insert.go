@@ -18,7 +18,7 @@ func (t *Table) Insert(p *PacketInfo, a Admission, now int64) (Flow, error) {
 		return Flow{}, ErrNoZone
 	}
 	k, srcIsA := KeyOf(p)
-	h := k.hash()
+	h := k.bucketHash()
 	for range 4 {
 		f, done, err := t.insertOnce(z, p, &k, h, srcIsA, a, now)
 		if done {

@@ -40,6 +40,13 @@ func (k *Key) Addrs() (a, b [16]byte) {
 
 // KeyOf returns the canonical key of p and whether p's source is side A.
 func KeyOf(p *PacketInfo) (k Key, srcIsA bool) {
+	srcIsA = k.fill(p)
+	return k, srcIsA
+}
+
+// fill sets k to p's canonical key in place and reports whether p's
+// source is side A.
+func (k *Key) fill(p *PacketInfo) (srcIsA bool) {
 	s0 := binary.LittleEndian.Uint64(p.Src[0:])
 	s1 := binary.LittleEndian.Uint64(p.Src[8:])
 	d0 := binary.LittleEndian.Uint64(p.Dst[0:])
@@ -69,7 +76,7 @@ func KeyOf(p *PacketInfo) (k Key, srcIsA bool) {
 		k[1] = uint64(sp) | uint64(dp)<<16
 		k[2], k[3], k[4], k[5] = d0, d1, s0, s1
 	}
-	return k, srcIsA
+	return srcIsA
 }
 
 // addrPortLess orders (address, port) pairs; equal pairs count as less so

@@ -16,12 +16,13 @@ const (
 // Lookup finds the flow of p in p's zone. It takes no lock and allocates
 // nothing. It does not judge expiry: Update does.
 func (t *Table) Lookup(p *PacketInfo) (Flow, bool) {
-	k, srcIsA := KeyOf(p)
-	return t.lookupKey(&k, k.hash(), srcIsA)
+	var k Key
+	srcIsA := k.fill(p)
+	return t.lookupKey(&k, t.bucketOf(k.bucketHash()), srcIsA)
 }
 
-func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
-	e, seq, w := t.find(k, h)
+func (t *Table) lookupKey(k *Key, b uint64, srcIsA bool) (Flow, bool) {
+	e, seq, w := t.find(k, b)
 	if e == nil {
 		return Flow{}, false
 	}
@@ -33,52 +34,89 @@ func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
 // the whole batch first and touches every bucket and first entry before
 // comparing keys, so that the cache misses of a batch overlap.
 func (t *Table) LookupBatch(ps []*PacketInfo, out []Flow) int {
+	return t.LookupBatchPair(ps, nil, out, nil)
+}
+
+// LookupBatchPair is LookupBatch for a batch of packets that each cross
+// two zones: ps[i] is looked up in its own zone (result in out[i]) and, if
+// zones is not nil, in zone zones[i] too (result in zoneOut[i]), as if it
+// were a copy of ps[i] with Zone zones[i]. The switch uses it for a frame's
+// sender (egress) and receiver (ingress) zones: the canonical key and its
+// xxhash are computed once per packet for both, and both buckets of every
+// packet are touched before any key is compared. It returns the number of
+// hits in both zones. The batch is cut to the shortest of the slices.
+func (t *Table) LookupBatchPair(ps []*PacketInfo, zones []uint32, out, zoneOut []Flow) int {
+	n := min(len(ps), len(out))
+	if zones != nil {
+		n = min(n, len(zones), len(zoneOut))
+	}
 	hits := 0
-	for len(ps) > 0 {
-		n := min(len(ps), batchChunk, len(out))
-		if n == 0 {
-			break
+	for i := 0; i < n; i += batchChunk {
+		j := min(i+batchChunk, n)
+		if zones == nil {
+			hits += t.lookupChunk(ps[i:j], nil, out[i:j], nil)
+		} else {
+			hits += t.lookupChunk(ps[i:j], zones[i:j], out[i:j], zoneOut[i:j])
 		}
-		hits += t.lookupChunk(ps[:n], out[:n])
-		ps, out = ps[n:], out[n:]
 	}
 	return hits
 }
 
-func (t *Table) lookupChunk(ps []*PacketInfo, out []Flow) int {
+// lookupChunk looks up at most batchChunk packets in one or two zones.
+func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flow) int {
 	var (
 		keys   [batchChunk]Key
-		hashes [batchChunk]uint64
+		own    [batchChunk]uint64 // bucket in ps[i].Zone
+		other  [batchChunk]uint64 // bucket in zones[i]
 		srcIsA [batchChunk]bool
 		sink   uint32
 	)
 	for i, p := range ps {
-		keys[i], srcIsA[i] = KeyOf(p)
-		hashes[i] = keys[i].hash()
-	}
-	for i := range ps { // independent loads: the misses of the batch overlap
-		b := t.bucketOf(hashes[i])
-		slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
-		for j := range slots {
-			sink += slots[j].seq.Load()
+		k := &keys[i]
+		srcIsA[i] = k.fill(p)
+		h := k.tupleHash()
+		b := t.bucketOf(zoneHash(h, p.Zone))
+		own[i] = b
+		sink += t.touch(b) // independent loads: the misses of the batch overlap
+		if zones != nil {
+			b = t.bucketOf(zoneHash(h, zones[i]))
+			other[i] = b
+			sink += t.touch(b)
 		}
 	}
-	_ = sink
 	hits := 0
 	for i := range ps {
-		f, ok := t.lookupKey(&keys[i], hashes[i], srcIsA[i])
+		k := &keys[i]
+		f, ok := t.lookupKey(k, own[i], srcIsA[i])
 		out[i] = f
 		if ok {
 			hits++
+			sink += uint32(f.Entry.lastSeen.Load()) // start fetching the line Update writes
+		}
+		if zones == nil {
+			continue
+		}
+		k[0] = k[0]&^zoneBits | uint64(zones[i])
+		f, ok = t.lookupKey(k, other[i], srcIsA[i])
+		zoneOut[i] = f
+		if ok {
+			hits++
+			sink += uint32(f.Entry.lastSeen.Load())
 		}
 	}
+	_ = sink
 	return hits
 }
 
-// find returns the live entry with key k, its sequence number and state
-// word, or nil.
-func (t *Table) find(k *Key, h uint64) (*Entry, uint32, uint32) {
-	b := t.bucketOf(h)
+// touch reads the first line of each of bucket b's home slots.
+func (t *Table) touch(b uint64) uint32 {
+	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
+	return slots[0].seq.Load() + slots[1].seq.Load() + slots[2].seq.Load() + slots[3].seq.Load()
+}
+
+// find returns the live entry with key k in bucket b, its sequence number
+// and state word, or nil.
+func (t *Table) find(k *Key, b uint64) (*Entry, uint32, uint32) {
 	if e, seq, w := t.findHome(k, b); e != nil {
 		return e, seq, w
 	}

@@ -66,7 +66,7 @@ func (t *Table) Readmit(f Flow, a Admission) error {
 	if z == nil {
 		return ErrNoZone
 	}
-	s := t.shardOf(t.bucketOf(k.hash()))
+	s := t.shardOf(t.bucketOf(k.bucketHash()))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.seq.Load() != f.seq {
@@ -107,7 +107,7 @@ func (t *Table) Delete(f Flow) bool {
 		return false
 	}
 	k := e.loadKey()
-	b := t.bucketOf(k.hash())
+	b := t.bucketOf(k.bucketHash())
 	s := t.shardOf(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()

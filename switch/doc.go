@@ -48,8 +48,9 @@
 //     rewritten). The destination must have a port (port-down).
 //
 // Then the flow-table entries of all frames still held are looked up for
-// the whole batch, once for the senders' zone and once for the receivers'
-// (flowtable.LookupBatch overlaps the cache misses).
+// the whole batch, in the sender's zone and in the receiver's
+// (flowtable.LookupBatchPair: one canonical key and one xxhash of the
+// 5-tuple per frame serve both zones, and the cache misses overlap).
 //
 // Pass 2, per held frame in arrival order, each side in turn — the
 // sender's egress, then the receiver's ingress, each with its own zone,

@@ -231,6 +231,7 @@ func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
 	out.TCPFlags, out.Length = p.TCPFlags, uint32(ipBytes)
 	*in = *out
 	in.Zone = dst.zone
+	w.inZones[i] = dst.zone
 }
 
 func limitReason(l flowtable.Limit) DropReason {

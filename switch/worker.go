@@ -48,7 +48,7 @@ type worker struct {
 	outPI    []flowtable.PacketInfo // sender-side (egress) flow keys
 	inPI     []flowtable.PacketInfo // receiver-side (ingress) flow keys
 	outPtrs  []*flowtable.PacketInfo
-	inPtrs   []*flowtable.PacketInfo
+	inZones  []uint32 // inPI[i].Zone, for LookupBatchPair
 	outFlows []flowtable.Flow
 	inFlows  []flowtable.Flow
 
@@ -88,10 +88,11 @@ func newWorker(s *Switch, ps *portState) *worker {
 	}
 	w.held = make([]held, n)
 	w.outPI, w.inPI = make([]flowtable.PacketInfo, n), make([]flowtable.PacketInfo, n)
-	w.outPtrs, w.inPtrs = make([]*flowtable.PacketInfo, n), make([]*flowtable.PacketInfo, n)
+	w.outPtrs = make([]*flowtable.PacketInfo, n)
 	for i := range n {
-		w.outPtrs[i], w.inPtrs[i] = &w.outPI[i], &w.inPI[i]
+		w.outPtrs[i] = &w.outPI[i]
 	}
+	w.inZones = make([]uint32, n)
 	w.outFlows, w.inFlows = make([]flowtable.Flow, n), make([]flowtable.Flow, n)
 	w.replyFn = w.queueReply
 	return w
@@ -137,8 +138,9 @@ type held struct {
 // process handles frames bufs[:n] in two passes. The first parses each
 // frame, checks its source, answers ARP/ND, serves link-local traffic and
 // finds the destination; frames to forward are held. Then the conntrack
-// entries of all held frames are looked up at once, per side
-// (LookupBatch overlaps their cache misses), and the second pass judges and
+// entries of all held frames are looked up at once, both sides together
+// (LookupBatchPair hashes each frame's 5-tuple once for both zones and
+// overlaps their cache misses), and the second pass judges and
 // enqueues the held frames in arrival order. Finally every destination's
 // frames go out with one Write each.
 func (w *worker) process(n int) {
@@ -163,8 +165,7 @@ func (w *worker) process(n int) {
 	}
 	if k := w.nHeld; k > 0 {
 		t := w.s.flows
-		t.LookupBatch(w.outPtrs[:k], w.outFlows[:k])
-		t.LookupBatch(w.inPtrs[:k], w.inFlows[:k])
+		t.LookupBatchPair(w.outPtrs[:k], w.inZones[:k], w.outFlows[:k], w.inFlows[:k])
 		for i := 0; i < k; i++ {
 			h := &w.held[i]
 			w.p = &h.p
