@@ -95,8 +95,7 @@
 //
 // LookupBatch hashes a batch of up to 16 packets and touches every bucket
 // before comparing any key, so that the cache misses of a batch overlap
-// instead of queueing; on a hit it also starts fetching the entry's
-// second line, which Update writes. LookupBatchPair does the same for
+// instead of queueing. LookupBatchPair does the same for
 // packets that cross two zones (the switch's sender and receiver sides),
 // with one key and one hash per packet for both.
 //

@@ -91,7 +91,6 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 		out[i] = f
 		if ok {
 			hits++
-			sink += uint32(f.Entry.lastSeen.Load()) // start fetching the line Update writes
 		}
 		if zones == nil {
 			continue
@@ -101,7 +100,6 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 		zoneOut[i] = f
 		if ok {
 			hits++
-			sink += uint32(f.Entry.lastSeen.Load())
 		}
 	}
 	_ = sink
