@@ -12,7 +12,7 @@ build:
 test: build lint unit-test integration-test
 
 unit-test:
-	$(GO) test -race -timeout 15m $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 # End-to-end scripts against a real daemon (root: namespaces).
 integration-test: build
