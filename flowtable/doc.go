@@ -59,9 +59,12 @@
 // packet looked up in two zones is hashed once; its entry sits in one of the bucket's
 // home slots, or, when all four are taken, in a pool entry chained from the
 // bucket (the link word of its first home slot heads the chain; about one
-// entry in ten at full load). So a lookup reads one 512-byte bucket, whose
-// four lines the CPU fetches in parallel, and rarely a chain entry: close
-// to one cache miss at a million flows. Memory is fixed: 1.5 x 128 = 192
+// entry in ten at full load). The first home slot also holds a one-byte
+// tag per home slot (seven bits of the hash, 0 when free; tags.go), so a
+// lookup compares keys only in slots whose tag matches. Lookup reads the
+// four home slots' first lines in parallel, then the tags and the
+// matching slot, and rarely a chain entry: close to one cache miss at a
+// million flows. Memory is fixed: 1.5 x 128 = 192
 // bytes per entry at full capacity (ReportMetric bytes/entry in the
 // benchmarks). Entries never move, so a [Flow] stays valid until its entry
 // is deleted.
@@ -93,11 +96,12 @@
 // sequence Lookup saw, so Update, Readmit and Delete notice an entry
 // deleted and reused meanwhile (Update then reports Expired).
 //
-// LookupBatch hashes a batch of up to 16 packets and touches every bucket
-// before comparing any key, so that the cache misses of a batch overlap
-// instead of queueing. LookupBatchPair does the same for
-// packets that cross two zones (the switch's sender and receiver sides),
-// with one key and one hash per packet for both.
+// LookupBatch hashes a batch of up to 16 packets and touches every
+// bucket's tag line, then every slot whose tag matches, before comparing
+// any key, so that the cache misses of a batch overlap instead of
+// queueing (about two lines per hit instead of four). LookupBatchPair
+// does the same for packets that cross two zones (the switch's sender and
+// receiver sides), with one key and one hash per packet for both.
 //
 // # Connection tracking (EC2 semantics, spec section 2)
 //

@@ -14,9 +14,12 @@ type Entry struct {
 	next  atomic.Uint32 // index+1 of the next entry in the bucket chain; 0 ends it
 	key   [keyWords]atomic.Uint64
 	state atomic.Uint32 // stateBits: State | tracked | origin side
-	// bucket is the chain the entry is on. A reader that followed a link
-	// to an entry that was meanwhile deleted and reused on another chain
-	// sees a different bucket and restarts instead of walking the wrong chain.
+	// bucket, in an overflow entry, is the chain the entry is on. A reader
+	// that followed a link to an entry that was meanwhile deleted and
+	// reused on another chain sees a different bucket and restarts instead
+	// of walking the wrong chain. In a bucket's first home slot it holds
+	// the tags of the bucket's home slots (tags.go); other home slots do
+	// not use it.
 	bucket atomic.Uint32
 
 	lastSeen atomic.Int64

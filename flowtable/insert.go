@@ -34,7 +34,7 @@ func (t *Table) insertOnce(z *zone, p *PacketInfo, k *Key, h uint64, srcIsA bool
 	b := t.bucketOf(h)
 	s := t.shardOf(b)
 	s.mu.Lock()
-	e, seq, w := t.findHome(k, b)
+	e, seq, w := t.findHome(k, b, tagOf(h))
 	if e == nil {
 		e, seq, w, _ = t.walk(k, b)
 	}
@@ -43,7 +43,7 @@ func (t *Table) insertOnce(z *zone, p *PacketInfo, k *Key, h uint64, srcIsA bool
 		f := Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
 		return t.applyExisting(f, p, a, now)
 	}
-	f, err := t.insertNew(s, z, p, k, b, srcIsA, a, now)
+	f, err := t.insertNew(s, z, p, k, h, srcIsA, a, now)
 	s.mu.Unlock()
 	return f, true, err
 }
@@ -67,7 +67,8 @@ func (t *Table) applyExisting(f Flow, p *PacketInfo, a Admission, now int64) (Fl
 
 // insertNew takes a free entry, charging the zone's allowances. Called
 // with s locked.
-func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, srcIsA bool, a Admission, now int64) (Flow, error) {
+func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, srcIsA bool, a Admission, now int64) (Flow, error) {
+	b := t.bucketOf(h)
 	st, step := advance(p.Proto, StateNone, p, false)
 	if step != stepAccept {
 		return Flow{}, ErrInvalid
@@ -102,11 +103,12 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, b uint64, sr
 	e.bytes[0].Store(uint64(p.Length))
 	e.pkts[1].Store(0)
 	e.bytes[1].Store(0)
-	e.bucket.Store(uint32(b))
 	if !overflow {
-		seq := e.seq.Add(1) // even: live
+		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, tagOf(h)) // before it goes live
+		seq := e.seq.Add(1)                                       // even: live
 		return Flow{Entry: e, seq: seq}, nil
 	}
+	e.bucket.Store(uint32(b))
 	head := t.home(b)
 	e.next.Store(head.next.Load())
 	seq := e.seq.Add(1)

@@ -1,6 +1,9 @@
 package flowtable
 
-import "unsafe"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 const (
 	entrySize = int(unsafe.Sizeof(Entry{}))
@@ -18,11 +21,22 @@ const (
 func (t *Table) Lookup(p *PacketInfo) (Flow, bool) {
 	var k Key
 	srcIsA := k.fill(p)
-	return t.lookupKey(&k, t.bucketOf(k.bucketHash()), srcIsA)
+	h := k.bucketHash()
+	// Read every home slot's line at once, as a lone lookup cannot overlap
+	// its misses with others': the tags and the matching slot then cost one
+	// miss, not two in a row.
+	t.touchAll(t.bucketOf(h))
+	return t.lookupKey(&k, h, srcIsA)
 }
 
-func (t *Table) lookupKey(k *Key, b uint64, srcIsA bool) (Flow, bool) {
-	e, seq, w := t.find(k, b)
+// touchAll reads the first line of each of bucket b's home slots.
+func (t *Table) touchAll(b uint64) uint32 {
+	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
+	return slots[0].seq.Load() + slots[1].seq.Load() + slots[2].seq.Load() + slots[3].seq.Load()
+}
+
+func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
+	e, seq, w := t.find(k, h)
 	if e == nil {
 		return Flow{}, false
 	}
@@ -66,8 +80,8 @@ func (t *Table) LookupBatchPair(ps []*PacketInfo, zones []uint32, out, zoneOut [
 func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flow) int {
 	var (
 		keys   [batchChunk]Key
-		own    [batchChunk]uint64 // bucket in ps[i].Zone
-		other  [batchChunk]uint64 // bucket in zones[i]
+		own    [batchChunk]uint64 // hash in ps[i].Zone
+		other  [batchChunk]uint64 // hash in zones[i]
 		srcIsA [batchChunk]bool
 		sink   uint32
 	)
@@ -75,13 +89,17 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 		k := &keys[i]
 		srcIsA[i] = k.fill(p)
 		h := k.tupleHash()
-		b := t.bucketOf(zoneHash(h, p.Zone))
-		own[i] = b
-		sink += t.touch(b) // independent loads: the misses of the batch overlap
+		own[i] = zoneHash(h, p.Zone)
+		sink += t.home(t.bucketOf(own[i])).seq.Load() // independent loads: the misses of the batch overlap
 		if zones != nil {
-			b = t.bucketOf(zoneHash(h, zones[i]))
-			other[i] = b
-			sink += t.touch(b)
+			other[i] = zoneHash(h, zones[i])
+			sink += t.home(t.bucketOf(other[i])).seq.Load()
+		}
+	}
+	for i := range ps { // then the slots whose tags match, again overlapped
+		sink += t.touchTagged(own[i])
+		if zones != nil {
+			sink += t.touchTagged(other[i])
 		}
 	}
 	hits := 0
@@ -106,16 +124,23 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	return hits
 }
 
-// touch reads the first line of each of bucket b's home slots.
-func (t *Table) touch(b uint64) uint32 {
-	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
-	return slots[0].seq.Load() + slots[1].seq.Load() + slots[2].seq.Load() + slots[3].seq.Load()
+// touchTagged reads the first line of each home slot of h's bucket whose
+// tag matches h.
+func (t *Table) touchTagged(h uint64) uint32 {
+	b := t.bucketOf(h)
+	m := tagMatches(t.tags(b).Load(), tagOf(h))
+	var sink uint32
+	for ; m != 0; m &= m - 1 {
+		sink += t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
+	}
+	return sink
 }
 
-// find returns the live entry with key k in bucket b, its sequence number
+// find returns the live entry with key k (hash h), its sequence number
 // and state word, or nil.
-func (t *Table) find(k *Key, b uint64) (*Entry, uint32, uint32) {
-	if e, seq, w := t.findHome(k, b); e != nil {
+func (t *Table) find(k *Key, h uint64) (*Entry, uint32, uint32) {
+	b := t.bucketOf(h)
+	if e, seq, w := t.findHome(k, b, tagOf(h)); e != nil {
 		return e, seq, w
 	}
 	for range lockFreeTries {
@@ -130,13 +155,15 @@ func (t *Table) find(k *Key, b uint64) (*Entry, uint32, uint32) {
 	return e, seq, w
 }
 
-// findHome looks through bucket b's home slots. A slot that changes while
-// it is read cannot be holding k (an entry's slot only changes when the
-// entry is deleted), so it simply does not match.
-func (t *Table) findHome(k *Key, b uint64) (*Entry, uint32, uint32) {
-	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
-	for i := range slots {
-		e := &slots[i]
+// findHome looks through those of bucket b's home slots whose tag is tag.
+// A slot that changes while it is read cannot be holding k (an entry's
+// slot only changes when the entry is deleted), so it simply does not
+// match. The tags are read first: a slot holding k live throughout the
+// call has carried k's tag since before it went live (see setTag).
+func (t *Table) findHome(k *Key, b uint64, tag uint32) (*Entry, uint32, uint32) {
+	m := tagMatches(t.tags(b).Load(), tag)
+	for ; m != 0; m &= m - 1 {
+		e := &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
 		s1 := e.seq.Load()
 		if s1&1 != 0 || !e.keyEquals(k) {
 			continue

@@ -114,10 +114,7 @@ func New(c Config) *Table {
 		t.shards[i].free = make([]uint32, 0, pool/ns+1)
 	}
 	for i := range t.slab {
-		t.slab[i].seq.Store(1) // odd: free
-		if i < home {
-			t.slab[i].bucket.Store(uint32(i / slotsPerBucket))
-		}
+		t.slab[i].seq.Store(1) // odd: free (and home slots' tags 0)
 	}
 	for i := home; i < len(t.slab); i++ {
 		s := &t.shards[i%ns]

@@ -128,6 +128,8 @@ func (t *Table) remove(s *shard, b uint64, e *Entry, zoneID uint32) {
 	t.release(e, zoneID)
 	if overflow {
 		s.free = append(s.free, t.indexOf(e))
+	} else {
+		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, 0)
 	}
 }
 
