@@ -109,8 +109,8 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	p := w.p
 	dst, buf, size, segs, bytes := h.dst, h.buf, h.size, h.segs, h.bytes
 	frame := buf[off : off+size]
-	out, in := &w.outPI[i], &w.inPI[i]
-	ipLen := out.Length
+	pi := &w.pi[i]
+	ipLen := pi.Length
 	if p.Frag.IsFragment && p.Frag.Offset != 0 {
 		w.followFragment(src, dst, h.ps, buf, size, ipLen)
 		return
@@ -119,7 +119,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.dropFirst(src, Egress, limitReason(l), frame, segs, bytes)
 		return
 	}
-	r, rule := w.judge(v, src, Egress, out, w.outFlows[i])
+	r, rule := w.judge(v, src, Egress, pi, w.outFlows[i])
 	if r != DropNone {
 		w.dropFirst(src, Egress, r, frame, segs, bytes)
 		return
@@ -132,7 +132,8 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.dropFirst(dst, Ingress, limitReason(l), frame, segs, bytes)
 		return
 	}
-	if r, rule = w.judge(v, dst, Ingress, in, w.inFlows[i]); r != DropNone {
+	pi.Zone = dst.zone // the same packet, now at the receiver
+	if r, rule = w.judge(v, dst, Ingress, pi, w.inFlows[i]); r != DropNone {
 		w.dropFirst(dst, Ingress, r, frame, segs, bytes)
 		return
 	}
@@ -220,17 +221,17 @@ func (w *worker) service(src *eniView, frame []byte) {
 	svc.Serve(src.ci.ID, frame, w.replyFn)
 }
 
-// fillPacketInfo fills the flow-table view of the held frame i for both
-// sides: the sender's zone (egress) and the receiver's (ingress).
+// fillPacketInfo fills the flow-table view of the held frame i, in the
+// sender's zone (egress); dst's zone (ingress) goes to inZones for the
+// batch lookup, and forward switches the frame's Zone to it once the
+// sender's side is judged.
 func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
-	p, out, in := w.p, &w.outPI[i], &w.inPI[i]
-	out.Zone, out.Family, out.Proto = src.zone, p.Family, p.Proto
-	out.Src, out.Dst = p.Src, p.Dst
-	out.SrcPort, out.DstPort = p.SrcPort, p.DstPort
-	out.ICMPType, out.ICMPCode, out.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
-	out.TCPFlags, out.Length = p.TCPFlags, uint32(ipBytes)
-	*in = *out
-	in.Zone = dst.zone
+	p, pi := w.p, &w.pi[i]
+	pi.Zone, pi.Family, pi.Proto = src.zone, p.Family, p.Proto
+	pi.Src, pi.Dst = p.Src, p.Dst
+	pi.SrcPort, pi.DstPort = p.SrcPort, p.DstPort
+	pi.ICMPType, pi.ICMPCode, pi.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
+	pi.TCPFlags, pi.Length = p.TCPFlags, uint32(ipBytes)
 	w.inZones[i] = dst.zone
 }
 

@@ -45,10 +45,11 @@ type worker struct {
 	// Frames held between the two passes of a batch (see process).
 	held     []held
 	nHeld    int
-	outPI    []flowtable.PacketInfo // sender-side (egress) flow keys
-	inPI     []flowtable.PacketInfo // receiver-side (ingress) flow keys
+	// Flow-table view of each held frame: Zone is the sender's (egress)
+	// zone until forward has judged that side, then the receiver's.
+	pi []flowtable.PacketInfo
 	outPtrs  []*flowtable.PacketInfo
-	inZones  []uint32 // inPI[i].Zone, for LookupBatchPair
+	inZones  []uint32 // the receiver's zone of each held frame, for LookupBatchPair
 	outFlows []flowtable.Flow
 	inFlows  []flowtable.Flow
 
@@ -87,10 +88,10 @@ func newWorker(s *Switch, ps *portState) *worker {
 		frags:    newFragTable(s.cfg.FragEntries, int64(s.cfg.FragTimeout)),
 	}
 	w.held = make([]held, n)
-	w.outPI, w.inPI = make([]flowtable.PacketInfo, n), make([]flowtable.PacketInfo, n)
+	w.pi = make([]flowtable.PacketInfo, n)
 	w.outPtrs = make([]*flowtable.PacketInfo, n)
 	for i := range n {
-		w.outPtrs[i] = &w.outPI[i]
+		w.outPtrs[i] = &w.pi[i]
 	}
 	w.inZones = make([]uint32, n)
 	w.outFlows, w.inFlows = make([]flowtable.Flow, n), make([]flowtable.Flow, n)
