@@ -43,11 +43,11 @@ type worker struct {
 	fragScratch fragKey
 
 	// Frames held between the two passes of a batch (see process).
-	held     []held
-	nHeld    int
+	held  []held
+	nHeld int
 	// Flow-table view of each held frame: Zone is the sender's (egress)
 	// zone until forward has judged that side, then the receiver's.
-	pi []flowtable.PacketInfo
+	pi       []flowtable.PacketInfo
 	outPtrs  []*flowtable.PacketInfo
 	inZones  []uint32 // the receiver's zone of each held frame, for LookupBatchPair
 	outFlows []flowtable.Flow
