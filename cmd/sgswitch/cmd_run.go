@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -41,7 +42,7 @@ func init() {
 				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
 			&cli.StringFlag{Name: "subnet-ipv6", Value: "fd00:5e5e:0:1::/64",
 				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
-			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2) here; default: only to `sgswitch flowlog --follow`"},
+			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2), one rotated file per interface, here (default: STATE-DIR/flowlogs)"},
 			&cli.DurationFlag{Name: "flowlog-window", Value: 60 * time.Second, Usage: "flow-log aggregation interval"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
@@ -73,10 +74,14 @@ func runDaemon(c *cli.Context) error {
 		}
 	}
 
+	flowlogDir := c.String("flowlog-dir")
+	if flowlogDir == "" {
+		flowlogDir = filepath.Join(c.String("state-dir"), "flowlogs")
+	}
 	dp := daemon.NewSwitchDataplane(vswitch.Config{}, log)
 	obs := observe.NewService(dp.Switch(), observe.Config{
 		AccountID:  vpcOwner(vpc),
-		FlowLogDir: c.String("flowlog-dir"), FlowLogWindow: c.Duration("flowlog-window"),
+		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
 		FlowLogOff: c.Bool("no-flowlogs"),
 	})
 	dp.OnPublish = func(compile, publish time.Duration) {
