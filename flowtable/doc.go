@@ -96,10 +96,10 @@
 // sequence Lookup saw, so Update, Readmit and Delete notice an entry
 // deleted and reused meanwhile (Update then reports Expired).
 //
-// LookupBatch hashes a batch of up to 16 packets and touches every
-// bucket's tag line, then every slot whose tag matches, before comparing
-// any key, so that the cache misses of a batch overlap instead of
-// queueing (about two lines per hit instead of four). LookupBatchPair
+// LookupBatch hashes a batch of up to 16 packets, then, in a loop of
+// loads alone (so that all of them are in flight at once), touches the
+// four home lines of every bucket, and only then compares keys: the cache
+// misses of a batch overlap instead of queueing. LookupBatchPair
 // does the same for packets that cross two zones (the switch's sender and
 // receiver sides), with one key and one hash per packet for both.
 //

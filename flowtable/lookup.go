@@ -90,16 +90,16 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 		srcIsA[i] = k.fill(p)
 		h := k.tupleHash()
 		own[i] = zoneHash(h, p.Zone)
-		sink += t.home(t.bucketOf(own[i])).seq.Load() // independent loads: the misses of the batch overlap
 		if zones != nil {
 			other[i] = zoneHash(h, zones[i])
-			sink += t.home(t.bucketOf(other[i])).seq.Load()
 		}
 	}
-	for i := range ps { // then the slots whose tags match, again overlapped
-		sink += t.touchTagged(own[i])
+	// A loop of loads alone, so that the CPU has all of them in flight at
+	// once (interleaved with hashing, the window holds only a few).
+	for i := range ps {
+		sink += t.touchAll(t.bucketOf(own[i]))
 		if zones != nil {
-			sink += t.touchTagged(other[i])
+			sink += t.touchAll(t.bucketOf(other[i]))
 		}
 	}
 	hits := 0
@@ -122,18 +122,6 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	}
 	_ = sink
 	return hits
-}
-
-// touchTagged reads the first line of each home slot of h's bucket whose
-// tag matches h.
-func (t *Table) touchTagged(h uint64) uint32 {
-	b := t.bucketOf(h)
-	m := tagMatches(t.tags(b).Load(), tagOf(h))
-	var sink uint32
-	for ; m != 0; m &= m - 1 {
-		sink += t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
-	}
-	return sink
 }
 
 // find returns the live entry with key k (hash h), its sequence number

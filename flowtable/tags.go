@@ -7,8 +7,9 @@ import "sync/atomic"
 // slot (that field only means something for overflow entries). A tag is 0
 // while its slot is free and otherwise seven bits of the key's hash that
 // the bucket index does not use, with the high bit set. A lookup reads the
-// tag word (one line) and then only the slots whose tag matches: about one
-// line more per hit instead of the bucket's four.
+// tag word and compares keys only in the slots whose tag matches (the
+// four home lines are still fetched at once, before: waiting for the tags
+// and then for the slot would be two misses in a row at a million flows).
 //
 // Tags are written only under the bucket's stripe lock: Insert sets a
 // slot's tag before the entry goes live, remove clears it once the entry
