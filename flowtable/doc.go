@@ -187,5 +187,7 @@
 // single entries and counters, not a snapshot of the whole table. Per-
 // direction counters of an entry are exact if each direction of a flow is
 // updated by one goroutine at a time (the switch's one goroutine per port);
-// they are atomic adds, so they stay correct with more.
+// they are atomic adds, so they stay correct with more. A direction's
+// packets and bytes share one word, so a packet costs one locked add there
+// (counters.go); reads are exact.
 package flowtable

@@ -24,8 +24,7 @@ type Entry struct {
 
 	lastSeen atomic.Int64
 	gen      atomic.Uint64 // ruleset generation that admitted (or re-admitted) the flow
-	pkts     [2]atomic.Uint64
-	bytes    [2]atomic.Uint64
+	counts   [2]counters   // packets and bytes per direction (counters.go)
 	rule     atomic.Uint32 // rule reference that admitted the flow
 	_        [12]byte
 }
@@ -100,8 +99,7 @@ func (e *Entry) snapshot() (info EntryInfo, ok bool) {
 	info.Generation = e.gen.Load()
 	info.Rule = e.rule.Load()
 	for d := range 2 {
-		info.Packets[d] = e.pkts[d].Load()
-		info.Bytes[d] = e.bytes[d].Load()
+		info.Packets[d], info.Bytes[d] = e.counts[d].load()
 	}
 	return info, e.seq.Load() == s1
 }

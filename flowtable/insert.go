@@ -99,10 +99,8 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, sr
 	e.rule.Store(a.Rule)
 	e.gen.Store(a.Generation)
 	e.lastSeen.Store(now)
-	e.pkts[0].Store(1)
-	e.bytes[0].Store(uint64(p.Length))
-	e.pkts[1].Store(0)
-	e.bytes[1].Store(0)
+	e.counts[0].reset(1, uint64(p.Length))
+	e.counts[1].reset(0, 0)
 	if !overflow {
 		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, tagOf(h)) // before it goes live
 		seq := e.seq.Add(1)                                       // even: live

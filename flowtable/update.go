@@ -47,8 +47,7 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 	if f.Reply {
 		d = 1
 	}
-	e.pkts[d].Add(1)
-	e.bytes[d].Add(uint64(p.Length))
+	e.counts[d].add(p.Length)
 	if e.seq.Load() != f.seq {
 		return Expired
 	}
