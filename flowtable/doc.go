@@ -101,7 +101,11 @@
 // four home lines of every bucket, and only then compares keys: the cache
 // misses of a batch overlap instead of queueing. LookupBatchPair
 // does the same for packets that cross two zones (the switch's sender and
-// receiver sides), with one key and one hash per packet for both.
+// receiver sides), with one key and one hash per packet for both; once
+// both entries of a packet are found, the first keeps a link to the second
+// (link.go), and later lookups of the pair read the linked entry directly,
+// checking it like a bucket slot (a stale link costs a bucket lookup,
+// never a wrong flow).
 //
 // # Connection tracking (EC2 semantics, spec section 2)
 //

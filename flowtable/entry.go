@@ -25,8 +25,12 @@ type Entry struct {
 	lastSeen atomic.Int64
 	gen      atomic.Uint64 // ruleset generation that admitted (or re-admitted) the flow
 	counts   [2]counters   // packets and bytes per direction (counters.go)
-	rule     atomic.Uint32 // rule reference that admitted the flow
-	_        [12]byte
+	// peer is a hint: index+1 of the entry of the same packets in the
+	// other zone they were last looked up in together (LookupBatchPair,
+	// link.go); 0 for none. Readers verify it like any slot.
+	peer atomic.Uint32
+	rule atomic.Uint32 // rule reference that admitted the flow
+	_    [8]byte
 }
 
 // Bits of Entry.state besides the State in its low byte.
@@ -118,3 +122,6 @@ func (e *Entry) loadKey() (k Key) {
 	}
 	return k
 }
+
+// An Entry is two cache lines exactly (a compile error otherwise).
+const _ = uint(128-entrySize) + uint(entrySize-128)

@@ -81,43 +81,84 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	var (
 		keys   [batchChunk]Key
 		own    [batchChunk]uint64 // hash in ps[i].Zone
-		other  [batchChunk]uint64 // hash in zones[i]
 		srcIsA [batchChunk]bool
 		sink   uint32
 	)
 	for i, p := range ps {
 		k := &keys[i]
 		srcIsA[i] = k.fill(p)
-		h := k.tupleHash()
-		own[i] = zoneHash(h, p.Zone)
-		if zones != nil {
-			other[i] = zoneHash(h, zones[i])
-		}
+		own[i] = zoneHash(k.tupleHash(), p.Zone)
 	}
 	// A loop of loads alone, so that the CPU has all of them in flight at
 	// once (interleaved with hashing, the window holds only a few).
 	for i := range ps {
 		sink += t.touchAll(t.bucketOf(own[i]))
-		if zones != nil {
-			sink += t.touchAll(t.bucketOf(other[i]))
+	}
+	hits := 0
+	for i := range ps {
+		f, ok := t.lookupKey(&keys[i], own[i], srcIsA[i])
+		out[i] = f
+		if ok {
+			hits++
+		}
+	}
+	_ = sink
+	if zones != nil {
+		hits += t.lookupOther(ps, zones, zoneOut, &keys, &own, &srcIsA, out)
+	}
+	return hits
+}
+
+// lookupOther is lookupChunk's second zone: through the link of the
+// packet's entry in its own zone when that holds (link.go), else in the
+// bucket, linking the two entries when both are found. keys come with
+// their own zone and own holds their hashes there.
+func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, keys *[batchChunk]Key, own *[batchChunk]uint64, srcIsA *[batchChunk]bool, out []Flow) int {
+	var (
+		other   [batchChunk]uint64 // hash in zones[i]
+		pending [batchChunk]uint8  // packets not found through a link
+		np      int
+		sink    uint32
+	)
+	// Links, then the linked lines, each in a loop of loads alone.
+	var links [batchChunk]uint32
+	for i := range ps {
+		if e := out[i].Entry; e != nil {
+			links[i] = e.peer.Load()
+		}
+	}
+	for i := range ps {
+		if l := links[i]; l != 0 {
+			sink += t.slab[l-1].seq.Load()
 		}
 	}
 	hits := 0
 	for i := range ps {
 		k := &keys[i]
-		f, ok := t.lookupKey(k, own[i], srcIsA[i])
-		out[i] = f
-		if ok {
-			hits++
+		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(zones[i])*zoneMix
+		k[0] = k[0]&^zoneBits | uint64(zones[i])
+		if links[i] != 0 {
+			if f, ok := t.linkedAt(links[i], k, srcIsA[i]); ok {
+				zoneOut[i] = f
+				hits++
+				continue
+			}
 		}
-		if zones == nil {
+		pending[np] = uint8(i)
+		np++
+	}
+	for _, i := range pending[:np] {
+		sink += t.touchAll(t.bucketOf(other[i]))
+	}
+	for _, i := range pending[:np] {
+		f, ok := t.lookupKey(&keys[i], other[i], srcIsA[i])
+		zoneOut[i] = f
+		if !ok {
 			continue
 		}
-		k[0] = k[0]&^zoneBits | uint64(zones[i])
-		f, ok = t.lookupKey(k, other[i], srcIsA[i])
-		zoneOut[i] = f
-		if ok {
-			hits++
+		hits++
+		if e := out[i].Entry; e != nil {
+			t.link(e, f.Entry)
 		}
 	}
 	_ = sink
