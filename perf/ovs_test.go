@@ -1,12 +1,8 @@
 package perf
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"reflect"
 	"testing"
-	"time"
 )
 
 func TestPortMasks(t *testing.T) {
@@ -34,33 +30,5 @@ func TestOVSPath(t *testing.T) {
 	if ok, why := OVSAvailable(); !ok {
 		t.Skip(why)
 	}
-	ctx := context.Background()
-	l := NewLab(fmt.Sprintf("sgbo%d-", os.Getpid()))
-	t.Cleanup(l.Close)
-	topo, err := OVSPath{}.Setup(ctx, l, "o", benchGroups(t, 10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := StartServers(ctx, l, topo); err != nil {
-		t.Fatal(err)
-	}
-	lr, err := RunLatency(topo, 1000, time.Second)
-	if err != nil {
-		t.Fatalf("allowed port: %v", err)
-	}
-	ir, err := RunIperf(ctx, topo, 1, time.Second)
-	if err != nil {
-		t.Fatalf("iperf3: %v", err)
-	}
-	err = InNetns(topo.Client.Netns, func() error {
-		c, err := dialTimeout(topo, 7002, 300*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err
-	})
-	if err == nil || !isTimeout(err) {
-		t.Errorf("disallowed port: want a timeout, got %v", err)
-	}
-	t.Logf("ovs: rtt p50 %.1f µs, tcp %.2f Gb/s", lr.P50us, ir.Gbps)
+	smokePath(t, OVSPath{}, "sgbo", "o")
 }
