@@ -85,24 +85,14 @@ func (st *State) groupFilterValues(g *GroupSpec, name string) ([]string, error) 
 		return []string{st.s.VPC.OwnerId}, nil
 	case "vpc-id":
 		return []string{st.s.VPC.VpcId}, nil
-	case "tag-key", "tag-value":
+	case "tag-value":
 		var vs []string
 		for _, t := range g.Tags {
-			if name == "tag-key" {
-				vs = append(vs, t.Key)
-			} else {
-				vs = append(vs, t.Value)
-			}
+			vs = append(vs, t.Value)
 		}
 		return vs, nil
 	}
-	if k, ok := strings.CutPrefix(name, "tag:"); ok {
-		var vs []string
-		for _, t := range g.Tags {
-			if t.Key == k {
-				vs = append(vs, t.Value)
-			}
-		}
+	if vs, ok := tagFilterValues(name, g.Tags); ok {
 		return vs, nil
 	}
 	rules, field := g.Ingress, ""
@@ -237,22 +227,13 @@ func (st *State) DescribeSecurityGroupRules(ids []string, filters []Filter) ([]S
 	for _, r := range sel {
 		ok := true
 		for _, f := range filters {
-			var vals []string
+			vals, isTag := tagFilterValues(f.Name, r.Tags)
 			switch {
+			case isTag:
 			case f.Name == "group-id":
 				vals = []string{r.GroupId}
 			case f.Name == "security-group-rule-id":
 				vals = []string{r.SecurityGroupRuleId}
-			case f.Name == "tag-key":
-				for _, t := range r.Tags {
-					vals = append(vals, t.Key)
-				}
-			case strings.HasPrefix(f.Name, "tag:"):
-				for _, t := range r.Tags {
-					if t.Key == f.Name[4:] {
-						vals = append(vals, t.Value)
-					}
-				}
 			default:
 				return nil, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 			}
@@ -267,3 +248,27 @@ func (st *State) DescribeSecurityGroupRules(ids []string, filters []Filter) ([]S
 	}
 	return out, nil
 }
+
+// tagFilterValues returns the values a tag filter ("tag-key", or
+// "tag:<key>") compares against, and false for any other filter name.
+func tagFilterValues(name string, tags []Tag) ([]string, bool) {
+	var vs []string
+	if name == "tag-key" {
+		for _, t := range tags {
+			vs = append(vs, t.Key)
+		}
+		return vs, true
+	}
+	k, ok := strings.CutPrefix(name, "tag:")
+	if !ok {
+		return nil, false
+	}
+	for _, t := range tags {
+		if t.Key == k {
+			vs = append(vs, t.Value)
+		}
+	}
+	return vs, true
+}
+
+func isTagFilter(name string) bool { return name == "tag-key" || strings.HasPrefix(name, "tag:") }

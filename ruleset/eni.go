@@ -296,16 +296,8 @@ func interfaceMatches(d *NetworkInterface, filters []Filter) (bool, error) {
 			vals = []string{d.Status}
 		case f.Name == "description":
 			vals = []string{d.Description}
-		case f.Name == "tag-key":
-			for _, t := range d.TagSet {
-				vals = append(vals, t.Key)
-			}
-		case strings.HasPrefix(f.Name, "tag:"):
-			for _, t := range d.TagSet {
-				if t.Key == f.Name[4:] {
-					vals = append(vals, t.Value)
-				}
-			}
+		case isTagFilter(f.Name):
+			vals, _ = tagFilterValues(f.Name, d.TagSet)
 		default:
 			return false, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 		}

@@ -331,3 +331,34 @@ func TestConcurrentPublish(t *testing.T) {
 		t.Errorf("generation %d, want 51", g)
 	}
 }
+
+// TestTagFilterForms checks tag-key and tag:<key> on groups, rules and
+// interfaces, and tag-value on groups, against one tagged set.
+func TestTagFilterForms(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.st.CreateTags([]string{f.web, f.webRule, f.eni}, []Tag{{Key: "env", Value: "lab"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, flt := range []Filter{{Name: "tag-key", Values: []string{"env"}}, {Name: "tag:env", Values: []string{"lab"}}} {
+		sgs, err := f.st.DescribeSecurityGroups(nil, nil, []Filter{flt})
+		if err != nil || len(sgs) != 1 || sgs[0].GroupId != f.web {
+			t.Errorf("groups %s: %+v %v", flt.Name, sgs, err)
+		}
+		rs, err := f.st.DescribeSecurityGroupRules(nil, []Filter{flt})
+		if err != nil || len(rs) != 1 || rs[0].SecurityGroupRuleId != f.webRule {
+			t.Errorf("rules %s: %+v %v", flt.Name, rs, err)
+		}
+		ns, err := f.st.DescribeNetworkInterfaces(nil, []Filter{flt})
+		if err != nil || len(ns) != 1 || ns[0].NetworkInterfaceId != f.eni {
+			t.Errorf("interfaces %s: %+v %v", flt.Name, ns, err)
+		}
+	}
+	if sgs, _ := f.st.DescribeSecurityGroups(nil, nil, []Filter{{Name: "tag:env", Values: []string{"prod"}}}); len(sgs) != 0 {
+		t.Errorf("tag:env=prod matched %+v", sgs)
+	}
+	if sgs, _ := f.st.DescribeSecurityGroups(nil, nil, []Filter{{Name: "tag-value", Values: []string{"lab"}}}); len(sgs) != 1 {
+		t.Errorf("tag-value=lab matched %+v", sgs)
+	}
+	_, err := f.st.DescribeSecurityGroupRules(nil, []Filter{{Name: "tag-value", Values: []string{"lab"}}})
+	wantCode(t, err, CodeInvalidParameterValue)
+}
