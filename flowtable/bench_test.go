@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"sgswitch/internal/cputime"
 )
 
 // benchPacket returns the i-th distinct UDP flow of the benchmarks.
@@ -79,7 +81,8 @@ func BenchmarkLookupHit(b *testing.B) {
 			bt := getBenchTable(b, s.n)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := startCPU()
+			var cpu cputime.Meter
+			cpu.Start()
 			j, miss := 0, 0
 			for range b.N {
 				if _, ok := bt.tb.Lookup(&bt.pkts[j]); !ok {
@@ -89,7 +92,8 @@ func BenchmarkLookupHit(b *testing.B) {
 					j = 0
 				}
 			}
-			reportCPU(b, cpu.stop())
+			cpu.Stop()
+			cpu.Report(b)
 			b.StopTimer()
 			if miss != 0 {
 				b.Fatalf("%d misses", miss)
@@ -112,7 +116,8 @@ func BenchmarkLookupHitBatch(b *testing.B) {
 			out := make([]Flow, batch)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := startCPU()
+			var cpu cputime.Meter
+			cpu.Start()
 			j := 0
 			for i := 0; i < b.N; i += batch {
 				if j+batch > len(ptrs) {
@@ -123,7 +128,8 @@ func BenchmarkLookupHitBatch(b *testing.B) {
 				}
 				j += batch
 			}
-			reportCPU(b, cpu.stop())
+			cpu.Stop()
+			cpu.Report(b)
 		})
 	}
 }
@@ -143,8 +149,9 @@ func BenchmarkLookupHitParallel(b *testing.B) {
 				j := next * 7919 % len(bt.pkts)
 				next++
 				seed.Unlock()
-				cpu := startCPU()
-				defer func() { cpuTotal.Add(cpu.stop()) }()
+				var cpu cputime.Meter
+				cpu.Start()
+				defer func() { cpuTotal.Add(cpu.Stop()) }()
 				for pb.Next() {
 					if _, ok := bt.tb.Lookup(&bt.pkts[j]); !ok {
 						panic("miss")
@@ -154,7 +161,7 @@ func BenchmarkLookupHitParallel(b *testing.B) {
 					}
 				}
 			})
-			reportCPU(b, cpuTotal.Load())
+			cputime.ReportPerOp(b, cpuTotal.Load())
 		})
 	}
 }
@@ -167,14 +174,15 @@ func BenchmarkNewConnection(b *testing.B) {
 	tb := New(Config{Capacity: capacity})
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU()
+	var cpu cputime.Meter
+	cpu.Start()
 	var untimed int64
 	for i := range b.N {
 		if i%capacity == capacity-1 {
 			b.StopTimer()
-			t0 := threadCPU()
+			t0 := cputime.Thread()
 			tb = New(Config{Capacity: capacity})
-			untimed += threadCPU() - t0
+			untimed += cputime.Thread() - t0
 			b.StartTimer()
 		}
 		syn := benchPacket(i % capacity)
@@ -193,7 +201,7 @@ func BenchmarkNewConnection(b *testing.B) {
 			b.Fatal("ack")
 		}
 	}
-	reportCPU(b, cpu.stop()-untimed)
+	cputime.ReportPerOp(b, cpu.Stop()-untimed)
 }
 
 // BenchmarkUpdateEstablished: Lookup + Update of an established flow (the
@@ -202,7 +210,8 @@ func BenchmarkUpdateEstablished(b *testing.B) {
 	bt := getBenchTable(b, 10_000)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU()
+	var cpu cputime.Meter
+	cpu.Start()
 	j := 0
 	for i := range b.N {
 		f, ok := bt.tb.Lookup(&bt.pkts[j])
@@ -213,7 +222,8 @@ func BenchmarkUpdateEstablished(b *testing.B) {
 			j = 0
 		}
 	}
-	reportCPU(b, cpu.stop())
+	cpu.Stop()
+	cpu.Report(b)
 }
 
 // BenchmarkAllow: the per-packet allowance charge with every bucket on.
@@ -251,12 +261,14 @@ func BenchmarkRandomLineReference(b *testing.B) {
 		mem[perm[i]*16] = uint32(perm[(i+1)%lines])
 	}
 	b.ResetTimer()
-	cpu := startCPU()
+	var cpu cputime.Meter
+	cpu.Start()
 	cur := uint32(perm[0])
 	for range b.N {
 		cur = mem[cur*16]
 	}
-	reportCPU(b, cpu.stop())
+	cpu.Stop()
+	cpu.Report(b)
 	if cur == 1<<31 {
 		b.Log(cur)
 	}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"syscall"
 	"testing"
+
+	"sgswitch/internal/cputime"
 )
 
 // benchState builds one interface whose groups hold nRules rules in total
@@ -195,13 +196,13 @@ func BenchmarkClassify(b *testing.B) {
 			allowed := 0
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				if ci.In.Classify(&qs[i&(len(qs)-1)]).Allowed {
 					allowed++
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(allowed)/float64(b.N), "allowed/op")
 		})
 	}
@@ -212,11 +213,11 @@ func BenchmarkCompile(b *testing.B) {
 	b.Run("rules=1000", func(b *testing.B) {
 		b.ReportAllocs()
 		var snap *Snapshot
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			snap = Compile(st)
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(snap.InterfaceByID(id).Bytes()), "bytes/iface")
 	})
 	// A warm Compiler after one interface changes groups: only the
@@ -227,22 +228,13 @@ func BenchmarkCompile(b *testing.B) {
 		peer := st.s.Interfaces[0].ID
 		groups := [][]string{st.s.Interfaces[0].Groups, st.s.Interfaces[1].Groups}
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			if err := st.ModifyNetworkInterfaceAttribute(peer, groups[i%2], nil); err != nil {
 				b.Fatal(err)
 			}
 			c.Compile(st)
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	})
-}
-
-// processCPU is the CPU time (user+system, all threads, GC included) this
-// process has used, in ns. On a shared, loaded machine cpu-ns/op is a
-// steadier figure than the wall-clock ns/op.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

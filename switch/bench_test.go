@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sgswitch/iface/memport"
+	"sgswitch/internal/cputime"
 	"sgswitch/ruleset"
 )
 
@@ -94,14 +95,14 @@ func benchEstablished(b *testing.B, flows int) {
 	if l.sw.flows.Len() < 2*(flows/64*64) {
 		b.Fatalf("only %d flow entries", l.sw.flows.Len())
 	}
-	var cpu cpuMeter
+	var cpu cputime.Meter
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu.startCPU()
+	cpu.Start()
 	bf.run(w, b.N)
-	cpu.stopCPU()
+	cpu.Stop()
 	b.StopTimer()
-	cpu.report(b)
+	cpu.Report(b)
 	after, _ := l.sw.Stats(s.eni)
 	if got := after.TxFrames - before.TxFrames; got != uint64(b.N) {
 		b.Fatalf("delivered %d of %d frames (drops %v %v)", got, b.N, l.dropList(c), l.dropList(s))
@@ -142,14 +143,14 @@ func benchNewFlow(b *testing.B) {
 	}
 	w := l.sw.ports[c.eni].worker
 	bf := newBenchFrames(frames)
-	var cpu cpuMeter
+	var cpu cputime.Meter
 	b.ReportAllocs()
 	b.ResetTimer()
 	for done := 0; done < b.N; done += distinct / 2 {
 		n := min(distinct/2, b.N-done)
-		cpu.startCPU()
+		cpu.Start()
 		bf.run(w, n)
-		cpu.stopCPU()
+		cpu.Stop()
 		b.StopTimer()
 		// Let every entry go idle and sweep it, so each frame is new again.
 		l.clock.Advance(time.Hour)
@@ -157,7 +158,7 @@ func benchNewFlow(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	cpu.report(b)
+	cpu.Report(b)
 	st, _ := l.sw.Stats(s.eni)
 	if st.Accepts[Ingress] < uint64(b.N)*9/10 {
 		b.Fatalf("only %d of %d new flows accepted (drops %v)", st.Accepts[Ingress], b.N, l.dropList(s))
@@ -208,9 +209,9 @@ func BenchmarkRuleSwap(b *testing.B) {
 	stB := stA.Clone()
 	_, err := stB.AuthorizeSecurityGroupIngress(srv, []ruleset.IpPermission{permCIDR("tcp", 9999, 9999, "192.0.2.0/24")}, nil)
 	l.must(err)
-	var cpu cpuMeter
+	var cpu cputime.Meter
 	b.ResetTimer()
-	cpu.startCPU()
+	cpu.Start()
 	for i := range b.N {
 		st := stA
 		if i%2 == 0 {
@@ -218,9 +219,9 @@ func BenchmarkRuleSwap(b *testing.B) {
 		}
 		l.must(l.sw.Publish(l.comp.Compile(st)))
 	}
-	cpu.stopCPU()
+	cpu.Stop()
 	b.StopTimer()
-	cpu.report(b)
+	cpu.Report(b)
 	st, _ := l.sw.Stats(c.eni)
 	b.ReportMetric(float64(st.RxFrames)/float64(b.N), "frames/swap")
 	stop.Store(true)
