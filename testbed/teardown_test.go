@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"sgswitch/iface/wire"
 )
@@ -37,6 +40,9 @@ func TestTeardown(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- sleeper.Wait() }()
 	t.Cleanup(func() { _ = sleeper.Process.Kill() })
+	// `ip netns exec` enters the namespace after it starts: wait until it
+	// has, or Teardown could run before there is anything to end there.
+	waitInNetns(t, sleeper.Process.Pid, NetnsName(name, "a"))
 
 	left, err := Leftovers(lab)
 	if err != nil || len(left) != 4 { // two namespaces, both ends of the veth
@@ -56,4 +62,21 @@ func TestTeardown(t *testing.T) {
 	if _, err := os.Stat("/sys/class/net/lo"); err != nil {
 		t.Fatal("a vm node's interface must be left alone")
 	}
+}
+
+// waitInNetns waits (at most 10 s, a liveness guard) until process pid is
+// in the named network namespace.
+func waitInNetns(t *testing.T, pid int, ns string) {
+	t.Helper()
+	var want syscall.Stat_t
+	if err := syscall.Stat(filepath.Join("/run/netns", ns), &want); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		var st syscall.Stat_t
+		if syscall.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st) == nil && st.Dev == want.Dev && st.Ino == want.Ino {
+			return
+		}
+	}
+	t.Fatalf("process %d never entered namespace %s", pid, ns)
 }
