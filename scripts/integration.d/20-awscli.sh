@@ -6,6 +6,7 @@
 # (one control plane). Needs no root: it creates no lab, only groups.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/integration.sh
 
 # Prefer Debian's AWS CLI v2 in /usr/bin over whatever `aws` is first on PATH.
 aws_bin=${AWS_CLI:-}
@@ -16,14 +17,7 @@ if [ -z "$aws_bin" ] || ! "$aws_bin" --version 2>&1 | grep -q '^aws-cli/2\.'; th
 	echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
 	exit 77
 fi
-bin=${SGSWITCH_BIN:-bin/sgswitch}
-[ -x "$bin" ] || go build -o "$bin" ./cmd/sgswitch
-for sub in run ec2; do
-	if ! "$bin" "$sub" --help >/dev/null 2>&1; then
-		echo "skip: this build has no 'sgswitch $sub'"
-		exit 77
-	fi
-done
+need_sgswitch run ec2
 
 work=$(mktemp -d /tmp/sgs-awscli.XXXXXX)
 port=${SGSWITCH_AWSCLI_PORT:-18774}

@@ -4,17 +4,16 @@
 # reason), never how fast anything was. Needs root (namespaces): exit 77 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "$(id -u)" -ne 0 ]; then
-	echo "40-bench-quick: skip: needs root (creates network namespaces)"
-	exit 77
-fi
+. scripts/lib/integration.sh
+need_root "creates network namespaces"
+need_sgswitch bench
 for tool in iperf3 nft ip; do
 	command -v "$tool" >/dev/null || { echo "40-bench-quick: $tool missing (scripts/install-deps.sh installs it)"; exit 1; }
 done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 start=$(date +%s)
-timeout --signal=INT --kill-after=20 300 bin/sgswitch bench --quick --out "$out"
+timeout --signal=INT --kill-after=20 300 "$bin" bench --quick --out "$out"
 took=$(( $(date +%s) - start ))
 echo "40-bench-quick: took ${took}s"
 for f in report.md results.json e2e_tcp_1stream_gbps.png scaling_tcp_conn_per_s.png; do
@@ -22,7 +21,7 @@ for f in report.md results.json e2e_tcp_1stream_gbps.png scaling_tcp_conn_per_s.
 done
 # Every planned (path, metric) must be a figure or a reasoned gap, the kernel
 # baseline must be complete, and no namespace of this run may survive it.
-bin/sgswitch bench check "$out/results.json"
+"$bin" bench check "$out/results.json"
 # The budget is a goal, not an assertion on a shared machine: warn only.
 if [ "$took" -gt 180 ]; then
 	echo "40-bench-quick: warning: took ${took}s, over the 3-minute goal of --quick"

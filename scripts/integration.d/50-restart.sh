@@ -6,18 +6,9 @@
 # (IPv6, prefix lists, an AF_XDP node). Needs root (namespaces, TAP).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: needs root (network namespaces, TAP devices)"
-	exit 77
-fi
-bin=${SGSWITCH_BIN:-bin/sgswitch}
-[ -x "$bin" ] || go build -o "$bin" ./cmd/sgswitch
-for sub in run lab; do
-	if ! "$bin" "$sub" --help >/dev/null 2>&1; then
-		echo "skip: this build has no 'sgswitch $sub'"
-		exit 77
-	fi
-done
+. scripts/lib/integration.sh
+need_root "network namespaces, TAP devices"
+need_sgswitch run lab
 work=$(mktemp -d /tmp/sgs-restart.XXXXXX)
 export SGSWITCH_SOCKET=$work/admin.sock
 ec2_port=18775

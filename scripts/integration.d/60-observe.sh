@@ -6,12 +6,9 @@
 # Needs root (namespaces, TAP).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: needs root (network namespaces, TAP devices)"
-	exit 77
-fi
-bin=${SGSWITCH_BIN:-bin/sgswitch}
-[ -x "$bin" ] || go build -o "$bin" ./cmd/sgswitch
+. scripts/lib/integration.sh
+need_root "network namespaces, TAP devices"
+need_sgswitch run lab eni flowlog capture
 lab=observe/testdata/observe.yaml
 work=$(mktemp -d /tmp/sgs-observe.XXXXXX)
 export SGSWITCH_SOCKET=$work/admin.sock
