@@ -233,7 +233,7 @@ func DeleteLink(name string) error {
 
 // ListLinks returns the host-namespace links whose names start with prefix.
 func ListLinks(prefix string) ([]string, error) {
-	links, err := netlink.LinkList()
+	links, err := retryDump(netlink.LinkList)
 	if err != nil {
 		return nil, err
 	}

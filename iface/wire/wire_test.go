@@ -57,7 +57,7 @@ func TestNetnsIsIPRouteCompatible(t *testing.T) {
 	var inside []netlink.Link
 	if err := Do(name, func() error {
 		var err error
-		inside, err = netlink.LinkList()
+		inside, err = retryDump(netlink.LinkList)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestWireTAPAndVeth(t *testing.T) {
 		if tx {
 			t.Error("veth eth1: tx checksum offload still on")
 		}
-		routes, err := netlink.RouteList(nil, netlink.FAMILY_ALL)
+		routes, err := retryDump(func() ([]netlink.Route, error) { return netlink.RouteList(nil, netlink.FAMILY_ALL) })
 		if err != nil {
 			return err
 		}
