@@ -53,8 +53,13 @@ func newLabConfig(t testing.TB, cfg Config, vpc ruleset.VPCConfig) *lab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := flowtable.NewManualClock(int64(time.Hour))
-	cfg.Clock = clock
+	// A manual clock unless the caller brings its own (benchmarks of the
+	// real case use flowtable.SystemClock; l.clock is then nil).
+	var clock *flowtable.ManualClock
+	if cfg.Clock == nil {
+		clock = flowtable.NewManualClock(int64(time.Hour))
+		cfg.Clock = clock
+	}
 	if cfg.FlowCapacity == 0 {
 		cfg.FlowCapacity = 1 << 12
 	}
