@@ -50,24 +50,28 @@
 // # Design
 //
 // All memory is allocated by [New]: one slab of 128-byte entries (two cache
-// lines; the first holds everything a lookup reads). The slab starts with
-// the buckets: each bucket is 4 consecutive home slots, and there are
-// enough buckets for 1.25 times Config.Capacity entries; after them comes
-// an overflow pool of a quarter of Capacity. A key hashes to one bucket:
-// xxhash64 of its 48 bytes ([Key]) with the zone bits zeroed — the
-// canonical 5-tuple alone — XORed with the zone id times 2^64/phi, so a
-// packet looked up in two zones is hashed once; its entry sits in one of the bucket's
-// home slots, or, when all four are taken, in a pool entry chained from the
-// bucket (the link word of its first home slot heads the chain; about one
-// entry in ten at full load). The first home slot also holds a one-byte
-// tag per home slot (seven bits of the hash, 0 when free; tags.go), so a
-// lookup compares keys only in slots whose tag matches. Lookup reads the
-// four home slots' first lines in parallel, then the tags and the
-// matching slot, and rarely a chain entry: close to one cache miss at a
-// million flows. Memory is fixed: 1.5 x 128 = 192
-// bytes per entry at full capacity (ReportMetric bytes/entry in the
-// benchmarks). Entries never move, so a [Flow] stays valid until its entry
-// is deleted.
+// lines; the first holds everything a lookup reads) and an array of 8-byte
+// bucket heads. The slab starts with the buckets: each bucket is 4
+// consecutive home slots, and there are enough buckets for 1.25 times
+// Config.Capacity entries; after them comes an overflow pool of a quarter
+// of Capacity. A key hashes to one bucket: xxhash64 of its canonical
+// 5-tuple without the zone (for IPv6 the 48 bytes of [Key] with the zone
+// bits zeroed; for IPv4 a 16-byte packing of the same tuple, hashIPv4)
+// XORed with the zone id times 2^64/phi, so a packet looked up in two zones
+// is hashed once. Its entry sits in one of the bucket's home slots, or,
+// when all four are taken, in a pool entry chained from the bucket (about
+// one entry in ten at full load).
+//
+// A bucket's head (bucketHead) holds a one-byte tag per home slot (seven
+// bits of the hash, 0 when free; tags.go) and the head of its overflow
+// chain. The heads are kept out of the slab on purpose: at 2 bytes per
+// entry they stay in the caches while the slab (a million flows is 190 MB)
+// does not, so a lookup reads its bucket's head from cache and then the
+// one slab line whose tag matches: one cache miss at a million flows (two
+// for the one flow in ten that sits in a chain). Memory is fixed: 1.5 x
+// 128 + 2 = 194 bytes per entry at full capacity (ReportMetric bytes/entry
+// in the benchmarks). Entries never move, so a [Flow] stays valid until its
+// entry is deleted.
 //
 // Writers (Insert, Delete, Readmit, Expire) lock one of Config.Shards
 // stripes, chosen by the bucket's low bits; each stripe keeps a list of
@@ -97,8 +101,9 @@
 // deleted and reused meanwhile (Update then reports Expired).
 //
 // LookupBatch hashes a batch of up to 16 packets, then, in a loop of
-// loads alone (so that all of them are in flight at once), touches the
-// four home lines of every bucket, and only then compares keys: the cache
+// loads alone (so that all of them are in flight at once), touches every
+// packet's candidate line (the slot whose tag matches, else the chain's
+// first entry), and only then compares keys: the cache
 // misses of a batch overlap instead of queueing. LookupBatchPair
 // does the same for packets that cross two zones (the switch's sender and
 // receiver sides), with one key and one hash per packet for both; once

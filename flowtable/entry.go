@@ -17,9 +17,7 @@ type Entry struct {
 	// bucket, in an overflow entry, is the chain the entry is on. A reader
 	// that followed a link to an entry that was meanwhile deleted and
 	// reused on another chain sees a different bucket and restarts instead
-	// of walking the wrong chain. In a bucket's first home slot it holds
-	// the tags of the bucket's home slots (tags.go); other home slots do
-	// not use it.
+	// of walking the wrong chain. Home slots do not use it.
 	bucket atomic.Uint32
 
 	lastSeen atomic.Int64

@@ -40,7 +40,40 @@ func (k *Key) hash() uint64 { return k.hashWith(k[0]) }
 // the canonical 5-tuple alone, the same for every zone. The switch looks a
 // packet up in two zones (its sender's and its receiver's) and hashes the
 // tuple once for both.
-func (k *Key) tupleHash() uint64 { return k.hashWith(k[0] &^ zoneBits) }
+//
+// An IPv4 key is hashed from a 16-byte packing of its tuple instead of its
+// 48 bytes (hashIPv4): its address words 3 and 5 are zero and the rest
+// fits two words, and xxhash64's short-input path over 16 bytes costs
+// about a third of the full one.
+func (k *Key) tupleHash() uint64 {
+	w0 := k[0] &^ zoneBits
+	if k.Family() == 4 {
+		return hashIPv4(w0|k[1], k[2]&(1<<32-1)|k[4]<<32)
+	}
+	return k.hashWith(w0)
+}
+
+// hashIPv4 is xxhash64 (seed 0) of the 16 little-endian bytes of a and b:
+// a holds the ports, protocol and family as in key words 0 and 1 (no
+// zone); b the two IPv4 addresses, side A in the low half.
+func hashIPv4(a, b uint64) uint64 {
+	h := prime5 + 16
+	h ^= xxRound(0, a)
+	h = bits.RotateLeft64(h, 27)*prime1 + prime4
+	h ^= xxRound(0, b)
+	h = bits.RotateLeft64(h, 27)*prime1 + prime4
+	return avalanche(h)
+}
+
+// avalanche is xxhash64's final mix.
+func avalanche(h uint64) uint64 {
+	h ^= h >> 33
+	h *= prime2
+	h ^= h >> 29
+	h *= prime3
+	h ^= h >> 32
+	return h
+}
 
 // zoneBits are the bits of key word 0 that hold the zone.
 const zoneBits = 1<<32 - 1
@@ -82,12 +115,7 @@ func (k *Key) hashWith(w0 uint64) uint64 {
 		h ^= xxRound(0, k[5]) // xxRound(0, 0) is 0
 	}
 	h = bits.RotateLeft64(h, 27)*prime1 + prime4
-	h ^= h >> 33
-	h *= prime2
-	h ^= h >> 29
-	h *= prime3
-	h ^= h >> 32
-	return h
+	return avalanche(h)
 }
 
 // v4Zero and m4Zero are lane 4 and its merge value for a zero word 3.

@@ -108,10 +108,10 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, sr
 		return Flow{Entry: e, seq: seq}, nil
 	}
 	e.bucket.Store(uint32(b))
-	head := t.home(b)
-	e.next.Store(head.next.Load())
+	head := t.chain(b)
+	e.next.Store(head.Load())
 	seq := e.seq.Add(1)
-	head.next.Store(t.indexOf(e))
+	head.Store(t.indexOf(e))
 	return Flow{Entry: e, seq: seq}, nil
 }
 

@@ -21,18 +21,23 @@ const (
 func (t *Table) Lookup(p *PacketInfo) (Flow, bool) {
 	var k Key
 	srcIsA := k.fill(p)
-	h := k.bucketHash()
-	// Read every home slot's line at once, as a lone lookup cannot overlap
-	// its misses with others': the tags and the matching slot then cost one
-	// miss, not two in a row.
-	t.touchAll(t.bucketOf(h))
-	return t.lookupKey(&k, h, srcIsA)
+	return t.lookupKey(&k, k.bucketHash(), srcIsA)
 }
 
-// touchAll reads the first line of each of bucket b's home slots.
-func (t *Table) touchAll(b uint64) uint32 {
-	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket : (b+1)*slotsPerBucket]
-	return slots[0].seq.Load() + slots[1].seq.Load() + slots[2].seq.Load() + slots[3].seq.Load()
+// touch reads the first word of the slab line a lookup of hash h will
+// compare first: the home slot whose tag matches, else the head of the
+// bucket's overflow chain. Batch lookups touch every packet's line before
+// comparing any key, so that their cache misses overlap.
+func (t *Table) touch(h uint64) uint32 {
+	b := t.bucketOf(h)
+	hd := &t.heads[b]
+	if m := tagMatches(hd.tags.Load(), tagOf(h)); m != 0 {
+		return t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
+	}
+	if c := hd.chain.Load(); c != 0 {
+		return t.slab[c-1].seq.Load()
+	}
+	return 0
 }
 
 func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
@@ -45,7 +50,7 @@ func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
 
 // LookupBatch looks up every packet of ps and stores the result in out
 // (out[i].Entry == nil on a miss); it returns the number of hits. It hashes
-// the whole batch first and touches every bucket and first entry before
+// the whole batch first and touches every packet's candidate line before
 // comparing keys, so that the cache misses of a batch overlap.
 func (t *Table) LookupBatch(ps []*PacketInfo, out []Flow) int {
 	return t.LookupBatchPair(ps, nil, out, nil)
@@ -92,7 +97,7 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	// A loop of loads alone, so that the CPU has all of them in flight at
 	// once (interleaved with hashing, the window holds only a few).
 	for i := range ps {
-		sink += t.touchAll(t.bucketOf(own[i]))
+		sink += t.touch(own[i])
 	}
 	hits := 0
 	for i := range ps {
@@ -148,7 +153,7 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 		np++
 	}
 	for _, i := range pending[:np] {
-		sink += t.touchAll(t.bucketOf(other[i]))
+		sink += t.touch(other[i])
 	}
 	for _, i := range pending[:np] {
 		f, ok := t.lookupKey(&keys[i], other[i], srcIsA[i])
@@ -205,11 +210,11 @@ func (t *Table) findHome(k *Key, b uint64, tag uint32) (*Entry, uint32, uint32) 
 	return nil, 0, 0
 }
 
-// walk follows bucket b's overflow chain, whose head is the link word of
-// the bucket's first home slot. ok is false if a writer changed an entry
+// walk follows bucket b's overflow chain, whose head is in the bucket's
+// head. ok is false if a writer changed an entry
 // under it (the chain may have changed; walk again).
 func (t *Table) walk(k *Key, b uint64) (e *Entry, seq, w uint32, ok bool) {
-	idx := t.home(b).next.Load()
+	idx := t.chain(b).Load()
 	for idx != 0 {
 		e := &t.slab[idx-1]
 		s1 := e.seq.Load()

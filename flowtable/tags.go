@@ -3,13 +3,12 @@ package flowtable
 import "sync/atomic"
 
 // Bucket tags. A bucket's home slots each have a one-byte tag, all four
-// in one word that sits in the bucket field of the bucket's first home
-// slot (that field only means something for overflow entries). A tag is 0
-// while its slot is free and otherwise seven bits of the key's hash that
-// the bucket index does not use, with the high bit set. A lookup reads the
-// tag word and compares keys only in the slots whose tag matches (the
-// four home lines are still fetched at once, before: waiting for the tags
-// and then for the slot would be two misses in a row at a million flows).
+// in one word of the bucket's head (bucketHead, in the compact head array
+// beside the slab). A tag is 0 while its slot is free and otherwise seven
+// bits of the key's hash that the bucket index does not use, with the
+// high bit set. A lookup reads the tag word (a cache hit: the head array
+// is small) and then fetches and compares only the slots whose tag
+// matches: one slab line for a hit, none for most misses.
 //
 // Tags are written only under the bucket's stripe lock: Insert sets a
 // slot's tag before the entry goes live, remove clears it once the entry
@@ -18,7 +17,7 @@ import "sync/atomic"
 // it was freed: a miss it could have had anyway.
 
 // tags returns bucket b's tag word.
-func (t *Table) tags(b uint64) *atomic.Uint32 { return &t.slab[b*slotsPerBucket].bucket }
+func (t *Table) tags(b uint64) *atomic.Uint32 { return &t.heads[b].tags }
 
 // tagOf returns the tag of a key with hash h (never 0).
 func tagOf(h uint64) uint32 { return uint32(h&0x7f) | 0x80 }

@@ -137,12 +137,12 @@ func (t *Table) remove(s *shard, b uint64, e *Entry, zoneID uint32) {
 // Called with the bucket's stripe locked.
 func (t *Table) unlink(b uint64, e *Entry) {
 	idx := t.indexOf(e)
-	head := t.home(b)
-	if head.next.Load() == idx {
-		head.next.Store(e.next.Load())
+	head := t.chain(b)
+	if head.Load() == idx {
+		head.Store(e.next.Load())
 		return
 	}
-	for cur := head.next.Load(); cur != 0; {
+	for cur := head.Load(); cur != 0; {
 		c := &t.slab[cur-1]
 		next := c.next.Load()
 		if next == idx {
