@@ -2,6 +2,15 @@ package flowtable
 
 import "unsafe"
 
+// lastSeenGrain is how stale an entry's last-seen time may get before a
+// packet refreshes it (2^20 ns, about a millisecond). Every refresh is a
+// locked write to a line two goroutines share (both directions of a flow
+// update it), and with a real clock each batch reads a new time: without
+// the grain a busy flow paid one more locked instruction per packet. An
+// entry may therefore idle out up to a grain early; the shortest timeout
+// is seconds (timeouts.go).
+const lastSeenGrain = 1 << 20
+
 // Update applies packet p, found by Lookup as f, to its entry: it checks
 // the idle timeout, runs the protocol state machine and counts the packet.
 // gen is the ruleset generation the switch is using now. It takes no lock
@@ -38,7 +47,7 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 		if next != st && !e.state.CompareAndSwap(w, w&^stateMask|uint32(next)) {
 			continue
 		}
-		if now > last {
+		if now-last >= lastSeenGrain {
 			e.lastSeen.CompareAndSwap(last, now) // a lost race stored a time as recent
 		}
 		break
