@@ -164,7 +164,8 @@
 // lastSeen+timeout. A packet refreshes lastSeen only when it is at least
 // lastSeenGrain (2^20 ns, ~1 ms) old: a refresh is a locked write on a line
 // both directions share, and with the real clock every batch reads a new
-// time. So a busy flow may idle out up to a millisecond early, never late. A zone's new timeouts apply to its existing entries.
+// time. So a busy flow may idle out up to a millisecond early, never late.
+// A zone's new timeouts apply to its existing entries.
 //
 // Time is never read by the table: every call takes now (nanoseconds on the
 // caller's [Clock]; [SystemClock] in production, [ManualClock] in tests).
