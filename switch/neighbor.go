@@ -31,7 +31,7 @@ func (w *worker) arp(v *view, src *eniView, frame []byte) {
 		return
 	}
 	var mac [6]byte
-	switch d := v.v4[target]; {
+	switch d := v.v4.get(&p.Dst); {
 	case v.subnet4.IsValid() && (target == v.router4 || target == v.dns4):
 		mac = v.routerMAC
 	case d != nil && d != src:
@@ -76,7 +76,7 @@ func (w *worker) nd(v *view, src *eniView, frame []byte) {
 	}
 	flags := uint8(packet.NASolicited | packet.NAOverride)
 	var mac [6]byte
-	switch d := v.v6[target]; {
+	switch d := v.v6.get(&target); {
 	case v.subnet6.IsValid() && (target == v.router6 || target == routerLinkLocal):
 		mac = v.routerMAC
 		flags |= packet.NARouter

@@ -14,8 +14,8 @@ type view struct {
 	gen     uint64
 	byIndex []*eniView // by CompiledInterface.Index (nil holes)
 	byID    map[string]*eniView
-	v4      map[[4]byte]*eniView
-	v6      map[[16]byte]*eniView
+	v4      addrTable4 // interface addresses → interface
+	v6      addrTable6
 
 	subnet4, subnet6 netip.Prefix
 	routerMAC        [6]byte
@@ -45,8 +45,6 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 	v := &view{
 		snap: snap, gen: snap.Generation,
 		byID:      map[string]*eniView{},
-		v4:        map[[4]byte]*eniView{},
-		v6:        map[[16]byte]*eniView{},
 		subnet4:   vpc.CIDR.Masked(),
 		subnet6:   vpc.IPv6CIDR.Masked(),
 		routerMAC: routerMAC,
@@ -61,6 +59,11 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 		v.router6[15] |= 1
 	}
 	v.services = newLinkLocal(v.dns4)
+	n4, n6 := 0, 0
+	for _, ci := range snap.Interfaces() {
+		n4, n6 = n4+len(ci.IPv4), n6+len(ci.IPv6)
+	}
+	v.v4, v.v6 = newAddrTable4(n4), newAddrTable6(n6)
 	for _, ci := range snap.Interfaces() {
 		e := enis[ci.ID]
 		a := ci.Allowances
@@ -69,12 +72,14 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 		for _, a := range ci.IPv4 {
 			b := a.Unmap().As4()
 			ev.v4 = append(ev.v4, b)
-			v.v4[b] = ev
+			var w [16]byte
+			copy(w[:], b[:])
+			v.v4.put(&w, ev)
 		}
 		for _, a := range ci.IPv6 {
 			b := a.As16()
 			ev.v6 = append(ev.v6, b)
-			v.v6[b] = ev
+			v.v6.put(&b, ev)
 		}
 		for int(ci.Index) >= len(v.byIndex) {
 			v.byIndex = append(v.byIndex, nil)
@@ -94,9 +99,9 @@ func addOffset4(b [4]byte, n uint32) [4]byte {
 // byAddr returns the interface owning address a of family fam, or nil.
 func (v *view) byAddr(fam uint8, a *[16]byte) *eniView {
 	if fam == 4 {
-		return v.v4[[4]byte(a[:4])]
+		return v.v4.get(a)
 	}
-	return v.v6[*a]
+	return v.v6.get(a)
 }
 
 // inSubnet reports whether a is inside the VPC subnet of its family.
