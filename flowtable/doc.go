@@ -162,9 +162,10 @@
 // TIME_WAIT 120 s, CLOSE 10 s, ICMP 30 s; other protocols 600 s (EC2).
 // An entry admits packets while now-lastSeen < timeout and stops at exactly
 // lastSeen+timeout. A packet refreshes lastSeen only when it is at least
-// lastSeenGrain (2^20 ns, ~1 ms) old: a refresh is a locked write on a line
-// both directions share, and with the real clock every batch reads a new
-// time. So a busy flow may idle out up to a millisecond early, never late.
+// 1/1024 of the timeout old (update.go): a refresh is a locked write on a
+// line both directions share, and with the real clock every batch reads a
+// new time. So a busy flow may idle out up to 0.1% of its timeout early
+// (29 ms of UDP's 30 s), never late.
 // A zone's new timeouts apply to its existing entries.
 //
 // Time is never read by the table: every call takes now (nanoseconds on the

@@ -222,34 +222,35 @@ func TestManualClock(t *testing.T) {
 }
 
 // A packet refreshes its entry's last-seen time only when the stored time
-// is at least lastSeenGrain old; so an entry idles out at most one grain
-// early, never late.
+// is at least 1/1024 of the timeout old; so an entry idles out at most
+// that grain early, never late.
 func TestLastSeenGrain(t *testing.T) {
 	tb := New(Config{Capacity: 64})
 	q := udp(2, "198.18.1.1", 5353, "198.18.1.2", 53)
 	f := mustInsert(t, tb, q, tracked, 0)
 	lastSeen := func() int64 { info, _ := f.Entry.snapshot(); return info.LastSeen }
+	timeout := int64(30 * time.Second) // UDP single exchange, the default
+	grain := timeout >> lastSeenGrainShift
 
-	if r, _ := send(tb, q, 1, lastSeenGrain-1); r != Accept {
+	if r, _ := send(tb, q, 1, grain-1); r != Accept {
 		t.Fatalf("packet within the grain: %v", r)
 	}
 	if got := lastSeen(); got != 0 {
-		t.Fatalf("a packet %d ns after the last refresh moved last-seen to %d", lastSeenGrain-1, got)
+		t.Fatalf("a packet %d ns after the last refresh moved last-seen to %d", grain-1, got)
 	}
-	if r, _ := send(tb, q, 1, lastSeenGrain); r != Accept {
+	if r, _ := send(tb, q, 1, grain); r != Accept {
 		t.Fatalf("packet one grain later: %v", r)
 	}
-	if got := lastSeen(); got != lastSeenGrain {
-		t.Fatalf("last-seen %d, want %d", got, lastSeenGrain)
+	if got := lastSeen(); got != grain {
+		t.Fatalf("last-seen %d, want %d", got, grain)
 	}
 	// The unrefreshed packet at 2*grain-1 does not extend the life: the
 	// entry expires one timeout after the last refresh, less than a grain
 	// before one timeout after its last packet.
-	if r, _ := send(tb, q, 1, 2*lastSeenGrain-1); r != Accept {
+	if r, _ := send(tb, q, 1, 2*grain-1); r != Accept {
 		t.Fatalf("packet: %v", r)
 	}
-	timeout := int64(30 * time.Second) // UDP single exchange, the default
-	if r, _ := send(tb, q, 1, lastSeenGrain+timeout); r != Expired {
+	if r, _ := send(tb, q, 1, grain+timeout); r != Expired {
 		t.Fatalf("one timeout after the last refresh: %v, want expired", r)
 	}
 }
