@@ -9,17 +9,27 @@ import "net/netip"
 // (recognised by its ports, see isDHCP). Such traffic bypasses the
 // security groups, is charged to the interface's link-local allowance
 // (linklocal_allowance_exceeded) and is handed to the Service, if any.
+//
+// The check runs on every frame; addresses are kept as the words the
+// packet path compares (addrWord4, addrWords6), so the common case — a
+// unicast destination in the subnet — is rejected by four word compares
+// (IPv4) or one (IPv6: the high half of fd00:ec2::/64).
 type linkLocal struct {
-	v4 [4][4]byte
-	v6 [3][16]byte
+	v4    [4]uint32 // the three 169.254.169.x services, then base+2 (0 without an IPv4 subnet)
+	hi6   uint64    // fd00:ec2::, the high half of every IPv6 service address
+	v6Low [3]uint64
 }
 
 func newLinkLocal(dns4 [4]byte) linkLocal {
-	ll := linkLocal{
-		v4: [4][4]byte{{169, 254, 169, 253}, {169, 254, 169, 254}, {169, 254, 169, 123}, dns4},
+	var ll linkLocal
+	for i, a := range [4][4]byte{{169, 254, 169, 253}, {169, 254, 169, 254}, {169, 254, 169, 123}, dns4} {
+		var b [16]byte
+		copy(b[:], a[:])
+		ll.v4[i] = addrWord4(&b)
 	}
 	for i, s := range []string{"fd00:ec2::253", "fd00:ec2::254", "fd00:ec2::123"} {
-		ll.v6[i] = netip.MustParseAddr(s).As16()
+		a := netip.MustParseAddr(s).As16()
+		ll.hi6, ll.v6Low[i] = addrWords6(&a)
 	}
 	return ll
 }
@@ -28,23 +38,11 @@ func newLinkLocal(dns4 [4]byte) linkLocal {
 // service address.
 func (l *linkLocal) isService(fam uint8, a *[16]byte) bool {
 	if fam == 4 {
-		d := [4]byte(a[:4])
-		if d == [4]byte{} {
-			return false
-		}
-		for _, s := range l.v4 {
-			if s == d {
-				return true
-			}
-		}
-		return false
+		d := addrWord4(a)
+		return d == l.v4[0] || d == l.v4[1] || d == l.v4[2] || d == l.v4[3] && d != 0
 	}
-	for _, s := range l.v6 {
-		if s == *a {
-			return true
-		}
-	}
-	return false
+	hi, lo := addrWords6(a)
+	return hi == l.hi6 && (lo == l.v6Low[0] || lo == l.v6Low[1] || lo == l.v6Low[2])
 }
 
 // isDHCP reports whether a UDP packet is DHCP (client→server) or DHCPv6
