@@ -140,7 +140,6 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 	hits := 0
 	for i := range ps {
 		k := &keys[i]
-		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(zones[i])*zoneMix
 		k[0] = k[0]&^zoneBits | uint64(zones[i])
 		if links[i] != 0 {
 			if f, ok := t.linkedAt(links[i], k, srcIsA[i]); ok {
@@ -149,6 +148,7 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 				continue
 			}
 		}
+		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(zones[i])*zoneMix
 		pending[np] = uint8(i)
 		np++
 	}

@@ -73,6 +73,14 @@ var tcpTable = [2][numTCPKinds][9]State{
 // (TIME_WAIT or CLOSE), from either side, is a new connection reusing the
 // ports: the caller drops the old entry and judges the SYN as new, so the
 // current rules decide it and the new entry records the right origin.
+// establishedAck reports whether p is a plain ACK (no SYN, FIN or RST) of
+// an ESTABLISHED TCP flow, which tcpAdvance leaves ESTABLISHED in both
+// directions (TestEstablishedAckFastPath): Update skips the state table
+// for it.
+func establishedAck(s State, p *PacketInfo) bool {
+	return s == TCPEstablished && p.Proto == ProtoTCP && p.TCPFlags&(TCPSyn|TCPFin|TCPRst|TCPAck) == TCPAck
+}
+
 func tcpAdvance(s State, flags uint8, reply bool) (State, step) {
 	if s > sCL {
 		return s, stepInvalid

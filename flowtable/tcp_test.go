@@ -131,3 +131,27 @@ func TestInvalidDoesNotRefresh(t *testing.T) {
 		t.Fatalf("got %v, want expired (invalid packet must not refresh)", r)
 	}
 }
+
+// The fast path of Update agrees with the state table: exactly the plain
+// ACKs of an ESTABLISHED flow leave it ESTABLISHED without a table step.
+func TestEstablishedAckFastPath(t *testing.T) {
+	for flags := range 256 {
+		p := PacketInfo{Proto: ProtoTCP, TCPFlags: uint8(flags)}
+		if !establishedAck(TCPEstablished, &p) {
+			continue
+		}
+		for _, reply := range []bool{false, true} {
+			if next, step := tcpAdvance(TCPEstablished, uint8(flags), reply); next != TCPEstablished || step != stepAccept {
+				t.Errorf("flags %#x reply %v: table says %v/%v, fast path says established/accept", flags, reply, next, step)
+			}
+		}
+	}
+	for _, p := range []PacketInfo{{Proto: ProtoUDP, TCPFlags: TCPAck}, {Proto: ProtoTCP, TCPFlags: TCPAck | TCPFin}, {Proto: ProtoTCP}} {
+		if establishedAck(TCPEstablished, &p) {
+			t.Errorf("%+v taken for a plain ACK", p)
+		}
+	}
+	if p := (PacketInfo{Proto: ProtoTCP, TCPFlags: TCPAck}); establishedAck(TCPSynRecv, &p) {
+		t.Error("an ACK in SYN_RECV must go through the table (it moves to ESTABLISHED)")
+	}
+}

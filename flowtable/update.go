@@ -34,7 +34,10 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 			t.Delete(f)
 			return Expired
 		}
-		next, step := advance(p.Proto, st, p, f.Reply)
+		next, step := st, stepAccept
+		if !establishedAck(st, p) { // the bulk of all packets: no change
+			next, step = advance(p.Proto, st, p, f.Reply)
+		}
 		switch step {
 		case stepRestart:
 			t.Delete(f)
