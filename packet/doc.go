@@ -12,8 +12,13 @@
 //
 // Design: one pass, no allocation, no pointers kept into the frame. Every
 // length is checked before it is used, so no byte sequence can make the
-// parser panic (FuzzParse; corpus under testdata/fuzz/FuzzParse). A frame it
-// refuses comes back with a Reason, a small enum the switch counts drops by:
+// parser panic (FuzzParse; corpus under testdata/fuzz/FuzzParse). The frame
+// the switch sees most — IPv4 without options, not a fragment, TCP or UDP —
+// takes a fast path that checks every length up front and writes p field by
+// field; anything else goes to the general parser, and FuzzParseFast checks
+// that both give the same Parsed and Reason for any bytes (corpus under
+// testdata/fuzz/FuzzParseFast). A frame it refuses comes back with a
+// Reason, a small enum the switch counts drops by:
 //
 //   - Ethernet: 802.1Q/802.1ad tags are refused (the virtual subnet has no
 //     VLANs); only IPv4, IPv6 and ARP are carried.
@@ -35,7 +40,8 @@
 //   - ICMPv4 and ICMPv6 echo messages carry their identifier (ICMPID), the
 //     "port" of an ICMP flow.
 //
-// Cost: ~7 ns per Ethernet/IPv4/TCP frame, against ~40 ns for gopacket's
+// Cost: ~5 ns per Ethernet/IPv4/TCP frame (~7 ns before the fast path),
+// ~8.5 ns per IPv6/TCP frame, against ~35 ns for gopacket's
 // DecodingLayerParser on the same machine (BenchmarkParse).
 //
 // Thread-safety: all functions are pure; a Parsed belongs to its caller.
