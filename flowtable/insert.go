@@ -1,5 +1,7 @@
 package flowtable
 
+import "math/bits"
+
 // Insert admits a new flow for p, which the classifier has allowed with
 // decision a, and applies p to it (state and counters): after a nil error
 // the packet is accepted. If the flow already exists (another goroutine
@@ -125,13 +127,12 @@ func (t *Table) unreserve(z *zone, tracked bool, err error) (Flow, error) {
 }
 
 // freeSlot returns a free home slot of bucket b, or else an entry of the
-// overflow pool. Called with b's stripe s locked.
+// overflow pool. Called with b's stripe s locked, under which a home
+// slot's tag is 0 exactly when the slot is free: the tags tell without
+// reading the slots' lines.
 func (t *Table) freeSlot(s *shard, b uint64) (e *Entry, overflow bool) {
-	slots := t.slab[b*slotsPerBucket : (b+1)*slotsPerBucket]
-	for i := range slots {
-		if slots[i].seq.Load()&1 != 0 {
-			return &slots[i], false
-		}
+	if free := freeSlots(t.tags(b).Load()); free != 0 {
+		return &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(free)/8)], false
 	}
 	if idx := t.popFree(s); idx != 0 {
 		return &t.slab[idx-1], true

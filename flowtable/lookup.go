@@ -27,17 +27,24 @@ func (t *Table) Lookup(p *PacketInfo) (Flow, bool) {
 // touch reads the first word of the slab line a lookup of hash h will
 // compare first: the home slot whose tag matches, else the head of the
 // bucket's overflow chain. Batch lookups touch every packet's line before
-// comparing any key, so that their cache misses overlap.
+// comparing any key, so that their cache misses overlap. With no tag
+// matching, the packet most likely opens a new flow: the first free home
+// slot, which Insert would take, is touched too.
 func (t *Table) touch(h uint64) uint32 {
 	b := t.bucketOf(h)
 	hd := &t.heads[b]
-	if m := tagMatches(hd.tags.Load(), tagOf(h)); m != 0 {
+	tags := hd.tags.Load()
+	if m := tagMatches(tags, tagOf(h)); m != 0 {
 		return t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
 	}
-	if c := hd.chain.Load(); c != 0 {
-		return t.slab[c-1].seq.Load()
+	var sink uint32
+	if free := freeSlots(tags); free != 0 {
+		sink = t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(free)/8)].seq.Load()
 	}
-	return 0
+	if c := hd.chain.Load(); c != 0 {
+		sink += t.slab[c-1].seq.Load()
+	}
+	return sink
 }
 
 func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {

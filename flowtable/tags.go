@@ -31,6 +31,11 @@ func tagMatches(tags, tag uint32) uint32 {
 	return (x - 0x01010101) &^ x & 0x80808080
 }
 
+// freeSlots returns the high bit of each byte of tags that is 0: the free
+// home slots (bit 8i+7 for slot i). A used slot's tag always has its high
+// bit set (tagOf), so testing that bit is exact.
+func freeSlots(tags uint32) uint32 { return ^tags & 0x80808080 }
+
 // setTag sets the tag of bucket b's home slot i. Called with b's stripe
 // locked (its only writers).
 func (t *Table) setTag(b uint64, i int, tag uint32) {

@@ -33,3 +33,17 @@ func TestTagMatchesFindsEveryEqualByte(t *testing.T) {
 		}
 	}
 }
+
+func TestFreeSlots(t *testing.T) {
+	for _, c := range []struct{ tags, want uint32 }{
+		{0, 0x80808080},
+		{0x80, 0x80808000},
+		{0xff00_0081, 0x00808000},
+		{0x8181_8181, 0},
+		{0x00ff_0000, 0x80008080},
+	} {
+		if got := freeSlots(c.tags); got != c.want {
+			t.Errorf("freeSlots(%#x) = %#x, want %#x", c.tags, got, c.want)
+		}
+	}
+}
