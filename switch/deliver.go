@@ -13,16 +13,16 @@ import (
 // written at once. A frame from a plain port to a GSO port gets a zeroed
 // header ("no offload").
 func (w *worker) deliver(ps *portState, dst *eniView, buf []byte, size int, hdr *iface.VirtioNetHdr, segs, bytes uint64) {
-	frame := buf[off : off+size]
 	switch {
 	case ps.gso:
 		if !w.ps.gso {
 			clear(buf[off-iface.VirtioNetHdrLen : off])
 		}
 	case hdr.GSOType != iface.VirtioNetHdrGSONone:
-		w.segment(ps, dst, frame, hdr, segs, bytes)
+		w.segment(ps, dst, buf[off:off+size], hdr, segs, bytes)
 		return
 	case hdr.Flags&iface.VirtioNetHdrFNeedsCsum != 0:
+		frame := buf[off : off+size]
 		if gso.CompleteChecksum(frame, int(hdr.CsumStart), int(hdr.CsumOffset)) != nil {
 			w.drop(dst, Ingress, DropGSO, frame, segs, bytes)
 			return

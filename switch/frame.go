@@ -11,7 +11,11 @@ import (
 // forward (both security-group sides) and enqueue for its port.
 func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 	frame := buf[off : off+size]
-	var hdr iface.VirtioNetHdr
+	// The held slot this frame takes if it is forwarded: its virtio-net
+	// header is decoded there, not copied there later.
+	h := &w.held[w.nHeld]
+	hdr := &h.hdr
+	*hdr = iface.VirtioNetHdr{}
 	if w.ps.gso {
 		hdr.Decode(buf[off-iface.VirtioNetHdrLen : off])
 	}
@@ -19,7 +23,7 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 	r := packet.ParseInto(frame, p)
 	segs, bytes := uint64(1), uint64(size)
 	if r == packet.OK && hdr.GSOType != iface.VirtioNetHdrGSONone {
-		segs, bytes = superFrameSize(p, &hdr, size)
+		segs, bytes = superFrameSize(p, hdr, size)
 		w.superFrames++
 	}
 	w.rxFrames += segs
@@ -86,7 +90,7 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 		w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)
 		return
 	}
-	w.hold(dst, ps, buf, size, &hdr, segs, bytes)
+	w.hold(h, dst, ps, buf, size, segs, bytes)
 }
 
 // superFrameSize returns how many wire frames a GSO super-frame stands for
@@ -107,43 +111,41 @@ func superFrameSize(p *packet.Parsed, h *iface.VirtioNetHdr, size int) (segs, by
 // sender's egress then the receiver's ingress, and enqueues it.
 func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	p := w.p
-	dst, buf, size, segs, bytes := h.dst, h.buf, h.size, h.segs, h.bytes
-	frame := buf[off : off+size]
+	dst := h.dst
 	pi := &w.pi[i]
-	ipLen := pi.Length
 	if p.Frag.IsFragment && p.Frag.Offset != 0 {
-		w.followFragment(src, dst, h.ps, buf, size, ipLen)
+		w.followFragment(src, dst, h.ps, h.buf, h.size, pi.Length)
 		return
 	}
-	if l := w.shape(src, Egress, ipLen); l != flowtable.LimitNone {
-		w.dropFirst(src, Egress, limitReason(l), frame, segs, bytes)
+	if l := w.shape(src, Egress, pi.Length); l != flowtable.LimitNone {
+		w.dropFirst(src, Egress, limitReason(l), h)
 		return
 	}
 	r, rule := w.judge(v, src, Egress, pi, w.outFlows[i])
 	if r != DropNone {
-		w.dropFirst(src, Egress, r, frame, segs, bytes)
+		w.dropFirst(src, Egress, r, h)
 		return
 	}
-	w.egressAccepts += segs
+	w.egressAccepts += h.segs
 	if w.obs != nil {
-		w.emit(src, Egress, Accept, DropNone, frame, segs, bytes, rule)
+		w.emit(src, Egress, Accept, DropNone, h.frame(), h.segs, h.bytes, rule)
 	}
-	if l := w.shape(dst, Ingress, ipLen); l != flowtable.LimitNone {
-		w.dropFirst(dst, Ingress, limitReason(l), frame, segs, bytes)
+	if l := w.shape(dst, Ingress, pi.Length); l != flowtable.LimitNone {
+		w.dropFirst(dst, Ingress, limitReason(l), h)
 		return
 	}
 	pi.Zone = dst.zone // the same packet, now at the receiver
 	if r, rule = w.judge(v, dst, Ingress, pi, w.inFlows[i]); r != DropNone {
-		w.dropFirst(dst, Ingress, r, frame, segs, bytes)
+		w.dropFirst(dst, Ingress, r, h)
 		return
 	}
 	if p.Frag.IsFragment {
 		w.frags.record(w.fragKey(), w.now, dst.zone, DropNone, Ingress)
 	}
 	if w.obs != nil {
-		w.emit(dst, Ingress, Accept, DropNone, frame, segs, bytes, rule)
+		w.emit(dst, Ingress, Accept, DropNone, h.frame(), h.segs, h.bytes, rule)
 	}
-	w.deliver(h.ps, dst, buf, size, &h.hdr, segs, bytes)
+	w.deliver(h.ps, dst, h.buf, h.size, &h.hdr, h.segs, h.bytes)
 }
 
 // followFragment passes or drops a later fragment by its first fragment's
@@ -196,13 +198,13 @@ func (w *worker) fragKey() *fragKey {
 	return k
 }
 
-// dropFirst drops a frame and, if it is a first fragment, records the
-// verdict so that its later fragments are dropped too.
-func (w *worker) dropFirst(at *eniView, d flowtable.Direction, r DropReason, frame []byte, segs, bytes uint64) {
+// dropFirst drops held frame h and, if it is a first fragment, records
+// the verdict so that its later fragments are dropped too.
+func (w *worker) dropFirst(at *eniView, d flowtable.Direction, r DropReason, h *held) {
 	if w.p.Frag.IsFragment {
 		w.frags.record(w.fragKey(), w.now, 0, r, d)
 	}
-	w.drop(at, d, r, frame, segs, bytes)
+	w.drop(at, d, r, h.frame(), h.segs, h.bytes)
 }
 
 // service hands traffic EC2 does not filter to the Service, after the
@@ -228,7 +230,15 @@ func (w *worker) service(src *eniView, frame []byte) {
 func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
 	p, pi := w.p, &w.pi[i]
 	pi.Zone, pi.Family, pi.Proto = src.zone, p.Family, p.Proto
-	pi.Src, pi.Dst = p.Src, p.Dst
+	if p.Family == 4 {
+		// The parser has just written the IPv4 addresses with 4-byte
+		// stores; a 16-byte load of them would wait for those stores to
+		// retire (a failed store forward), so copy what was written.
+		pi.Src, pi.Dst = [16]byte{}, [16]byte{}
+		*(*[4]byte)(pi.Src[:4]), *(*[4]byte)(pi.Dst[:4]) = [4]byte(p.Src[:4]), [4]byte(p.Dst[:4])
+	} else {
+		pi.Src, pi.Dst = p.Src, p.Dst
+	}
 	pi.SrcPort, pi.DstPort = p.SrcPort, p.DstPort
 	pi.ICMPType, pi.ICMPCode, pi.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
 	pi.TCPFlags, pi.Length = p.TCPFlags, uint32(ipBytes)

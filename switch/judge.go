@@ -10,8 +10,9 @@ import (
 func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 
 // judge decides pi at interface e in direction d: first by e's conntrack
-// zone (f: its entry, looked up with the batch; zero on a miss), then, for a new flow, by e's classifier for d. It returns DropNone
-// and the admitting rule (0 for an established flow) or why to drop.
+// zone (f: its entry, looked up with the batch; zero on a miss), then, for
+// a new flow, by e's classifier for d. It returns DropNone and the
+// admitting rule (0 for an established flow) or why to drop.
 //
 // Established flows (a hit that Update accepts) never touch the
 // classifier: a tracked flow keeps flowing whatever the rules say now. An
@@ -20,43 +21,59 @@ func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 // opening packet is classified again: still allowed → re-admitted (perhaps
 // now tracked); not allowed → the entry goes and this packet is judged as
 // a new flow, so a revoked rule stops untracked traffic at once.
+//
+// judge itself is only the established case, small so that it costs the
+// packet path little; the rest is in recheck and judgeNew.
 func (w *worker) judge(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (DropReason, uint32) {
-	t := w.s.flows
-	if pi.Stateless() { // ICMP errors and the like: rules only (spec: not "related")
-		vd := w.classify(e, d, pi, false)
-		if !vd.Allowed {
-			return sgReason(d), 0
-		}
-		return DropNone, uint32(vd.Rule)
-	}
-	if f.Entry != nil {
-		switch t.Update(f, pi, v.gen, w.now) {
+	if f.Entry != nil && !pi.Stateless() {
+		switch w.s.flows.Update(f, pi, v.gen, w.now) {
 		case flowtable.Accept:
 			return DropNone, 0
 		case flowtable.Invalid:
 			return DropConntrackInvalid, 0
 		case flowtable.Recheck:
-			vo := w.classify(e, d, pi, f.Reply)
-			if !vo.Allowed {
-				t.Delete(f)
-				break
-			}
-			if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
-				return insertReason(err), 0
-			}
-			switch t.Update(f, pi, v.gen, w.now) {
-			case flowtable.Accept:
-				return DropNone, uint32(vo.Rule)
-			case flowtable.Invalid:
-				return DropConntrackInvalid, 0
+			if r, rule, done := w.recheck(v, e, d, pi, f); done {
+				return r, rule
 			}
 		}
 	}
+	return w.judgeNew(v, e, d, pi)
+}
+
+// recheck classifies the opening packet of untracked flow f again, under
+// generation v. done false: the flow is no longer allowed (its entry is
+// gone) or gone meanwhile, and pi is to be judged as a new flow.
+func (w *worker) recheck(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (r DropReason, rule uint32, done bool) {
+	t := w.s.flows
+	vo := w.classify(e, d, pi, f.Reply)
+	if !vo.Allowed {
+		t.Delete(f)
+		return DropNone, 0, false
+	}
+	if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
+		return insertReason(err), 0, true
+	}
+	switch t.Update(f, pi, v.gen, w.now) {
+	case flowtable.Accept:
+		return DropNone, uint32(vo.Rule), true
+	case flowtable.Invalid:
+		return DropConntrackInvalid, 0, true
+	}
+	return DropNone, 0, false
+}
+
+// judgeNew decides a packet with no usable conntrack entry by e's rules
+// and inserts its flow; stateless packets (ICMP errors and the like, spec:
+// not "related") are decided by the rules alone and make no entry.
+func (w *worker) judgeNew(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo) (DropReason, uint32) {
 	vd := w.classify(e, d, pi, false)
 	if !vd.Allowed {
 		return sgReason(d), 0
 	}
-	if _, err := t.Insert(pi, admission(vd, v.gen), w.now); err != nil {
+	if pi.Stateless() {
+		return DropNone, uint32(vd.Rule)
+	}
+	if _, err := w.s.flows.Insert(pi, admission(vd, v.gen), w.now); err != nil {
 		return insertReason(err), 0
 	}
 	return DropNone, uint32(vd.Rule)

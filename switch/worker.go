@@ -136,6 +136,9 @@ type held struct {
 	segs, bytes uint64
 }
 
+// frame is the held frame's bytes (from its Ethernet header).
+func (h *held) frame() []byte { return h.buf[off : off+h.size] }
+
 // process handles frames bufs[:n] in two passes. The first parses each
 // frame, checks its source, answers ARP/ND, serves link-local traffic and
 // finds the destination; frames to forward are held. Then the conntrack
@@ -178,10 +181,10 @@ func (w *worker) process(n int) {
 }
 
 // hold keeps the current frame for the second pass.
-func (w *worker) hold(dst *eniView, ps *portState, buf []byte, size int, hdr *iface.VirtioNetHdr, segs, bytes uint64) {
+// h is w.held[w.nHeld], its p and hdr already filled by frame.
+func (w *worker) hold(h *held, dst *eniView, ps *portState, buf []byte, size int, segs, bytes uint64) {
 	i := w.nHeld
-	h := &w.held[i]
-	h.hdr, h.dst, h.ps, h.buf, h.size, h.segs, h.bytes = *hdr, dst, ps, buf, size, segs, bytes
+	h.dst, h.ps, h.buf, h.size, h.segs, h.bytes = dst, ps, buf, size, segs, bytes
 	w.fillPacketInfo(i, w.src, dst, bytes-segs*packet.EthernetLen)
 	w.nHeld++
 }
