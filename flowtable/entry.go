@@ -106,12 +106,12 @@ func (e *Entry) snapshot() (info EntryInfo, ok bool) {
 	return info, e.seq.Load() == s1
 }
 
-// keyEquals compares the entry's key with k, ports and addresses first
-// (they differ most often between flows of one bucket).
+// keyEquals compares the entry's key with k: all six words at once, with
+// no branch per word (a tag already matched, so the key nearly always
+// equals, and a short-circuit would only add branches).
 func (e *Entry) keyEquals(k *Key) bool {
-	return e.key[1].Load() == k[1] && e.key[2].Load() == k[2] &&
-		e.key[4].Load() == k[4] && e.key[3].Load() == k[3] &&
-		e.key[5].Load() == k[5] && e.key[0].Load() == k[0]
+	return (e.key[0].Load()^k[0])|(e.key[1].Load()^k[1])|(e.key[2].Load()^k[2])|
+		(e.key[3].Load()^k[3])|(e.key[4].Load()^k[4])|(e.key[5].Load()^k[5]) == 0
 }
 
 func (e *Entry) loadKey() (k Key) {
