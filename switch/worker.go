@@ -25,20 +25,21 @@ type worker struct {
 	sizes []int
 
 	// State of the batch being processed.
-	now      int64
-	obs      Observer
-	view     *view          // the view src was resolved in
-	src      *eniView       // this port's interface in view (nil: not published)
-	p        *packet.Parsed // the frame being handled: &held[i].p
-	q        ruleset.Query
-	ev       Event
-	groups   []txGroup // one per destination port this batch
-	replies  [][]byte  // frames the switch sends back to this port (ARP, ND, services)
-	nReplies int
-	segBufs  [][]byte // GSO segmentation output
-	segSizes []int
-	segOut   [][]byte
-	frags    fragTable
+	now       int64
+	obs       Observer
+	view      *view          // the view src was resolved in
+	src       *eniView       // this port's interface in view (nil: not published)
+	p         *packet.Parsed // the frame being handled: &held[i].p
+	q         ruleset.Query
+	ev        Event
+	groups    []txGroup // one per destination port this batch
+	lastGroup int       // the group of the last frame enqueued (may be stale: check ps)
+	replies   [][]byte  // frames the switch sends back to this port (ARP, ND, services)
+	nReplies  int
+	segBufs   [][]byte // GSO segmentation output
+	segSizes  []int
+	segOut    [][]byte
+	frags     fragTable
 
 	fragScratch fragKey
 
@@ -253,27 +254,40 @@ func (w *worker) write(ps *portState, bufs [][]byte, frames, bytes uint64, judge
 }
 
 // enqueue adds one judged frame (buf holds it at off, size bytes) to the
-// group of destination port ps.
+// group of destination port ps. The group of the previous frame is tried
+// first: a batch's frames mostly go where the one before went.
 func (w *worker) enqueue(ps *portState, buf []byte, size int, segs, bytes uint64) {
-	var g *txGroup
-	for i := range w.groups {
-		if w.groups[i].ps == ps {
-			g = &w.groups[i]
-			break
-		}
+	i := w.lastGroup
+	if i >= len(w.groups) || w.groups[i].ps != ps {
+		i = w.groupOf(ps)
+		w.lastGroup = i
 	}
-	if g == nil {
-		if len(w.groups) < cap(w.groups) {
-			w.groups = w.groups[:len(w.groups)+1]
-		} else {
-			w.groups = append(w.groups, txGroup{bufs: make([][]byte, 0, len(w.bufs))})
-		}
-		g = &w.groups[len(w.groups)-1]
-		g.ps = ps
+	g := &w.groups[i]
+	if len(g.bufs) < cap(g.bufs) { // always: a group holds up to a batch
+		g.bufs = g.bufs[:len(g.bufs)+1]
+		g.bufs[len(g.bufs)-1] = buf[:off+size]
+	} else {
+		g.bufs = append(g.bufs, buf[:off+size])
 	}
-	g.bufs = append(g.bufs, buf[:off+size])
 	g.frames += segs
 	g.bytes += bytes
+}
+
+// groupOf returns the index of ps's group in this batch, adding it if new.
+func (w *worker) groupOf(ps *portState) int {
+	for i := range w.groups {
+		if w.groups[i].ps == ps {
+			return i
+		}
+	}
+	if len(w.groups) < cap(w.groups) {
+		w.groups = w.groups[:len(w.groups)+1]
+	} else {
+		w.groups = append(w.groups, txGroup{bufs: make([][]byte, 0, len(w.bufs))})
+	}
+	i := len(w.groups) - 1
+	w.groups[i].ps = ps
+	return i
 }
 
 // replyBuf returns a free reply buffer (frame at off), or nil.

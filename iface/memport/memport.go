@@ -166,23 +166,24 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 	default:
 	}
 	var frames, bytes, dropped uint64
+	maxLen := p.cfg.MTU + 14
 	for _, b := range bufs {
-		frame := b[offset:]
-		var hdr iface.VirtioNetHdr
-		if p.cfg.GSO {
-			hdr.Decode(b[offset-iface.VirtioNetHdrLen : offset])
-		}
-		if len(frame) > p.cfg.MTU+14 && hdr.GSOType == iface.VirtioNetHdrGSONone {
+		n := len(b) - offset // the frame's length
+		if n > maxLen && !p.superFrame(b, offset) {
 			dropped++
 			continue
 		}
 		frames++
-		bytes += uint64(len(frame))
+		bytes += uint64(n)
 		if p.cfg.Sink {
 			continue
 		}
+		var hdr iface.VirtioNetHdr
+		if p.cfg.GSO {
+			hdr.Decode(b[offset-iface.VirtioNetHdrLen : offset])
+		}
 		select {
-		case p.tx <- Frame{Data: append([]byte(nil), frame...), Hdr: hdr}:
+		case p.tx <- Frame{Data: append([]byte(nil), b[offset:]...), Hdr: hdr}:
 		default:
 			dropped++
 		}
@@ -195,6 +196,17 @@ func (p *Port) Write(bufs [][]byte, offset int) (int, error) {
 		p.txDropped.Add(dropped)
 	}
 	return len(bufs), nil
+}
+
+// superFrame reports whether the frame in b (at offset) is a GSO
+// super-frame, which may exceed the MTU.
+func (p *Port) superFrame(b []byte, offset int) bool {
+	if !p.cfg.GSO {
+		return false
+	}
+	var hdr iface.VirtioNetHdr
+	hdr.Decode(b[offset-iface.VirtioNetHdrLen : offset])
+	return hdr.GSOType != iface.VirtioNetHdrGSONone
 }
 
 // TryRecv returns the oldest frame the switch wrote, if any.
