@@ -24,17 +24,27 @@ func (t *Table) Lookup(p *PacketInfo) (Flow, bool) {
 	return t.lookupKey(&k, k.bucketHash(), srcIsA)
 }
 
-// touch reads the first word of the slab line a lookup of hash h will
-// compare first: the home slot whose tag matches, else the head of the
-// bucket's overflow chain. Batch lookups touch every packet's line before
-// comparing any key, so that their cache misses overlap. With no tag
-// matching, the packet most likely opens a new flow: the first free home
-// slot, which Insert would take, is touched too.
-func (t *Table) touch(h uint64) uint32 {
+// probe is a batch lookup's first look at a packet's bucket: the bucket
+// and its home slots whose tag matches (tagMatches), read before any key
+// is compared.
+type probe struct {
+	b uint64
+	m uint32
+}
+
+// touch reads bucket b's tags and the first word of the slab line a
+// lookup of hash h will compare first: the home slot whose tag matches,
+// else the head of the bucket's overflow chain. Batch lookups touch every
+// packet's line before comparing any key, so that their cache misses
+// overlap. With no tag matching, the packet most likely opens a new flow:
+// the first free home slot, which Insert would take, is touched too.
+func (t *Table) touch(h uint64, pr *probe) uint32 {
 	b := t.bucketOf(h)
 	hd := &t.heads[b]
 	tags := hd.tags.Load()
-	if m := tagMatches(tags, tagOf(h)); m != 0 {
+	m := tagMatches(tags, tagOf(h))
+	pr.b, pr.m = b, m
+	if m != 0 {
 		return t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
 	}
 	var sink uint32
@@ -45,6 +55,21 @@ func (t *Table) touch(h uint64) uint32 {
 		sink += t.slab[c-1].seq.Load()
 	}
 	return sink
+}
+
+// resolve finishes a batch lookup of key k from its probe: the matching
+// home slots, then the chain. It stores the flow (zero on a miss) in out.
+// The tags were read (by touch) before any slot is: findHome's argument.
+func (t *Table) resolve(k *Key, pr probe, srcIsA bool, out *Flow) int {
+	e, seq, w := t.matchHome(k, pr.b, pr.m)
+	if e == nil {
+		if e, seq, w = t.findChain(k, pr.b); e == nil {
+			*out = Flow{}
+			return 0
+		}
+	}
+	*out = Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
+	return 1
 }
 
 func (t *Table) lookupKey(k *Key, h uint64, srcIsA bool) (Flow, bool) {
@@ -93,9 +118,12 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	var (
 		keys   [batchChunk]Key
 		own    [batchChunk]uint64 // hash in ps[i].Zone
+		probes [batchChunk]probe
 		srcIsA [batchChunk]bool
 		sink   uint32
 	)
+	ps = ps[:min(len(ps), batchChunk)]
+	out = out[:len(ps)]
 	for i, p := range ps {
 		k := &keys[i]
 		srcIsA[i] = k.fill(p)
@@ -104,15 +132,11 @@ func (t *Table) lookupChunk(ps []*PacketInfo, zones []uint32, out, zoneOut []Flo
 	// A loop of loads alone, so that the CPU has all of them in flight at
 	// once (interleaved with hashing, the window holds only a few).
 	for i := range ps {
-		sink += t.touch(own[i])
+		sink += t.touch(own[i], &probes[i])
 	}
 	hits := 0
 	for i := range ps {
-		f, ok := t.lookupKey(&keys[i], own[i], srcIsA[i])
-		out[i] = f
-		if ok {
-			hits++
-		}
+		hits += t.resolve(&keys[i], probes[i], srcIsA[i], &out[i])
 	}
 	_ = sink
 	if zones != nil {
@@ -159,18 +183,17 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 		pending[np] = uint8(i)
 		np++
 	}
+	var probes [batchChunk]probe
 	for _, i := range pending[:np] {
-		sink += t.touch(other[i])
+		sink += t.touch(other[i], &probes[i])
 	}
 	for _, i := range pending[:np] {
-		f, ok := t.lookupKey(&keys[i], other[i], srcIsA[i])
-		zoneOut[i] = f
-		if !ok {
+		if t.resolve(&keys[i], probes[i], srcIsA[i], &zoneOut[i]) == 0 {
 			continue
 		}
 		hits++
 		if e := out[i].Entry; e != nil {
-			t.link(e, f.Entry)
+			t.link(e, zoneOut[i].Entry)
 		}
 	}
 	_ = sink
@@ -183,6 +206,15 @@ func (t *Table) find(k *Key, h uint64) (*Entry, uint32, uint32) {
 	b := t.bucketOf(h)
 	if e, seq, w := t.findHome(k, b, tagOf(h)); e != nil {
 		return e, seq, w
+	}
+	return t.findChain(k, b)
+}
+
+// findChain looks for k in bucket b's overflow chain: lock-free first,
+// under the stripe lock after lockFreeTries walks raced with writers.
+func (t *Table) findChain(k *Key, b uint64) (*Entry, uint32, uint32) {
+	if t.chain(b).Load() == 0 {
+		return nil, 0, 0
 	}
 	for range lockFreeTries {
 		if e, seq, w, ok := t.walk(k, b); ok {
@@ -202,7 +234,12 @@ func (t *Table) find(k *Key, h uint64) (*Entry, uint32, uint32) {
 // match. The tags are read first: a slot holding k live throughout the
 // call has carried k's tag since before it went live (see setTag).
 func (t *Table) findHome(k *Key, b uint64, tag uint32) (*Entry, uint32, uint32) {
-	m := tagMatches(t.tags(b).Load(), tag)
+	return t.matchHome(k, b, tagMatches(t.tags(b).Load(), tag))
+}
+
+// matchHome compares k with the keys of bucket b's home slots in m (a
+// tagMatches result read before the call).
+func (t *Table) matchHome(k *Key, b uint64, m uint32) (*Entry, uint32, uint32) {
 	for ; m != 0; m &= m - 1 {
 		e := &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
 		s1 := e.seq.Load()
