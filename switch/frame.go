@@ -65,7 +65,12 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 		w.service(src, frame)
 		return
 	}
-	dst := v.byAddr(p.Family, &p.Dst)
+	var dst *eniView
+	if p.Family == 4 {
+		dst = v.v4.get(&p.Dst) // inlined, unlike a call through the family
+	} else {
+		dst = v.v6.get(&p.Dst)
+	}
 	switch {
 	case dst == nil && v.inSubnet(p.Family, &p.Dst):
 		w.dropSrc(DropNoDestination, frame)
@@ -121,7 +126,13 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.dropFirst(src, Egress, limitReason(l), h)
 		return
 	}
-	r, rule := w.judge(v, src, Egress, pi, w.outFlows[i])
+	// Judge the sender's side (judge.go); established: Update accepts.
+	r, rule := DropNone, uint32(0)
+	if f := w.outFlows[i]; f.Entry == nil || pi.Stateless() {
+		r, rule = w.judgeNew(v, src, Egress, pi)
+	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
+		r, rule = w.judgeHit(v, src, Egress, pi, f, res)
+	}
 	if r != DropNone {
 		w.dropFirst(src, Egress, r, h)
 		return
@@ -135,7 +146,12 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		return
 	}
 	pi.Zone = dst.zone // the same packet, now at the receiver
-	if r, rule = w.judge(v, dst, Ingress, pi, w.inFlows[i]); r != DropNone {
+	if f := w.inFlows[i]; f.Entry == nil || pi.Stateless() {
+		r, rule = w.judgeNew(v, dst, Ingress, pi)
+	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
+		r, rule = w.judgeHit(v, dst, Ingress, pi, f, res)
+	}
+	if r != DropNone {
 		w.dropFirst(dst, Ingress, r, h)
 		return
 	}
@@ -221,28 +237,6 @@ func (w *worker) service(src *eniView, frame []byte) {
 		return
 	}
 	svc.Serve(src.ci.ID, frame, w.replyFn)
-}
-
-// fillPacketInfo fills the flow-table view of the held frame i, in the
-// sender's zone (egress); dst's zone (ingress) goes to inZones for the
-// batch lookup, and forward switches the frame's Zone to it once the
-// sender's side is judged.
-func (w *worker) fillPacketInfo(i int, src, dst *eniView, ipBytes uint64) {
-	p, pi := w.p, &w.pi[i]
-	pi.Zone, pi.Family, pi.Proto = src.zone, p.Family, p.Proto
-	if p.Family == 4 {
-		// The parser has just written the IPv4 addresses with 4-byte
-		// stores; a 16-byte load of them would wait for those stores to
-		// retire (a failed store forward), so copy what was written.
-		pi.Src, pi.Dst = [16]byte{}, [16]byte{}
-		*(*[4]byte)(pi.Src[:4]), *(*[4]byte)(pi.Dst[:4]) = [4]byte(p.Src[:4]), [4]byte(p.Dst[:4])
-	} else {
-		pi.Src, pi.Dst = p.Src, p.Dst
-	}
-	pi.SrcPort, pi.DstPort = p.SrcPort, p.DstPort
-	pi.ICMPType, pi.ICMPCode, pi.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
-	pi.TCPFlags, pi.Length = p.TCPFlags, uint32(ipBytes)
-	w.inZones[i] = dst.zone
 }
 
 func limitReason(l flowtable.Limit) DropReason {

@@ -9,10 +9,11 @@ import (
 
 func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 
-// judge decides pi at interface e in direction d: first by e's conntrack
-// zone (f: its entry, looked up with the batch; zero on a miss), then, for
-// a new flow, by e's classifier for d. It returns DropNone and the
-// admitting rule (0 for an established flow) or why to drop.
+// Judging a side: pi at interface e in direction d is decided first by
+// e's conntrack zone (f: its entry, looked up with the batch; zero on a
+// miss), then, for a new flow, by e's classifier for d. The result is
+// DropNone and the admitting rule (0 for an established flow) or why to
+// drop.
 //
 // Established flows (a hit that Update accepts) never touch the
 // classifier: a tracked flow keeps flowing whatever the rules say now. An
@@ -22,19 +23,20 @@ func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 // now tracked); not allowed → the entry goes and this packet is judged as
 // a new flow, so a revoked rule stops untracked traffic at once.
 //
-// judge itself is only the established case, small so that it costs the
-// packet path little; the rest is in recheck and judgeNew.
-func (w *worker) judge(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (DropReason, uint32) {
-	if f.Entry != nil && !pi.Stateless() {
-		switch w.s.flows.Update(f, pi, v.gen, w.now) {
-		case flowtable.Accept:
-			return DropNone, 0
-		case flowtable.Invalid:
-			return DropConntrackInvalid, 0
-		case flowtable.Recheck:
-			if r, rule, done := w.recheck(v, e, d, pi, f); done {
-				return r, rule
-			}
+// forward calls Update itself (one call fewer per side, which the packet
+// path feels) and comes here only for the rest: judgeHit after an Update
+// that did not accept, judgeNew with no entry to update.
+
+// judgeHit finishes judging a packet whose entry f's Update said res.
+func (w *worker) judgeHit(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow, res flowtable.Result) (DropReason, uint32) {
+	switch res {
+	case flowtable.Accept:
+		return DropNone, 0
+	case flowtable.Invalid:
+		return DropConntrackInvalid, 0
+	case flowtable.Recheck:
+		if r, rule, done := w.recheck(v, e, d, pi, f); done {
+			return r, rule
 		}
 	}
 	return w.judgeNew(v, e, d, pi)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,14 +54,20 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 	ran := make(chan error)
 	go func() { ran <- l.sw.Run(ctx) }()
 
-	const frames = 3000
+	// Each sender sends frames frames, and more while fewer than minSwaps
+	// rule swaps have happened (a fast switch must not finish the load
+	// before the swaps span it), up to maxFrames.
+	const frames, minSwaps, maxFrames = 3000, 24, 300000
+	var swaps, sentFrames atomic.Int64
+	more := func(i int) bool { return i < frames || swaps.Load() < minSwaps && i < maxFrames }
 	var load, senders sync.WaitGroup
 	load.Add(3)
 	senders.Add(2)
 	go func() { // client 1: the tracked and the untracked flow
 		defer load.Done()
 		defer senders.Done()
-		for i := 0; i < frames; i++ {
+		for i := 0; more(i); i++ {
+			sentFrames.Add(1)
 			f := udp(c1, s, 4, 47000, 7000)
 			if i%2 == 0 {
 				f = tcp(c1, s, 4, 40022, 22, ack)
@@ -73,15 +80,16 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 	go func() { // client 2: new flows to the two paired rules
 		defer load.Done()
 		defer senders.Done()
-		for i := 0; i < frames; i++ {
-			for !c2.port.Inject(udp(c2, s, 4, uint16(20000+i), 8000+uint16(i%2))) {
+		for i := 0; more(i); i++ {
+			sentFrames.Add(1)
+			for !c2.port.Inject(udp(c2, s, 4, uint16(20000+i%frames), 8000+uint16(i%2))) {
 				runtime.Gosched()
 			}
 		}
 	}()
 	go func() { // the server's instance reads what it gets
 		defer load.Done()
-		for range 2 * frames {
+		for {
 			if _, ok := s.port.Recv(ctx.Done()); !ok {
 				return
 			}
@@ -98,6 +106,7 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 			} else {
 				publish(stA, true)
 			}
+			swaps.Add(1)
 			runtime.Gosched()
 			continue
 		}
@@ -109,11 +118,11 @@ func TestRuleSwapUnderLoad(t *testing.T) {
 	for {
 		st1, _ := l.sw.Stats(c1.eni)
 		st2, _ := l.sw.Stats(c2.eni)
-		if st1.RxFrames+st2.RxFrames >= 2*frames {
+		if int64(st1.RxFrames+st2.RxFrames) >= sentFrames.Load() {
 			break
 		}
 		if time.Now().After(giveUp) {
-			t.Fatalf("switch took in %d of %d frames", st1.RxFrames+st2.RxFrames, 2*frames)
+			t.Fatalf("switch took in %d of %d frames", st1.RxFrames+st2.RxFrames, sentFrames.Load())
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -96,14 +96,6 @@ func addOffset4(b [4]byte, n uint32) [4]byte {
 	return [4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}
 }
 
-// byAddr returns the interface owning address a of family fam, or nil.
-func (v *view) byAddr(fam uint8, a *[16]byte) *eniView {
-	if fam == 4 {
-		return v.v4.get(a)
-	}
-	return v.v6.get(a)
-}
-
 // inSubnet reports whether a is inside the VPC subnet of its family.
 func (v *view) inSubnet(fam uint8, a *[16]byte) bool {
 	if fam == 4 {
