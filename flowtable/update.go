@@ -20,6 +20,25 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 	if e == nil || e.seq.Load() != f.seq {
 		return Expired
 	}
+	// The bulk of all packets: a plain ACK of a tracked, established TCP
+	// flow within its timeout changes no state. Kept apart from the general
+	// path below so that it sets up no call and reads no class table.
+	if w := e.state.Load(); w&bitTracked != 0 && establishedAck(State(w&stateMask), p) {
+		timeout := t.zoneCfg(p.Zone).timeouts[ClassTCPEstablished]
+		last := e.lastSeen.Load()
+		if age := now - last; age < timeout {
+			if age >= timeout>>lastSeenGrainShift {
+				e.lastSeen.CompareAndSwap(last, now)
+			}
+			return t.countPacket(f, p.Length)
+		}
+	}
+	return t.update(f, p, gen, now)
+}
+
+// update is Update's general path: any state, any protocol.
+func (t *Table) update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
+	e := f.Entry
 	cfg := t.zoneCfg(p.Zone)
 	for {
 		w := e.state.Load()
@@ -34,10 +53,7 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 			t.Delete(f)
 			return Expired
 		}
-		next, step := st, stepAccept
-		if !establishedAck(st, p) { // the bulk of all packets: no change
-			next, step = advance(p.Proto, st, p, f.Reply)
-		}
+		next, step := advance(p.Proto, st, p, f.Reply)
 		switch step {
 		case stepRestart:
 			t.Delete(f)
@@ -56,11 +72,19 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 		}
 		break
 	}
+	return t.countPacket(f, p.Length)
+}
+
+// countPacket adds a packet of length bytes to f's counters in its direction,
+// then reports Expired if the entry was deleted meanwhile (the count may
+// then have gone to the entry's next flow: at most one packet).
+func (t *Table) countPacket(f Flow, length uint32) Result {
+	e := f.Entry
 	d := 0
 	if f.Reply {
 		d = 1
 	}
-	e.counts[d].add(p.Length)
+	e.counts[d].add(length)
 	if e.seq.Load() != f.seq {
 		return Expired
 	}
