@@ -49,11 +49,19 @@ func (c *counters) reset(packets, bytes uint64) {
 
 // add counts one packet of length bytes.
 func (c *counters) add(length uint32) {
-	d := livePacket | uint64(length)
-	n := c.live.Add(d)
-	if crossed := ^(n - d) & n & (livePktHalf | liveByteHalf); crossed != 0 {
+	if crossed := c.addLive(length); crossed != 0 {
 		c.move(crossed)
 	}
+}
+
+// addLive adds one packet of length bytes to the live word and returns
+// the halves the add crossed, which the caller must move (0 nearly
+// always). Split from add so that it inlines: a call in a function costs
+// more than Go's inlining budget allows.
+func (c *counters) addLive(length uint32) (crossed uint64) {
+	d := livePacket | uint64(length)
+	n := c.live.Add(d)
+	return ^(n - d) & n & (livePktHalf | liveByteHalf)
 }
 
 // move takes the quanta whose halves an add crossed out of the live word.

@@ -30,7 +30,14 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 			if age >= timeout>>lastSeenGrainShift {
 				e.lastSeen.CompareAndSwap(last, now)
 			}
-			return t.countPacket(f, p.Length)
+			c := &e.counts[b2i(f.Reply)]
+			if crossed := c.addLive(p.Length); crossed != 0 {
+				c.move(crossed)
+			}
+			if e.seq.Load() != f.seq {
+				return Expired
+			}
+			return Accept
 		}
 	}
 	return t.update(f, p, gen, now)
@@ -80,11 +87,10 @@ func (t *Table) update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 // then have gone to the entry's next flow: at most one packet).
 func (t *Table) countPacket(f Flow, length uint32) Result {
 	e := f.Entry
-	d := 0
-	if f.Reply {
-		d = 1
+	c := &e.counts[b2i(f.Reply)]
+	if crossed := c.addLive(length); crossed != 0 {
+		c.move(crossed)
 	}
-	e.counts[d].add(length)
 	if e.seq.Load() != f.seq {
 		return Expired
 	}
@@ -206,4 +212,12 @@ func (t *Table) release(e *Entry, zoneID uint32) {
 // indexOf returns e's index+1 in the slab.
 func (t *Table) indexOf(e *Entry) uint32 {
 	return uint32((uintptr(unsafe.Pointer(e))-uintptr(unsafe.Pointer(&t.slab[0])))/uintptr(entrySize)) + 1
+}
+
+// b2i is 1 for true, 0 for false: a direction index.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
