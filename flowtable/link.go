@@ -15,18 +15,20 @@ package flowtable
 // lookup when it does not match. A wrong link costs a bucket lookup, never
 // a wrong flow.
 
-// linkedAt returns the flow of key k if slab entry idx-1 holds it.
-func (t *Table) linkedAt(idx uint32, k *Key, srcIsA bool) (Flow, bool) {
+// linkedInto stores the flow of key k in out if slab entry idx-1 holds it,
+// and reports whether it did.
+func (t *Table) linkedInto(idx uint32, k *Key, srcIsA bool, out *Flow) bool {
 	p := &t.slab[idx-1]
 	s1 := p.seq.Load()
 	if s1&1 != 0 || !p.keyEquals(k) {
-		return Flow{}, false
+		return false
 	}
 	w := p.state.Load()
 	if p.seq.Load() != s1 {
-		return Flow{}, false
+		return false
 	}
-	return Flow{Entry: p, Reply: srcIsA != (w&bitOriginIsA != 0), seq: s1}, true
+	*out = Flow{Entry: p, Reply: srcIsA != (w&bitOriginIsA != 0), seq: s1}
+	return true
 }
 
 // link makes e's link point at p, unless it already does.

@@ -156,30 +156,27 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 		np      int
 		sink    uint32
 	)
-	// Links, then the linked lines, each in a loop of loads alone.
+	n := min(len(ps), batchChunk) // lookupChunk's cut: no bounds checks below
+	ps, zones, zoneOut, out = ps[:n], zones[:n], zoneOut[:n], out[:n]
+	// The links and the lines they point to, in one loop of loads.
 	var links [batchChunk]uint32
-	for i := range ps {
-		if e := out[i].Entry; e != nil {
-			links[i] = e.peer.Load()
-		}
-	}
-	for i := range ps {
-		if l := links[i]; l != 0 {
-			sink += t.slab[l-1].seq.Load()
+	for i, f := range out {
+		if f.Entry != nil {
+			if l := f.Entry.peer.Load(); l != 0 {
+				links[i] = l
+				sink += t.slab[l-1].seq.Load()
+			}
 		}
 	}
 	hits := 0
-	for i := range ps {
+	for i, z := range zones {
 		k := &keys[i]
-		k[0] = k[0]&^zoneBits | uint64(zones[i])
-		if links[i] != 0 {
-			if f, ok := t.linkedAt(links[i], k, srcIsA[i]); ok {
-				zoneOut[i] = f
-				hits++
-				continue
-			}
+		k[0] = k[0]&^zoneBits | uint64(z)
+		if l := links[i]; l != 0 && t.linkedInto(l, k, srcIsA[i], &zoneOut[i]) {
+			hits++
+			continue
 		}
-		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(zones[i])*zoneMix
+		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(z)*zoneMix
 		pending[np] = uint8(i)
 		np++
 	}
