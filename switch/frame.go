@@ -9,7 +9,8 @@ import (
 // frame takes one received frame through the pipeline: parse, source
 // checks, neighbour answers, link-local bypass, destination lookup, then
 // forward (both security-group sides) and enqueue for its port.
-func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
+func (w *worker) frame(v *view, src *eniView, bi int) {
+	buf, size := w.bufs[bi], w.sizes[bi]
 	frame := buf[off : off+size]
 	// The held slot this frame takes if it is forwarded: its virtio-net
 	// header is decoded there, not copied there later.
@@ -90,12 +91,11 @@ func (w *worker) frame(v *view, src *eniView, buf []byte, size int) {
 		copy(frame[0:6], dst.mac[:])
 		copy(frame[6:12], v.routerMAC[:])
 	}
-	ps := dst.eni.port.Load()
-	if ps == nil {
+	if dst.eni.port.Load() == nil {
 		w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)
 		return
 	}
-	w.hold(h, dst, ps, buf, size, segs, bytes)
+	w.hold(h, dst, bi, size, segs, bytes)
 }
 
 // superFrameSize returns how many wire frames a GSO super-frame stands for
@@ -116,10 +116,15 @@ func superFrameSize(p *packet.Parsed, h *iface.VirtioNetHdr, size int) (segs, by
 // sender's egress then the receiver's ingress, and enqueues it.
 func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	p := w.p
-	dst := h.dst
+	dst := v.byIndex[h.dstZone]
 	pi := &w.pi[i]
+	ps := dst.eni.port.Load()
+	if ps == nil { // detached since the first pass
+		w.drop(dst, Ingress, DropPortDown, w.frameOf(h), h.segs, h.bytes)
+		return
+	}
 	if p.Frag.IsFragment && p.Frag.Offset != 0 {
-		w.followFragment(src, dst, h.ps, h.buf, h.size, pi.Length)
+		w.followFragment(src, dst, ps, w.bufs[h.buf], h.size, pi.Length)
 		return
 	}
 	if l := w.shape(src, Egress, pi.Length); l != flowtable.LimitNone {
@@ -139,7 +144,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	}
 	w.egressAccepts += h.segs
 	if w.obs != nil {
-		w.emit(src, Egress, Accept, DropNone, h.frame(), h.segs, h.bytes, rule)
+		w.emit(src, Egress, Accept, DropNone, w.frameOf(h), h.segs, h.bytes, rule)
 	}
 	if l := w.shape(dst, Ingress, pi.Length); l != flowtable.LimitNone {
 		w.dropFirst(dst, Ingress, limitReason(l), h)
@@ -159,9 +164,9 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.frags.record(w.fragKey(), w.now, dst.zone, DropNone, Ingress)
 	}
 	if w.obs != nil {
-		w.emit(dst, Ingress, Accept, DropNone, h.frame(), h.segs, h.bytes, rule)
+		w.emit(dst, Ingress, Accept, DropNone, w.frameOf(h), h.segs, h.bytes, rule)
 	}
-	w.deliver(h.ps, dst, h.buf, h.size, &h.hdr, h.segs, h.bytes)
+	w.deliver(ps, dst, w.bufs[h.buf], h.size, &h.hdr, h.segs, h.bytes)
 }
 
 // followFragment passes or drops a later fragment by its first fragment's
@@ -220,7 +225,7 @@ func (w *worker) dropFirst(at *eniView, d flowtable.Direction, r DropReason, h *
 	if w.p.Frag.IsFragment {
 		w.frags.record(w.fragKey(), w.now, 0, r, d)
 	}
-	w.drop(at, d, r, h.frame(), h.segs, h.bytes)
+	w.drop(at, d, r, w.frameOf(h), h.segs, h.bytes)
 }
 
 // service hands traffic EC2 does not filter to the Service, after the

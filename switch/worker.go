@@ -126,19 +126,21 @@ func (w *worker) receiveFrames() {
 }
 
 // held is an IP frame that passed the first pass (parse, source checks,
-// destination) and waits for its verdict.
+// destination) and waits for its verdict. It holds no pointers (the
+// buffer and the destination are indices), so storing one needs no write
+// barrier and nothing needs clearing after the batch for the garbage
+// collector's sake.
 type held struct {
 	p           packet.Parsed
 	hdr         iface.VirtioNetHdr
-	dst         *eniView
-	ps          *portState
-	buf         []byte
+	dstZone     uint32 // the destination interface: view.byIndex[dstZone]
+	buf         int    // the frame's buffer: w.bufs[buf]
 	size        int
 	segs, bytes uint64
 }
 
-// frame is the held frame's bytes (from its Ethernet header).
-func (h *held) frame() []byte { return h.buf[off : off+h.size] }
+// frameOf is held frame h's bytes (from its Ethernet header).
+func (w *worker) frameOf(h *held) []byte { return w.bufs[h.buf][off : off+h.size] }
 
 // process handles frames bufs[:n] in two passes. The first parses each
 // frame, checks its source, answers ARP/ND, serves link-local traffic and
@@ -166,7 +168,7 @@ func (w *worker) process(n int) {
 	w.nHeld = 0
 	for i := 0; i < n; i++ {
 		w.p = &w.held[w.nHeld].p
-		w.frame(v, w.src, w.bufs[i], w.sizes[i])
+		w.frame(v, w.src, i)
 	}
 	if k := w.nHeld; k > 0 {
 		t := w.s.flows
@@ -175,7 +177,6 @@ func (w *worker) process(n int) {
 			h := &w.held[i]
 			w.p = &h.p
 			w.forward(v, w.src, h, i)
-			h.buf, h.dst, h.ps = nil, nil, nil
 		}
 	}
 	w.flush()
@@ -185,10 +186,10 @@ func (w *worker) process(n int) {
 // flow-table view, in the sender's zone (egress); dst's zone (ingress)
 // goes to inZones for the batch lookup, and forward switches the frame's
 // Zone to it once the sender's side is judged. h is w.held[w.nHeld], its
-// p and hdr already filled by frame.
-func (w *worker) hold(h *held, dst *eniView, ps *portState, buf []byte, size int, segs, bytes uint64) {
+// p and hdr already filled by frame; the frame is in w.bufs[buf].
+func (w *worker) hold(h *held, dst *eniView, buf, size int, segs, bytes uint64) {
 	i := w.nHeld
-	h.dst, h.ps, h.buf, h.size, h.segs, h.bytes = dst, ps, buf, size, segs, bytes
+	h.dstZone, h.buf, h.size, h.segs, h.bytes = dst.zone, buf, size, segs, bytes
 	p, pi := w.p, &w.pi[i]
 	pi.Zone, pi.Family, pi.Proto = w.src.zone, p.Family, p.Proto
 	if p.Family == 4 {
