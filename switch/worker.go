@@ -273,20 +273,28 @@ func (w *worker) write(ps *portState, bufs [][]byte, frames, bytes uint64, judge
 
 // enqueue adds one judged frame (buf holds it at off, size bytes) to the
 // group of destination port ps. The group of the previous frame is tried
-// first: a batch's frames mostly go where the one before went.
+// first, in a path kept small: a batch's frames mostly go where the one
+// before went.
 func (w *worker) enqueue(ps *portState, buf []byte, size int, segs, bytes uint64) {
-	i := w.lastGroup
-	if i >= len(w.groups) || w.groups[i].ps != ps {
-		i = w.groupOf(ps)
-		w.lastGroup = i
+	if i := w.lastGroup; i < len(w.groups) {
+		if g := &w.groups[i]; g.ps == ps && len(g.bufs) < cap(g.bufs) {
+			g.bufs = g.bufs[:len(g.bufs)+1]
+			g.bufs[len(g.bufs)-1] = buf[:off+size]
+			g.frames += segs
+			g.bytes += bytes
+			return
+		}
 	}
+	w.enqueueGroup(ps, buf, size, segs, bytes)
+}
+
+// enqueueGroup is enqueue for a frame whose group is not the previous
+// frame's.
+func (w *worker) enqueueGroup(ps *portState, buf []byte, size int, segs, bytes uint64) {
+	i := w.groupOf(ps)
+	w.lastGroup = i
 	g := &w.groups[i]
-	if len(g.bufs) < cap(g.bufs) { // always: a group holds up to a batch
-		g.bufs = g.bufs[:len(g.bufs)+1]
-		g.bufs[len(g.bufs)-1] = buf[:off+size]
-	} else {
-		g.bufs = append(g.bufs, buf[:off+size])
-	}
+	g.bufs = append(g.bufs, buf[:off+size])
 	g.frames += segs
 	g.bytes += bytes
 }
