@@ -174,8 +174,11 @@
 // destination (the address tables); a composite-literal store of a
 // parsed header (built on the stack and copied); 16-byte loads of fields
 // just written with narrower stores (a failed store forward stalls the
-// load: hold copies IPv4 addresses as the parser wrote them); a call per
-// small step (hold fills the PacketInfo itself, the IPv4 address lookup is
-// inlined, forward calls Update directly); copies of the virtio header
-// (decoded in its held slot).
+// load: frame copies IPv4 addresses into the PacketInfo as the parser
+// wrote them); a call per small step, because Go keeps no register across
+// a call and every call spills what is live (frame holds the frame and
+// fills its PacketInfo itself, the IPv4 address lookup is inlined, forward
+// calls Update directly and enqueues a plain frame without deliver);
+// copies of the virtio header (decoded in its held slot); pointers in the
+// held frames (indices instead: no write barriers, nothing to clear).
 package vswitch

@@ -182,32 +182,6 @@ func (w *worker) process(n int) {
 	w.flush()
 }
 
-// hold keeps the current frame for the second pass and fills its
-// flow-table view, in the sender's zone (egress); dst's zone (ingress)
-// goes to inZones for the batch lookup, and forward switches the frame's
-// Zone to it once the sender's side is judged. h is w.held[w.nHeld], its
-// p and hdr already filled by frame; the frame is in w.bufs[buf].
-func (w *worker) hold(h *held, dst *eniView, buf, size int, segs, bytes uint64) {
-	i := w.nHeld
-	h.dstZone, h.buf, h.size, h.segs, h.bytes = dst.zone, buf, size, segs, bytes
-	p, pi := w.p, &w.pi[i]
-	pi.Zone, pi.Family, pi.Proto = w.src.zone, p.Family, p.Proto
-	if p.Family == 4 {
-		// The parser has just written the IPv4 addresses with 4-byte
-		// stores; a 16-byte load of them would wait for those stores to
-		// retire (a failed store forward), so copy what was written.
-		pi.Src, pi.Dst = [16]byte{}, [16]byte{}
-		*(*[4]byte)(pi.Src[:4]), *(*[4]byte)(pi.Dst[:4]) = [4]byte(p.Src[:4]), [4]byte(p.Dst[:4])
-	} else {
-		pi.Src, pi.Dst = p.Src, p.Dst
-	}
-	pi.SrcPort, pi.DstPort = p.SrcPort, p.DstPort
-	pi.ICMPType, pi.ICMPCode, pi.ICMPID = p.ICMPType, p.ICMPCode, p.ICMPID
-	pi.TCPFlags, pi.Length = p.TCPFlags, uint32(bytes-segs*packet.EthernetLen)
-	w.inZones[i] = dst.zone
-	w.nHeld++
-}
-
 // flush writes the batch's frames to their ports and adds the batch's
 // counters to the interfaces.
 func (w *worker) flush() {
