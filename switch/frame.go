@@ -189,6 +189,10 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	if w.obs != nil {
 		w.emit(dst, Ingress, Accept, DropNone, w.frameOf(h), h.segs, h.bytes, rule)
 	}
+	if h.hdr == (iface.VirtioNetHdr{}) && !ps.gso { // a plain frame to a plain port: no offload work
+		w.enqueue(ps, w.bufs[h.buf], h.size, h.segs, h.bytes)
+		return
+	}
 	w.deliver(ps, dst, w.bufs[h.buf], h.size, &h.hdr, h.segs, h.bytes)
 }
 
