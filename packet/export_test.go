@@ -1,8 +1,5 @@
 package packet
 
-// The parser without its IPv4 TCP/UDP fast path, and the fast path alone,
+// ParseGeneral is the parser without ParseInto's IPv4 TCP/UDP fast path,
 // for the differential fuzz test.
-var (
-	ParseGeneral   = parseGeneral
-	ParseIPv4Plain = parseIPv4Plain
-)
+var ParseGeneral = parseGeneral

@@ -61,16 +61,3 @@ func FuzzParseFast(f *testing.F) {
 		}
 	})
 }
-
-// TestParseFastPathTaken: plain IPv4 TCP and UDP frames take the fast
-// path (else FuzzParseFast would compare the general parser with itself);
-// frames with options, fragments and ICMP do not.
-func TestParseFastPathTaken(t *testing.T) {
-	seeds := fastSeeds()
-	for i, want := range []bool{true, true, true, false, false, false, false, false} {
-		var p packet.Parsed
-		if got := packet.ParseIPv4Plain(seeds[i], &p); got != want {
-			t.Errorf("seed %d: fast path %v, want %v", i, got, want)
-		}
-	}
-}

@@ -104,31 +104,26 @@ func Parse(frame []byte) (Parsed, Reason) {
 
 // ParseInto is Parse writing into p, for the hot path: it does not
 // allocate, does not retain frame, and never panics, whatever the bytes.
+//
+// Its body is the fast path for the frame the switch sees most — IPv4
+// without options, not a fragment, carrying TCP or UDP — with every length
+// checked up front, filling p exactly as parseGeneral would (FuzzParseFast
+// compares the two). Any other frame, well formed or not, goes to
+// parseGeneral. The fast path is here rather than in a function of its
+// own: one call fewer per frame (~0.7 ns on the switch's path).
 func ParseInto(frame []byte, p *Parsed) Reason {
-	if parseIPv4Plain(frame, p) {
-		return OK
-	}
-	return parseGeneral(frame, p)
-}
-
-// parseIPv4Plain parses the frame the switch sees most — IPv4 without
-// options, not a fragment, carrying TCP or UDP — with every length checked
-// up front, and fills p exactly as parseGeneral would (FuzzParseFast
-// compares the two). Any other frame, well formed or not, is left to
-// parseGeneral: it reports false without touching p.
-func parseIPv4Plain(frame []byte, p *Parsed) bool {
 	const l4 = EthernetLen + IPv4MinLen // the transport header's offset
 	if len(frame) < l4+UDPLen {
-		return false
+		return parseGeneral(frame, p)
 	}
 	f := frame[:l4+UDPLen]
 	if binary.BigEndian.Uint16(f[12:]) != EtherTypeIPv4 || f[14] != 0x45 || // version 4, no options
 		binary.BigEndian.Uint16(f[20:])&0x3fff != 0 { // MF and offset: not a fragment
-		return false
+		return parseGeneral(frame, p)
 	}
 	tl := int(binary.BigEndian.Uint16(f[16:]))
 	if tl < IPv4MinLen || tl > len(frame)-EthernetLen {
-		return false
+		return parseGeneral(frame, p)
 	}
 	end := EthernetLen + tl
 	proto := f[23]
@@ -137,21 +132,21 @@ func parseIPv4Plain(frame []byte, p *Parsed) bool {
 	switch proto {
 	case ProtoTCP:
 		if tl < IPv4MinLen+TCPMinLen {
-			return false
+			return parseGeneral(frame, p)
 		}
 		t := frame[l4 : l4+TCPMinLen]
 		hl := int(t[12]>>4) * 4
 		if hl < TCPMinLen || l4+hl > end {
-			return false
+			return parseGeneral(frame, p)
 		}
 		flags, payload = t[13], l4+hl
 	case ProtoUDP:
 		if tl < IPv4MinLen+UDPLen {
-			return false
+			return parseGeneral(frame, p)
 		}
 		payload = l4 + UDPLen
 	default:
-		return false
+		return parseGeneral(frame, p)
 	}
 	// Zeroed, then field by field: a composite literal is built on the
 	// stack and copied, and the copy's wide loads stall on its narrow stores.
@@ -165,7 +160,7 @@ func parseIPv4Plain(frame []byte, p *Parsed) bool {
 	p.Frag.Proto = proto
 	copy(p.Src[:4], f[26:30])
 	copy(p.Dst[:4], f[30:34])
-	return true
+	return OK
 }
 
 // parseGeneral parses any frame: every EtherType, IPv4 options, IPv6
