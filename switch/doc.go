@@ -25,7 +25,7 @@
 // iface.BatchSize frames) into buffers it owns and processes it in two
 // passes (worker.process):
 //
-// Pass 1, per frame:
+// Pass 1 (worker.frames), per frame:
 //  1. Parse by hand (package packet; plain IPv4 TCP/UDP takes its fast
 //     path). Malformed frames are dropped, counted by the parser's reason.
 //  2. Source check (EC2's source/destination check): the source MAC must be
@@ -174,11 +174,13 @@
 // destination (the address tables); a composite-literal store of a
 // parsed header (built on the stack and copied); 16-byte loads of fields
 // just written with narrower stores (a failed store forward stalls the
-// load: frame copies IPv4 addresses into the PacketInfo as the parser
-// wrote them); a call per small step, because Go keeps no register across
-// a call and every call spills what is live (frame holds the frame and
-// fills its PacketInfo itself, the IPv4 address lookup is inlined, forward
-// calls Update directly and enqueues a plain frame without deliver);
-// copies of the virtio header (decoded in its held slot); pointers in the
-// held frames (indices instead: no write barriers, nothing to clear).
+// load: the first pass copies IPv4 addresses into the PacketInfo as the
+// parser wrote them); a call per frame or per small step, because Go keeps
+// no register across a call and every call spills what is live (frames
+// loops over the batch itself, holds each frame and fills its PacketInfo
+// inline; the IPv4 address lookup is inlined; forward calls Update
+// directly and enqueues a plain frame without deliver; the parser's fast
+// path is ParseInto's own body); copies of the virtio header (decoded in
+// its held slot); pointers in the held frames (indices instead: no write
+// barriers, nothing to clear).
 package vswitch

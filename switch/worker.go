@@ -166,10 +166,7 @@ func (w *worker) process(n int) {
 	}
 	n = min(n, len(w.held))
 	w.nHeld = 0
-	for i := 0; i < n; i++ {
-		w.p = &w.held[w.nHeld].p
-		w.frame(v, w.src, i)
-	}
+	w.frames(v, w.src, n)
 	if k := w.nHeld; k > 0 {
 		t := w.s.flows
 		t.LookupBatchPair(w.outPtrs[:k], w.inZones[:k], w.outFlows[:k], w.inFlows[:k])
