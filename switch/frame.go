@@ -66,14 +66,20 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 			w.dropSrc(DropSpoofedIP, frame)
 			continue
 		}
-		if dhcp || v.services.isService(p.Family, &p.Dst) {
-			w.service(src, frame)
-			continue
-		}
+		// Link-local services, then the destination interface; for IPv4
+		// both checks are inlined (no call: see the hold below).
 		var dst *eniView
 		if p.Family == 4 {
-			dst = v.v4.get(&p.Dst) // inlined, unlike a call through the family
+			if dhcp || v.services.isService4(&p.Dst) {
+				w.service(src, frame)
+				continue
+			}
+			dst = v.v4.get(&p.Dst)
 		} else {
+			if dhcp || v.services.isService6(&p.Dst) {
+				w.service(src, frame)
+				continue
+			}
 			dst = v.v6.get(&p.Dst)
 		}
 		switch {

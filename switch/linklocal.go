@@ -38,9 +38,20 @@ func newLinkLocal(dns4 [4]byte) linkLocal {
 // service address.
 func (l *linkLocal) isService(fam uint8, a *[16]byte) bool {
 	if fam == 4 {
-		d := addrWord4(a)
-		return d == l.v4[0] || d == l.v4[1] || d == l.v4[2] || d == l.v4[3] && d != 0
+		return l.isService4(a)
 	}
+	return l.isService6(a)
+}
+
+// isService4 is isService for IPv4, small enough to be inlined in the
+// packet path.
+func (l *linkLocal) isService4(a *[16]byte) bool {
+	d := addrWord4(a)
+	return d == l.v4[0] || d == l.v4[1] || d == l.v4[2] || d == l.v4[3] && d != 0
+}
+
+// isService6 is isService for IPv6.
+func (l *linkLocal) isService6(a *[16]byte) bool {
 	hi, lo := addrWords6(a)
 	return hi == l.hi6 && (lo == l.v6Low[0] || lo == l.v6Low[1] || lo == l.v6Low[2])
 }
