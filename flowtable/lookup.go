@@ -61,6 +61,15 @@ func (t *Table) touch(h uint64, pr *probe) uint32 {
 // home slots, then the chain. It stores the flow (zero on a miss) in out.
 // The tags were read (by touch) before any slot is: findHome's argument.
 func (t *Table) resolve(k *Key, pr probe, srcIsA bool, out *Flow) int {
+	if m := pr.m; m != 0 && m&(m-1) == 0 { // one candidate: the common case, in place
+		e := &t.slab[pr.b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
+		if s1 := e.seq.Load(); s1&1 == 0 && e.keyEquals(k) {
+			if w := e.state.Load(); e.seq.Load() == s1 {
+				*out = Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: s1}
+				return 1
+			}
+		}
+	}
 	e, seq, w := t.matchHome(k, pr.b, pr.m)
 	if e == nil {
 		if e, seq, w = t.findChain(k, pr.b); e == nil {
