@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/sgswitch
 PKGS    := ./...
 
-.PHONY: build test unit-test integration-test bench lint fuzz demo clean deps
+.PHONY: build test unit-test integration-test bench pgo lint fuzz demo clean deps
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sgswitch
@@ -18,8 +18,16 @@ unit-test:
 integration-test: build
 	bash scripts/integration.sh
 
+# The packet-path benchmarks are built with the profile the sgswitch binary
+# is built with (cmd/sgswitch/default.pgo, which go build picks up itself),
+# so that they measure the code users run. `make pgo` regenerates it.
+PGO := $(CURDIR)/cmd/sgswitch/default.pgo
+
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./ruleset/ ./flowtable/ ./switch/
+	$(GO) test -pgo=$(PGO) -run='^$$' -bench=. -benchmem ./ruleset/ ./flowtable/ ./switch/
+
+pgo:
+	bash scripts/pgo.sh
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
