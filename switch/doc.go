@@ -168,7 +168,10 @@
 // TCP flows in random order, batches of 64) runs with the switch's
 // production clock (flowtable.SystemClock: a new now per batch, so hits
 // refresh their entries' last-seen time); established-frozen-clock is the
-// same with the test harness's manual clock.
+// same with the test harness's manual clock. On the shared 2-core build
+// machine it measured ~62-63 cpu-ns/frame (November 2026, flowtable at
+// d7b406a), against ~75 for the same flowtable with the packet path before
+// the changes listed next.
 //
 // What the per-frame path avoids, and why: a Go map lookup per
 // destination (the address tables); a composite-literal store of a
