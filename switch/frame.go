@@ -167,7 +167,8 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	}
 	// Judge the sender's side (judge.go); established: Update accepts.
 	r, rule := DropNone, uint32(0)
-	if f := w.outFlows[i]; f.Entry == nil || pi.Stateless() {
+	stateless := pi.Stateless() // ICMP errors and the like: rules only, both sides
+	if f := w.outFlows[i]; f.Entry == nil || stateless {
 		r, rule = w.judgeNew(v, src, Egress, pi)
 	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
 		r, rule = w.judgeHit(v, src, Egress, pi, f, res)
@@ -185,7 +186,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		return
 	}
 	pi.Zone = dst.zone // the same packet, now at the receiver
-	if f := w.inFlows[i]; f.Entry == nil || pi.Stateless() {
+	if f := w.inFlows[i]; f.Entry == nil || stateless {
 		r, rule = w.judgeNew(v, dst, Ingress, pi)
 	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
 		r, rule = w.judgeHit(v, dst, Ingress, pi, f, res)
@@ -200,7 +201,9 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	if w.obs != nil {
 		w.emit(dst, Ingress, Accept, DropNone, w.frameOf(h), h.segs, h.bytes, rule)
 	}
-	if h.hdr == (iface.VirtioNetHdr{}) && !ps.gso { // a plain frame to a plain port: no offload work
+	// A plain frame (no segmentation, no partial checksum: the header
+	// fields deliver acts on) to a plain port: no offload work.
+	if !ps.gso && h.hdr.GSOType == iface.VirtioNetHdrGSONone && h.hdr.Flags&iface.VirtioNetHdrFNeedsCsum == 0 {
 		w.enqueue(ps, w.bufs[h.buf], h.size, h.segs, h.bytes)
 		return
 	}
