@@ -217,6 +217,17 @@ func BenchmarkRuleSwap(b *testing.B) {
 	stB := stA.Clone()
 	_, err := stB.AuthorizeSecurityGroupIngress(srv, []ruleset.IpPermission{permCIDR("tcp", 9999, 9999, "192.0.2.0/24")}, nil)
 	l.must(err)
+	// Swaps are timed only once frames flow (the traffic goroutine may
+	// not have run yet, and a run of b.N=1 is over in a millisecond).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Microsecond) {
+		if st, _ := l.sw.Stats(s.eni); st.TxFrames > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("no frame reached the server within 5 s")
+		}
+	}
+	before, _ := l.sw.Stats(c.eni)
 	var cpu cputime.Meter
 	b.ResetTimer()
 	cpu.Start()
@@ -231,7 +242,7 @@ func BenchmarkRuleSwap(b *testing.B) {
 	b.StopTimer()
 	cpu.Report(b)
 	st, _ := l.sw.Stats(c.eni)
-	b.ReportMetric(float64(st.RxFrames)/float64(b.N), "frames/swap")
+	b.ReportMetric(float64(st.RxFrames-before.RxFrames)/float64(b.N), "frames/swap")
 	stop.Store(true)
 	<-traffic
 	cancel()
