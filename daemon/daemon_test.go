@@ -421,3 +421,34 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		t.Errorf("%d groups, want 5 (default + 4)", n)
 	}
 }
+
+// `lab down` without a daemon: the lab leaves the store, so the next
+// daemon does not bring it back; a running daemon's store is not touched.
+func TestRemoveLabOffline(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveLabOffline(h.dir, "sgrst"); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("with the daemon running: %v, want ErrLocked", err)
+	}
+	h.crash()
+	if err := RemoveLabOffline(h.dir, "sgrst"); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveLabOffline(h.dir, "sgrst"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("second removal = %v, want ErrNotFound", err)
+	}
+	h.open()
+	st, err := h.d.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Labs) != 0 || st.Interfaces != 0 || len(h.dp.attached()) != 0 {
+		t.Errorf("lab came back: %+v, ports %v", st, h.dp.attached())
+	}
+	if names := groupNames(t, h.d); names["web"] || names["app"] {
+		t.Errorf("lab groups survived: %v", names)
+	}
+}

@@ -26,7 +26,9 @@
 // the store and re-wires every lab node (a TAP dies with the process that
 // held it, so it is re-created into the surviving namespace). RemoveLab
 // drops the lab's ENIs, groups and prefix lists (and rules elsewhere that
-// refer to them), its ports and namespaces.
+// refer to them), its ports and namespaces. RemoveLabOffline makes the
+// same change to the store when no daemon runs (`lab down` then), so that
+// the next daemon does not bring the lab back.
 //
 // Serving (Run): the admin API on a unix socket (mode 0600, directory
 // 0700); the EC2 Query API on 127.0.0.1:8775 by default. The EC2 API has

@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"sgswitch/admin"
+	"sgswitch/daemon"
 	"sgswitch/testbed"
 )
 
@@ -234,8 +235,16 @@ func labDown(c *cli.Context) error {
 			return fmt.Errorf("lab %s: %w", lab.Name, err)
 		}
 	} else if db := filepath.Join(c.String("state-dir"), "state.db"); fileExists(db) {
-		fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs; removing the lab's namespaces and links directly.\n"+
-			"sgswitch: %s may still record lab %s: the daemon re-creates it when it starts, unless `lab down` runs again then\n", db, lab.Name)
+		// No daemon: take the lab out of its store too, or the next
+		// daemon would bring it back.
+		switch err := daemon.RemoveLabOffline(c.String("state-dir"), lab.Name); {
+		case err == nil:
+			fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs; removed lab %s from %s\n", lab.Name, db)
+		case errors.Is(err, admin.ErrNotFound):
+		default:
+			fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs, and lab %s could not be removed from %s: %v\n"+
+				"sgswitch: the daemon re-creates it when it starts, unless `lab down` runs again then\n", lab.Name, db, err)
+		}
 	}
 	if err := testbed.Teardown(lab); err != nil {
 		return err

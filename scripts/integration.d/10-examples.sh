@@ -62,13 +62,32 @@ for f in examples/*.yaml; do
 	[ -z "$left" ] || { echo "left after lab down: $left"; exit 1; }
 done
 
-echo "--- lab down without a daemon removes what a crash left"
+echo "--- lab down without a daemon removes what a crash left, and the lab's record"
 "$bin" lab up examples/default-group.yaml
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=
-"$bin" lab down examples/default-group.yaml
+"$bin" lab down examples/default-group.yaml 2>"$work/err"
+cat "$work/err"
+grep -q "removed lab defaultgrp from $work/state/state.db" "$work/err"
 left=$(leftovers examples/default-group.yaml)
 [ -z "$left" ] || { echo "left after lab down without daemon: $left"; exit 1; }
+# A daemon started on that store must not bring the lab back.
+"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" \
+	--ec2-listen 127.0.0.1:18776 >>"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+out=
+for _ in $(seq 100); do # until the daemon answers
+	if out=$("$bin" lab status examples/default-group.yaml 2>&1); then
+		echo "the daemon brought back a lab that lab down removed"; exit 1
+	fi
+	case $out in *"is not up"*) break ;; esac
+	sleep 0.1
+done
+case $out in *"is not up"*) ;; *) echo "no answer from the daemon: $out"; exit 1 ;; esac
+left=$(leftovers examples/default-group.yaml)
+[ -z "$left" ] || { echo "the daemon re-created: $left"; exit 1; }
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
+daemon_pid=
 echo "--- lab up starts a daemon when none runs"
 export SGSWITCH_EC2_ENDPOINT=http://127.0.0.1:18778
 "$bin" lab up examples/default-group.yaml 2>"$work/err"

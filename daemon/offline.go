@@ -1,0 +1,54 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"sgswitch/admin"
+	"sgswitch/ruleset"
+	"sgswitch/store"
+)
+
+// RemoveLabOffline removes lab name from the store in stateDir while no
+// daemon runs: the same change RemoveLab commits (the lab's interfaces,
+// groups and prefix lists, other groups' rules that refer to them, and the
+// lab's record), so that the next daemon does not bring the lab back. It
+// touches no port, link or namespace: `lab down` tears those down itself.
+//
+// It fails with admin.ErrNotFound when the store records no such lab, and
+// with store.ErrLocked when a daemon holds the store after all; a store
+// that is corrupt or from a newer version is refused, as by Open, and is
+// not written.
+func RemoveLabOffline(stateDir, name string) error {
+	st, err := store.Open(stateDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	snap, err := st.Load()
+	if err != nil {
+		return err
+	}
+	rec, ok := snap.Labs[name]
+	if !ok {
+		return fmt.Errorf("lab %q: %w", name, admin.ErrNotFound)
+	}
+	var next *ruleset.State
+	if snap.Spec != nil {
+		var spec ruleset.Spec
+		if err := json.Unmarshal(snap.Spec, &spec); err != nil {
+			return fmt.Errorf("%s: %w (ruleset spec: %v)", st.Path(), store.ErrCorrupt, err)
+		}
+		if next, err = ruleset.StateFromSpec(removeFromSpec(spec, rec)); err != nil {
+			return fmt.Errorf("removing lab %s from the model: %w", name, err)
+		}
+	}
+	return st.Update(func(tx *store.Tx) error {
+		if next != nil {
+			if err := putSpec(tx, next); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteLab(name)
+	})
+}
