@@ -20,19 +20,28 @@ func TestConcurrentReadersWritersExpiry(t *testing.T) {
 	)
 	tb := New(Config{Capacity: 1024, Shards: 8, MaxZones: 4})
 	clk := NewManualClock(0)
+	// Each stable flow lives in its sender's zone and, as a frame between
+	// two interfaces does, in a receiver's zone (the next one), so that
+	// pair lookups follow and verify links while the table churns.
 	var stableFlows []PacketInfo
+	receiver := func(z uint32) uint32 { return (z + 1) % 4 }
 	for i := range stable {
 		syn := tcp(uint32(i%4), "198.18.0.1", uint16(10000+i), "198.18.0.2", 443, TCPSyn)
-		mustInsert(t, tb, syn, tracked, 0)
-		if r, _ := send(tb, reverse(syn, TCPSyn|TCPAck), 1, 0); r != Accept {
-			t.Fatal(r)
+		for _, z := range []uint32{syn.Zone, receiver(syn.Zone)} {
+			syn.Zone = z
+			mustInsert(t, tb, syn, tracked, 0)
+			if r, _ := send(tb, reverse(syn, TCPSyn|TCPAck), 1, 0); r != Accept {
+				t.Fatal(r)
+			}
+			ack := syn
+			ack.TCPFlags = TCPAck
+			if r, _ := send(tb, ack, 1, 0); r != Accept {
+				t.Fatal(r)
+			}
 		}
-		ack := syn
-		ack.TCPFlags = TCPAck
-		if r, _ := send(tb, ack, 1, 0); r != Accept {
-			t.Fatal(r)
-		}
-		stableFlows = append(stableFlows, ack)
+		syn.Zone = uint32(i % 4)
+		syn.TCPFlags = TCPAck
+		stableFlows = append(stableFlows, syn)
 	}
 	var wg sync.WaitGroup
 	var failures atomic.Int64
@@ -70,6 +79,25 @@ func TestConcurrentReadersWritersExpiry(t *testing.T) {
 			}
 		})
 	}
+	wg.Go(func() { // pair reader: both zones of stable flows, through links
+		rng := rand.New(rand.NewPCG(7, 7))
+		ps, zones := make([]*PacketInfo, 16), make([]uint32, 16)
+		own, other := make([]Flow, 16), make([]Flow, 16)
+		for range ops / 16 {
+			for j := range ps {
+				ps[j] = &stableFlows[rng.IntN(stable)]
+				zones[j] = receiver(ps[j].Zone)
+			}
+			if n := tb.LookupBatchPair(ps, zones, own, other); n != 2*len(ps) {
+				fail("pair lookup found %d of %d", n, 2*len(ps))
+			}
+			for j := range ps {
+				if own[j].Entry == other[j].Entry || own[j].Reply || other[j].Reply {
+					fail("pair lookup %d: own %+v other %+v", j, own[j], other[j])
+				}
+			}
+		}
+	})
 	wg.Go(func() { // writer: churn of UDP flows
 		rng := rand.New(rand.NewPCG(9, 9))
 		for range ops {
