@@ -106,6 +106,19 @@ func (e *Entry) snapshot() (info EntryInfo, ok bool) {
 	return info, e.seq.Load() == s1
 }
 
+// holds reports whether e is live and holds key k, read consistently: its
+// sequence (to carry in a Flow) and state word then. A slot that changes
+// while it is read cannot be holding k (an entry's slot only changes when
+// the entry is deleted), so it simply does not match.
+func (e *Entry) holds(k *Key) (seq, w uint32, ok bool) {
+	s1 := e.seq.Load()
+	if s1&1 != 0 || !e.keyEquals(k) {
+		return 0, 0, false
+	}
+	w = e.state.Load()
+	return s1, w, e.seq.Load() == s1
+}
+
 // keyEquals compares the entry's key with k: all six words at once, with
 // no branch per word (a tag already matched, so the key nearly always
 // equals, and a short-circuit would only add branches).

@@ -1,7 +1,5 @@
 package flowtable
 
-import "math/bits"
-
 // Insert admits a new flow for p, which the classifier has allowed with
 // decision a, and applies p to it (state and counters): after a nil error
 // the packet is accepted. If the flow already exists (another goroutine
@@ -132,7 +130,7 @@ func (t *Table) unreserve(z *zone, tracked bool, err error) (Flow, error) {
 // reading the slots' lines.
 func (t *Table) freeSlot(s *shard, b uint64) (e *Entry, overflow bool) {
 	if free := freeSlots(t.tags(b).Load()); free != 0 {
-		return &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(free)/8)], false
+		return t.slotIn(b, free), false
 	}
 	if idx := t.popFree(s); idx != 0 {
 		return &t.slab[idx-1], true

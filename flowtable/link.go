@@ -19,16 +19,11 @@ package flowtable
 // and reports whether it did.
 func (t *Table) linkedInto(idx uint32, k *Key, srcIsA bool, out *Flow) bool {
 	p := &t.slab[idx-1]
-	s1 := p.seq.Load()
-	if s1&1 != 0 || !p.keyEquals(k) {
-		return false
+	seq, w, ok := p.holds(k)
+	if ok {
+		*out = Flow{Entry: p, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
 	}
-	w := p.state.Load()
-	if p.seq.Load() != s1 {
-		return false
-	}
-	*out = Flow{Entry: p, Reply: srcIsA != (w&bitOriginIsA != 0), seq: s1}
-	return true
+	return ok
 }
 
 // link makes e's link point at p, unless it already does.

@@ -1,9 +1,6 @@
 package flowtable
 
-import (
-	"math/bits"
-	"unsafe"
-)
+import "unsafe"
 
 const (
 	entrySize = int(unsafe.Sizeof(Entry{}))
@@ -45,11 +42,11 @@ func (t *Table) touch(h uint64, pr *probe) uint32 {
 	m := tagMatches(tags, tagOf(h))
 	pr.b, pr.m = b, m
 	if m != 0 {
-		return t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)].seq.Load()
+		return t.slotIn(b, m).seq.Load()
 	}
 	var sink uint32
 	if free := freeSlots(tags); free != 0 {
-		sink = t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(free)/8)].seq.Load()
+		sink = t.slotIn(b, free).seq.Load()
 	}
 	if c := hd.chain.Load(); c != 0 {
 		sink += t.slab[c-1].seq.Load()
@@ -62,12 +59,10 @@ func (t *Table) touch(h uint64, pr *probe) uint32 {
 // The tags were read (by touch) before any slot is: findHome's argument.
 func (t *Table) resolve(k *Key, pr probe, srcIsA bool, out *Flow) int {
 	if m := pr.m; m != 0 && m&(m-1) == 0 { // one candidate: the common case, in place
-		e := &t.slab[pr.b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
-		if s1 := e.seq.Load(); s1&1 == 0 && e.keyEquals(k) {
-			if w := e.state.Load(); e.seq.Load() == s1 {
-				*out = Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: s1}
-				return 1
-			}
+		e := t.slotIn(pr.b, m)
+		if seq, w, ok := e.holds(k); ok {
+			*out = Flow{Entry: e, Reply: srcIsA != (w&bitOriginIsA != 0), seq: seq}
+			return 1
 		}
 	}
 	e, seq, w := t.matchHome(k, pr.b, pr.m)
@@ -247,14 +242,9 @@ func (t *Table) findHome(k *Key, b uint64, tag uint32) (*Entry, uint32, uint32) 
 // tagMatches result read before the call).
 func (t *Table) matchHome(k *Key, b uint64, m uint32) (*Entry, uint32, uint32) {
 	for ; m != 0; m &= m - 1 {
-		e := &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
-		s1 := e.seq.Load()
-		if s1&1 != 0 || !e.keyEquals(k) {
-			continue
-		}
-		w := e.state.Load()
-		if e.seq.Load() == s1 {
-			return e, s1, w
+		e := t.slotIn(b, m)
+		if seq, w, ok := e.holds(k); ok {
+			return e, seq, w
 		}
 	}
 	return nil, 0, 0

@@ -1,6 +1,9 @@
 package flowtable
 
-import "sync/atomic"
+import (
+	"math/bits"
+	"sync/atomic"
+)
 
 // Bucket tags. A bucket's home slots each have a one-byte tag, all four
 // in one word of the bucket's head (bucketHead, in the compact head array
@@ -29,6 +32,12 @@ func tagOf(h uint64) uint32 { return uint32(h&0x7f) | 0x80 }
 func tagMatches(tags, tag uint32) uint32 {
 	x := tags ^ tag*0x01010101
 	return (x - 0x01010101) &^ x & 0x80808080
+}
+
+// slotIn returns bucket b's home slot of the lowest byte flagged in m (a
+// tagMatches or freeSlots result, m != 0).
+func (t *Table) slotIn(b uint64, m uint32) *Entry {
+	return &t.slab[b*slotsPerBucket+uint64(bits.TrailingZeros32(m)/8)]
 }
 
 // freeSlots returns the high bit of each byte of tags that is 0: the free
