@@ -27,9 +27,8 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 		timeout := t.zoneCfg(p.Zone).timeouts[ClassTCPEstablished]
 		last := e.lastSeen.Load()
 		if age := now - last; age < timeout {
-			if age >= timeout>>lastSeenGrainShift {
-				e.lastSeen.CompareAndSwap(last, now)
-			}
+			e.refresh(last, now, timeout)
+			// counters.add written out: add itself cannot inline (it calls move).
 			c := &e.counts[b2i(f.Reply)]
 			if crossed := c.addLive(p.Length); crossed != 0 {
 				c.move(crossed)
@@ -74,9 +73,7 @@ func (t *Table) update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 		if next != st && !e.state.CompareAndSwap(w, w&^stateMask|uint32(next)) {
 			continue
 		}
-		if now-last >= timeout>>lastSeenGrainShift {
-			e.lastSeen.CompareAndSwap(last, now) // a lost race stored a time as recent
-		}
+		e.refresh(last, now, timeout)
 		break
 	}
 	return t.countPacket(f, p.Length)
@@ -87,10 +84,7 @@ func (t *Table) update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 // then have gone to the entry's next flow: at most one packet).
 func (t *Table) countPacket(f Flow, length uint32) Result {
 	e := f.Entry
-	c := &e.counts[b2i(f.Reply)]
-	if crossed := c.addLive(length); crossed != 0 {
-		c.move(crossed)
-	}
+	e.counts[b2i(f.Reply)].add(length)
 	if e.seq.Load() != f.seq {
 		return Expired
 	}
@@ -212,6 +206,14 @@ func (t *Table) release(e *Entry, zoneID uint32) {
 // indexOf returns e's index+1 in the slab.
 func (t *Table) indexOf(e *Entry) uint32 {
 	return uint32((uintptr(unsafe.Pointer(e))-uintptr(unsafe.Pointer(&t.slab[0])))/uintptr(entrySize)) + 1
+}
+
+// refresh stores now as e's last-seen time, read as last, if last is a
+// grain old (lastSeenGrainShift). A lost race stored a time as recent.
+func (e *Entry) refresh(last, now, timeout int64) {
+	if now-last >= timeout>>lastSeenGrainShift {
+		e.lastSeen.CompareAndSwap(last, now)
+	}
 }
 
 // b2i is 1 for true, 0 for false: a direction index.
