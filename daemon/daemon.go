@@ -96,12 +96,8 @@ func (d *Daemon) restore() error {
 	}
 	var state *ruleset.State
 	if snap.Spec != nil {
-		var spec ruleset.Spec
-		if err := json.Unmarshal(snap.Spec, &spec); err != nil {
-			return fmt.Errorf("%s: %w (ruleset spec: %v)", d.store.Path(), store.ErrCorrupt, err)
-		}
-		if state, err = ruleset.StateFromSpec(spec); err != nil {
-			return fmt.Errorf("%s: %w (ruleset spec: %v)", d.store.Path(), store.ErrCorrupt, err)
+		if state, err = loadState(d.store.Path(), snap.Spec); err != nil {
+			return err
 		}
 	} else {
 		if state, err = ruleset.NewState(d.cfg.VPC); err != nil {
@@ -176,6 +172,20 @@ func (d *Daemon) swap(next *ruleset.State) {
 			delete(d.ports, eni)
 		}
 	}
+}
+
+// loadState decodes the ruleset spec a store holds (read from path); one
+// that does not decode or validate marks the store corrupt.
+func loadState(path string, raw []byte) (*ruleset.State, error) {
+	var spec ruleset.Spec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
+	}
+	state, err := ruleset.StateFromSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
+	}
+	return state, nil
 }
 
 func putSpec(tx *store.Tx, st *ruleset.State) error {

@@ -295,18 +295,9 @@ func (d *Daemon) RemoveLab(_ context.Context, name string) error {
 // removeLab commits the lab's removal, then takes its ports and namespaces
 // down. Callers hold d.mu.
 func (d *Daemon) removeLab(rec store.LabRecord) error {
-	next, err := ruleset.StateFromSpec(removeFromSpec(d.state.Spec(), rec))
+	next, err := commitLabRemoval(d.store, d.state.Spec(), rec)
 	if err != nil {
-		return fmt.Errorf("removing lab %s from the model: %w", rec.Name, err)
-	}
-	err = d.store.Update(func(tx *store.Tx) error {
-		if err := putSpec(tx, next); err != nil {
-			return err
-		}
-		return tx.DeleteLab(rec.Name)
-	})
-	if err != nil {
-		return fmt.Errorf("saving removal of lab %s: %w", rec.Name, err)
+		return err
 	}
 	d.swap(next) // detaches the lab's ports: their ENIs are gone
 	delete(d.labs, rec.Name)
@@ -322,6 +313,25 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 		d.log.Warn("lab removed, some links remain", "lab", rec.Name, "err", err)
 	}
 	return nil
+}
+
+// commitLabRemoval stores the model without lab rec (removeFromSpec) and
+// drops the lab's record, in one transaction, and returns the new model.
+func commitLabRemoval(s *store.Store, spec ruleset.Spec, rec store.LabRecord) (*ruleset.State, error) {
+	next, err := ruleset.StateFromSpec(removeFromSpec(spec, rec))
+	if err != nil {
+		return nil, fmt.Errorf("removing lab %s from the model: %w", rec.Name, err)
+	}
+	err = s.Update(func(tx *store.Tx) error {
+		if err := putSpec(tx, next); err != nil {
+			return err
+		}
+		return tx.DeleteLab(rec.Name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("saving removal of lab %s: %w", rec.Name, err)
+	}
+	return next, nil
 }
 
 // removeFromSpec drops the lab's interfaces, groups and prefix lists, the

@@ -1,11 +1,9 @@
 package daemon
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"sgswitch/admin"
-	"sgswitch/ruleset"
 	"sgswitch/store"
 )
 
@@ -33,22 +31,13 @@ func RemoveLabOffline(stateDir, name string) error {
 	if !ok {
 		return fmt.Errorf("lab %q: %w", name, admin.ErrNotFound)
 	}
-	var next *ruleset.State
-	if snap.Spec != nil {
-		var spec ruleset.Spec
-		if err := json.Unmarshal(snap.Spec, &spec); err != nil {
-			return fmt.Errorf("%s: %w (ruleset spec: %v)", st.Path(), store.ErrCorrupt, err)
-		}
-		if next, err = ruleset.StateFromSpec(removeFromSpec(spec, rec)); err != nil {
-			return fmt.Errorf("removing lab %s from the model: %w", name, err)
-		}
+	if snap.Spec == nil { // a daemon stores its model before any lab
+		return fmt.Errorf("%s: %w (lab %s recorded without a ruleset spec)", st.Path(), store.ErrCorrupt, name)
 	}
-	return st.Update(func(tx *store.Tx) error {
-		if next != nil {
-			if err := putSpec(tx, next); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteLab(name)
-	})
+	state, err := loadState(st.Path(), snap.Spec)
+	if err != nil {
+		return err
+	}
+	_, err = commitLabRemoval(st, state.Spec(), rec)
+	return err
 }
