@@ -180,7 +180,7 @@ func (t *Table) lookupOther(ps []*PacketInfo, zones []uint32, zoneOut []Flow, ke
 			hits++
 			continue
 		}
-		other[i] = own[i] ^ uint64(ps[i].Zone)*zoneMix ^ uint64(z)*zoneMix
+		other[i] = zoneHash(zoneHash(own[i], ps[i].Zone), z) // XOR undoes the own zone: the tuple hash, then zone z
 		pending[np] = uint8(i)
 		np++
 	}
