@@ -204,6 +204,9 @@ func TestRemoveLab(t *testing.T) {
 	if len(h.dp.attached()) != 0 || len(h.wire.nodes()) != 0 {
 		t.Errorf("left behind: ports %v, wiring %v", h.dp.attached(), h.wire.nodes())
 	}
+	if len(h.wire.removed) != 1 || h.wire.removed[0] != "sgrst" {
+		t.Errorf("hosts removed for labs %v, want [sgrst]", h.wire.removed)
+	}
 	if groupNames(t, h.d)["web"] {
 		t.Error("lab group survived removal")
 	}

@@ -10,7 +10,7 @@ import (
 	"sgswitch/iface"
 	"sgswitch/iface/memport"
 	"sgswitch/ruleset"
-	"sgswitch/store"
+	"sgswitch/testbed"
 )
 
 // fakeDataplane records what the daemon publishes and attaches.
@@ -73,14 +73,15 @@ func (f *fakeDataplane) attached() map[string]bool {
 // memWirer wires nodes to in-memory ports and remembers what exists.
 type memWirer struct {
 	mu      sync.Mutex
-	live    map[string]ENIAddrs // node -> addresses it was wired with
+	live    map[string]testbed.Addrs // node -> addresses it was wired with
 	ports   map[string]*memport.Port
 	wires   int
-	failFor string // node name whose wiring fails
+	failFor string   // node name whose wiring fails
+	removed []string // labs whose hosts RemoveHosts removed
 }
 
 func newMemWirer() *memWirer {
-	return &memWirer{live: map[string]ENIAddrs{}, ports: map[string]*memport.Port{}}
+	return &memWirer{live: map[string]testbed.Addrs{}, ports: map[string]*memport.Port{}}
 }
 
 func (w *memWirer) port(node string) *memport.Port {
@@ -89,13 +90,13 @@ func (w *memWirer) port(node string) *memport.Port {
 	return w.ports[node]
 }
 
-func (w *memWirer) addrs(node string) ENIAddrs {
+func (w *memWirer) addrs(node string) testbed.Addrs {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.live[node]
 }
 
-func (w *memWirer) Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error) {
+func (w *memWirer) Wire(n testbed.Host, a testbed.Addrs) (iface.Port, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if n.Node == w.failFor {
@@ -108,10 +109,17 @@ func (w *memWirer) Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error) {
 	return p, nil
 }
 
-func (w *memWirer) Unwire(n store.NodeWiring) error {
+func (w *memWirer) Unwire(n testbed.Host) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.live, n.Node)
+	return nil
+}
+
+func (w *memWirer) RemoveHosts(lab string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.removed = append(w.removed, lab)
 	return nil
 }
 

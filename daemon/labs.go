@@ -62,6 +62,7 @@ func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
 
 // wiredPort is a node wired during ApplyLab, not yet committed.
 type wiredPort struct {
+	lab  string
 	n    store.NodeWiring
 	port iface.Port
 }
@@ -111,60 +112,45 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 func (d *Daemon) wireAll(sp ruleset.Spec, rec store.LabRecord) ([]wiredPort, error) {
 	var wired []wiredPort
 	for _, n := range rec.Nodes {
-		p, err := d.wireOne(sp, n)
+		p, err := d.wireOne(sp, rec.Name, n)
 		if err != nil {
 			d.unwire(wired)
-			_ = d.cfg.Wirer.Unwire(n)
+			_ = d.cfg.Wirer.Unwire(hostOf(rec.Name, n))
 			return nil, fmt.Errorf("lab %s: node %s: %w", rec.Name, n.Node, err)
 		}
-		wired = append(wired, wiredPort{n: n, port: p})
+		wired = append(wired, wiredPort{lab: rec.Name, n: n, port: p})
 	}
 	return wired, nil
 }
 
-func (d *Daemon) wireOne(sp ruleset.Spec, n store.NodeWiring) (iface.Port, error) {
+func (d *Daemon) wireOne(sp ruleset.Spec, lab string, n store.NodeWiring) (iface.Port, error) {
 	if d.cfg.Wirer == nil {
 		return nil, errors.New("no wirer configured")
 	}
-	addrs, err := eniAddrs(sp, n.ENI)
+	addrs, err := testbed.AddrsOf(sp, n.ENI)
 	if err != nil {
 		return nil, err
 	}
-	return d.cfg.Wirer.Wire(n, addrs)
+	return d.cfg.Wirer.Wire(hostOf(lab, n), addrs)
 }
 
 func (d *Daemon) unwire(wired []wiredPort) {
 	for _, w := range wired {
 		w.port.Close()
-		if err := d.cfg.Wirer.Unwire(w.n); err != nil {
+		if err := d.cfg.Wirer.Unwire(hostOf(w.lab, w.n)); err != nil {
 			d.log.Warn("unwiring", "node", w.n.Node, "err", err)
 		}
 	}
 }
 
-// labRecord says how each node of lab is wired.
+// labRecord says how each node of lab exists on the host (testbed.Hosts).
 func labRecord(lab *testbed.Lab, canon []byte, enis map[string]string) store.LabRecord {
 	rec := store.LabRecord{Name: lab.Name, Lab: canon}
-	for _, n := range lab.Nodes {
-		w := store.NodeWiring{Node: n.Name, ENI: enis[n.Name], Kind: n.Kind, Port: n.Port}
-		switch n.Kind {
-		case testbed.KindVM:
-			w.Port, w.IfName = PortAttach, n.Interface
-		default:
-			w.Kind = testbed.KindNetns
-			if w.Port == "" {
-				w.Port = testbed.PortTAP
-			}
-			w.Netns = testbed.NetnsName(lab.Name, n.Name)
-			w.IfName = testbed.HostIfName(lab.Name, n.Name)
-		}
-		rec.Nodes = append(rec.Nodes, w)
+	for _, h := range testbed.Hosts(lab, enis) {
+		rec.Nodes = append(rec.Nodes, store.NodeWiring{Node: h.Node, ENI: h.ENI, Kind: h.Kind, Port: h.Port, Netns: h.Netns, IfName: h.IfName})
 	}
 	return rec
 }
-
-// PortAttach is the port kind of a VM node: an existing host interface.
-const PortAttach = "attach"
 
 // created lists the group and prefix-list ids in after but not in before.
 func created(before, after ruleset.Spec) (groups, pls []string) {
@@ -306,8 +292,11 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 		d.detach(n.ENI)
 		delete(d.ports, n.ENI)
 		if d.cfg.Wirer != nil {
-			errs = append(errs, d.cfg.Wirer.Unwire(n))
+			errs = append(errs, d.cfg.Wirer.Unwire(hostOf(rec.Name, n)))
 		}
+	}
+	if d.cfg.Wirer != nil {
+		errs = append(errs, d.cfg.Wirer.RemoveHosts(rec.Name))
 	}
 	if err := errors.Join(errs...); err != nil {
 		d.log.Warn("lab removed, some links remain", "lab", rec.Name, "err", err)

@@ -3,11 +3,9 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 
-	"sgswitch/ruleset"
 	"sgswitch/store"
+	"sgswitch/testbed"
 )
 
 // attach wires one node and adds its port to the switch; a failure is kept
@@ -26,11 +24,11 @@ func (d *Daemon) attachPort(a *attachment) error {
 	if d.cfg.Wirer == nil {
 		return errors.New("no wirer configured")
 	}
-	addrs, err := eniAddrs(d.state.Spec(), a.wiring.ENI)
+	addrs, err := testbed.AddrsOf(d.state.Spec(), a.wiring.ENI)
 	if err != nil {
 		return err
 	}
-	p, err := d.cfg.Wirer.Wire(a.wiring, addrs)
+	p, err := d.cfg.Wirer.Wire(hostOf(a.lab, a.wiring), addrs)
 	if err != nil {
 		return err
 	}
@@ -51,27 +49,4 @@ func (d *Daemon) detach(eni string) {
 	}
 	d.dp.RemovePort(eni)
 	a.port = nil
-}
-
-// eniAddrs finds how the ENI's interface is to be configured.
-func eniAddrs(sp ruleset.Spec, eni string) (ENIAddrs, error) {
-	for _, e := range sp.Interfaces {
-		if e.ID != eni {
-			continue
-		}
-		var a ENIAddrs
-		mac, err := net.ParseMAC(e.MAC)
-		if err != nil {
-			return a, fmt.Errorf("%s: MAC %q: %w", eni, e.MAC, err)
-		}
-		a.MAC = mac
-		if len(e.IPv4) > 0 {
-			a.IPv4 = netip.PrefixFrom(e.IPv4[0], sp.VPC.CIDR.Bits())
-		}
-		if len(e.IPv6) > 0 && sp.VPC.IPv6CIDR.IsValid() {
-			a.IPv6 = netip.PrefixFrom(e.IPv6[0], sp.VPC.IPv6CIDR.Bits())
-		}
-		return a, nil
-	}
-	return ENIAddrs{}, fmt.Errorf("interface %s no longer exists", eni)
 }

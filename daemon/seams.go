@@ -2,13 +2,11 @@ package daemon
 
 import (
 	"context"
-	"net"
-	"net/netip"
-
 	"sgswitch/admin"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
 	"sgswitch/store"
+	"sgswitch/testbed"
 )
 
 // Dataplane is the packet path the daemon drives: the switch with its
@@ -31,19 +29,21 @@ type Dataplane interface {
 	Run(ctx context.Context) error
 }
 
-// ENIAddrs is what a wired interface is configured with.
-type ENIAddrs struct {
-	MAC  net.HardwareAddr
-	IPv4 netip.Prefix // address with the subnet's length
-	IPv6 netip.Prefix // zero: none
+// Wirer creates the host side of a node and opens its switch port;
+// testbed.HostWirer is the real one, tests use in-memory ports.
+type Wirer interface {
+	// Wire makes the node's host side (creating its namespace if missing
+	// and replacing a leftover link the lab made, so it also re-wires
+	// after a restart) and returns the open port.
+	Wire(h testbed.Host, a testbed.Addrs) (iface.Port, error)
+	// Unwire removes the node's host side; missing parts are fine.
+	Unwire(h testbed.Host) error
+	// RemoveHosts removes whatever else the lab left on the host (after
+	// a crash, say); what the lab did not make is never touched.
+	RemoveHosts(lab string) error
 }
 
-// Wirer creates the host side of a node and opens its switch port.
-type Wirer interface {
-	// Wire makes the node's link (creating its namespace if missing and
-	// replacing a leftover link of the same name, so it also re-wires after
-	// a restart) and returns the open port.
-	Wire(n store.NodeWiring, a ENIAddrs) (iface.Port, error)
-	// Unwire removes the node's links and namespace; missing ones are fine.
-	Unwire(n store.NodeWiring) error
+// hostOf is the node's host as testbed knows it.
+func hostOf(lab string, n store.NodeWiring) testbed.Host {
+	return testbed.Host{Lab: lab, Node: n.Node, ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName}
 }

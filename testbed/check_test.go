@@ -3,42 +3,37 @@ package testbed
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
-// twoNamespaces makes namespaces <prefix>a and <prefix>b joined by a veth
-// pair (no switch: the runner itself is under test), addressed like nodes
-// a and b of checkLab, and removes them on cleanup.
-func twoNamespaces(t *testing.T, prefix string) {
+// twoNamespaces makes the namespaces of nodes a and b of a lab of the
+// test's own (its name is returned) joined by a veth pair (no switch: the
+// runner itself is under test), addressed like nodes a and b of checkLab.
+// netnstest removes them when the test ends.
+func twoNamespaces(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-	t.Cleanup(func() {
-		if err := wire.Teardown(prefix); err != nil {
-			t.Error(err)
-		}
-	})
+	lab := netnstest.LabName(t)
 	for _, n := range []string{"a", "b"} {
-		if err := wire.CreateNetns(prefix + n); err != nil {
+		if err := netns.Create(NetnsName(lab, n), netns.LabOwner(lab)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	ns := func(n string) string { return NetnsName(lab, n) }
 	run := func(args ...string) {
 		t.Helper()
 		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	run("ip", "link", "add", prefix+"va", "netns", prefix+"a", "type", "veth", "peer", prefix+"vb", "netns", prefix+"b")
+	run("ip", "-n", ns("a"), "link", "add", "va", "type", "veth", "peer", "vb", "netns", ns("b"))
 	for i, n := range []string{"a", "b"} {
-		ns, dev := prefix+n, prefix+"v"+n
+		ns, dev := ns(n), "v"+n
 		// No DAD: a tentative link-local address delays neighbour discovery by a second.
 		run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf."+dev+".accept_dad=0")
 		run("ip", "-n", ns, "addr", "add", fmt.Sprintf("198.18.250.%d/24", 10+i), "dev", dev)
@@ -49,7 +44,7 @@ func twoNamespaces(t *testing.T, prefix string) {
 	// neighbour discovery to succeed in both families (bounded).
 	for _, dst := range []string{"198.18.250.11", "fd00:5e5e:0:fa::11"} {
 		for i := 0; ; i++ {
-			if exec.Command("ip", "netns", "exec", prefix+"a", "ping", "-c1", "-W1", dst).Run() == nil {
+			if netns.Command(t.Context(), ns("a"), "ping", "-c1", "-W1", dst).Run() == nil {
 				break
 			}
 			if i == 5 {
@@ -57,6 +52,7 @@ func twoNamespaces(t *testing.T, prefix string) {
 			}
 		}
 	}
+	return lab
 }
 
 const checkLab = `name: chk
@@ -85,8 +81,7 @@ checks:
 // drops some flows silently and rejects one with a RST: the runner must
 // tell allow, silence (timeout) and refusal apart, and judge each row.
 func TestRunChecks(t *testing.T) {
-	prefix := fmt.Sprintf("tbc%d", os.Getpid()%100000)
-	twoNamespaces(t, prefix)
+	name := twoNamespaces(t)
 	nft := `table inet f {
   chain in { type filter hook input priority 0;
     tcp dport 7004 drop
@@ -94,24 +89,21 @@ func TestRunChecks(t *testing.T) {
     tcp dport 7005 reject with tcp reset
   }
 }`
-	cmd := exec.Command("ip", "netns", "exec", prefix+"b", "nft", "-f", "-")
+	cmd := netns.Command(t.Context(), NetnsName(name, "b"), "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(nft)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nft: %v\n%s", err, out)
 	}
-	nftA := exec.Command("ip", "netns", "exec", prefix+"a", "nft", "-f", "-")
+	nftA := netns.Command(t.Context(), NetnsName(name, "a"), "nft", "-f", "-")
 	nftA.Stdin = strings.NewReader("table inet f {\n chain in { type filter hook input priority 0;\n icmp type echo-request drop\n }\n}\n")
 	if out, err := nftA.CombinedOutput(); err != nil {
 		t.Fatalf("nft: %v\n%s", err, out)
 	}
-	lab, err := Parse("chk.yaml", []byte(checkLab))
+	lab, err := Parse("chk.yaml", []byte(strings.ReplaceAll(checkLab, "name: chk", "name: "+name)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := RunChecks(context.Background(), lab, CheckOptions{
-		Timeout: 500 * time.Millisecond, Parallel: 4,
-		Netns: func(node string) string { return prefix + node },
-	})
+	rs, err := RunChecks(context.Background(), lab, CheckOptions{Timeout: 500 * time.Millisecond, Parallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,18 +134,10 @@ func TestRunChecks(t *testing.T) {
 // TestProbe: a probe's connection stays open across a change, and the
 // second exchange reports what the path does then.
 func TestProbe(t *testing.T) {
-	prefix := fmt.Sprintf("tbp%d", os.Getpid()%100000)
-	twoNamespaces(t, prefix)
-	lab, err := Parse("chk.yaml", []byte(strings.ReplaceAll(checkLab, "name: chk", "name: "+prefix[:len(prefix)-1])))
+	name := twoNamespaces(t)
+	lab, err := Parse("chk.yaml", []byte(strings.ReplaceAll(checkLab, "name: chk", "name: "+name)))
 	if err != nil {
 		t.Fatal(err)
-	}
-	// OpenProbe uses NetnsName(lab, node) = prefix[:-1] + "-" + node; add those names.
-	for _, n := range []string{"a", "b"} {
-		if err := os.Symlink("/run/netns/"+prefix+n, "/run/netns/"+NetnsName(lab.Name, n)); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Remove("/run/netns/" + NetnsName(lab.Name, n)) })
 	}
 	p, err := OpenProbe(lab, "a", "b", 7010, 4, time.Second)
 	if err != nil {
@@ -163,7 +147,7 @@ func TestProbe(t *testing.T) {
 	if got := p.Exchange(time.Second); got != ObservedAllow {
 		t.Fatalf("second exchange: %s", got)
 	}
-	cmd := exec.Command("ip", "netns", "exec", prefix+"b", "nft", "-f", "-")
+	cmd := netns.Command(t.Context(), NetnsName(name, "b"), "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader("table inet f {\n chain in { type filter hook input priority 0;\n tcp dport 7010 drop\n }\n}\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nft: %v\n%s", err, out)

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
 )
 
 // Observed outcomes of one exchange.
@@ -50,7 +50,7 @@ type Flow struct{ conn net.Conn }
 // DialTCP connects from namespace ns to dst within timeout.
 func DialTCP(ns string, dst netip.AddrPort, timeout time.Duration) (*Flow, error) {
 	var c net.Conn
-	err := wire.Do(ns, func() (err error) {
+	err := netns.Do(ns, func() (err error) {
 		d := net.Dialer{Timeout: timeout}
 		c, err = d.Dial("tcp", dst.String())
 		return err
@@ -110,7 +110,7 @@ func tcpCheck(ns string, dst netip.AddrPort, timeout time.Duration) string {
 // resent a few times within the timeout (UDP may lose the first one).
 func udpCheck(ns string, dst netip.AddrPort, timeout time.Duration) string {
 	var c net.Conn
-	if err := wire.Do(ns, func() (err error) {
+	if err := netns.Do(ns, func() (err error) {
 		c, err = net.Dial("udp", dst.String())
 		return err
 	}); err != nil {
@@ -158,7 +158,7 @@ func icmpCheck(ns string, dst netip.Addr, timeout time.Duration) string {
 		network, typ, reply = "ip6:ipv6-icmp", 128, 129
 	}
 	var c net.Conn
-	if err := wire.Do(ns, func() (err error) {
+	if err := netns.Do(ns, func() (err error) {
 		c, err = net.Dial(network, dst.String())
 		return err
 	}); err != nil {

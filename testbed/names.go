@@ -8,8 +8,11 @@ import (
 )
 
 var (
-	labNameRE  = regexp.MustCompile(`^[a-z0-9-]{1,12}$`)
-	nodeNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$`)
+	labNameRE = regexp.MustCompile(`^[a-z0-9-]{1,12}$`)
+	// Node names have no '-', so that the namespace "<lab>-<node>" names
+	// one lab and one node: split at its last '-' it gives both back, and
+	// no two labs' namespaces can collide (lab names may have '-').
+	nodeNameRE = regexp.MustCompile(`^[a-z0-9]{1,20}$`)
 )
 
 // maxIfName is the longest Linux interface name (IFNAMSIZ - 1).

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
 )
 
 // responder echoes what it receives on one TCP or UDP port inside one
@@ -27,7 +27,7 @@ const maxEcho = 4096
 func startResponder(ns, proto string, port uint16) (*responder, error) {
 	r := &responder{}
 	addr := fmt.Sprintf(":%d", port)
-	err := wire.Do(ns, func() (err error) {
+	err := netns.Do(ns, func() (err error) {
 		if proto == "tcp" {
 			r.tcp, err = net.Listen("tcp", addr)
 		} else {

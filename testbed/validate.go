@@ -93,7 +93,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
 	path := join("topology.nodes", nd.Name)
 	if !nodeNameRE.MatchString(nd.Name) {
-		e.add(path, nd.Line, "node name %q must match [a-z0-9]([a-z0-9-]*[a-z0-9])? (at most 20 characters)", nd.Name)
+		e.add(path, nd.Line, "node name %q must be [a-z0-9], at most 20 characters, and no '-' so that the namespace %q names one lab and one node", nd.Name, NetnsName(lab.Name, nd.Name))
 	}
 	switch nd.Kind {
 	case KindNetns:

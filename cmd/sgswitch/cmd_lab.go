@@ -19,6 +19,7 @@ import (
 
 	"sgswitch/admin"
 	"sgswitch/daemon"
+	"sgswitch/netns"
 	"sgswitch/testbed"
 )
 
@@ -159,7 +160,7 @@ func missingNamespaces(lab *testbed.Lab) []string {
 			ns := testbed.NetnsName(lab.Name, n)
 			if !seen[ns] {
 				seen[ns] = true
-				if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+				if !netns.Exists(ns) {
 					out = append(out, ns)
 				}
 			}
@@ -220,41 +221,17 @@ func dash(s string) string {
 	return s
 }
 
-// labDown removes the lab through the daemon when one runs (its groups,
-// ENIs and ports, and its record in the store), then removes the lab's
-// namespaces, links and processes directly in every case, so `lab down`
-// also cleans up after a crash and when no daemon runs.
+// labDown removes the lab: through the daemon when one runs, from the
+// store itself when none does, and its hosts in either case
+// (daemon.TakeDownLab).
 func labDown(c *cli.Context) error {
 	lab, err := loadLab(c)
 	if err != nil {
 		return err
 	}
-	if cl, err := admin.Dial(c.String("socket")); err == nil {
-		defer cl.Close()
-		if err := cl.RemoveLab(c.Context, lab.Name); err != nil && !errors.Is(err, admin.ErrNotFound) {
-			return fmt.Errorf("lab %s: %w", lab.Name, err)
-		}
-	} else if db := filepath.Join(c.String("state-dir"), "state.db"); fileExists(db) {
-		// No daemon: take the lab out of its store too, or the next
-		// daemon would bring it back.
-		switch err := daemon.RemoveLabOffline(c.String("state-dir"), lab.Name); {
-		case err == nil:
-			fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs; removed lab %s from %s\n", lab.Name, db)
-		case errors.Is(err, admin.ErrNotFound):
-		default:
-			fmt.Fprintf(os.Stderr, "sgswitch: no daemon runs, and lab %s could not be removed from %s: %v\n"+
-				"sgswitch: the daemon re-creates it when it starts, unless `lab down` runs again then\n", lab.Name, db, err)
-		}
-	}
-	if err := testbed.Teardown(lab); err != nil {
+	notes := func(s string) { fmt.Fprintln(os.Stderr, "sgswitch:", s) }
+	if err := daemon.TakeDownLab(c.Context, c.String("socket"), c.String("state-dir"), lab.Name, notes); err != nil {
 		return err
-	}
-	left, err := testbed.Leftovers(lab)
-	if err != nil {
-		return err
-	}
-	if len(left) > 0 {
-		return fmt.Errorf("lab %s: could not remove: %s", lab.Name, strings.Join(left, ", "))
 	}
 	fmt.Printf("lab %s is down\n", lab.Name)
 	return nil

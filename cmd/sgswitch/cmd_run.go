@@ -20,6 +20,7 @@ import (
 	"sgswitch/observe"
 	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
+	"sgswitch/testbed"
 )
 
 func init() {
@@ -90,7 +91,7 @@ func runDaemon(c *cli.Context) error {
 	}
 	d, err := daemon.Open(daemon.Config{
 		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
-		Wirer: &daemon.NetnsWirer{}, Log: log, Version: version,
+		Wirer: testbed.HostWirer{}, Log: log, Version: version,
 	})
 	if err != nil {
 		return err

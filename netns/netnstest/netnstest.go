@@ -91,3 +91,22 @@ func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || err == syscall.EPERM
 }
+
+// LabName requires root and returns a lab name of t's own (the naming
+// scheme's prefix, a valid lab name); when t ends, everything recorded
+// for that lab (netns.LabOwner) is removed, and the test fails if
+// anything is left.
+func LabName(t testing.TB) string {
+	t.Helper()
+	s := New(t)
+	owner := netns.LabOwner(s.Prefix)
+	t.Cleanup(func() {
+		if err := netns.RemoveAll(owner); err != nil {
+			t.Errorf("removing lab %s: %v", s.Prefix, err)
+		}
+		if left, err := netns.Leftovers(owner); err != nil || len(left) > 0 {
+			t.Errorf("lab %s left behind: %v %v", s.Prefix, left, err)
+		}
+	})
+	return s.Prefix
+}

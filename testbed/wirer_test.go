@@ -1,4 +1,4 @@
-package daemon
+package testbed
 
 import (
 	"errors"
@@ -8,24 +8,16 @@ import (
 	"strings"
 	"testing"
 
-	"sgswitch/iface/wire"
-	"sgswitch/store"
-	"sgswitch/testbed"
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TAP devices")
-	}
-}
-
 // eth0 returns the node's eth0 as seen inside its namespace.
-func eth0(t *testing.T, netns string) (*net.Interface, []net.Addr, error) {
+func eth0(t *testing.T, ns string) (*net.Interface, []net.Addr, error) {
 	t.Helper()
 	var ifc *net.Interface
 	var addrs []net.Addr
-	err := wire.Do(netns, func() error {
+	err := netns.Do(ns, func() error {
 		var err error
 		if ifc, err = net.InterfaceByName("eth0"); err != nil {
 			return err
@@ -36,15 +28,13 @@ func eth0(t *testing.T, netns string) (*net.Interface, []net.Addr, error) {
 	return ifc, addrs, err
 }
 
-func TestNetnsWirerTAPSurvivesPortLoss(t *testing.T) {
-	needRoot(t)
-	const lab = "sgdwt"
-	t.Cleanup(func() { wire.Teardown(lab + "-"); wire.Teardown(testbed.HostIfPrefix(lab)) })
-	n := store.NodeWiring{Node: "n1", ENI: "eni-1", Kind: testbed.KindNetns, Port: testbed.PortTAP,
-		Netns: testbed.NetnsName(lab, "n1"), IfName: testbed.HostIfName(lab, "n1")}
-	a := ENIAddrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 5}, IPv4: netip.MustParsePrefix("198.18.9.10/24"),
+func TestHostWirerTAPSurvivesPortLoss(t *testing.T) {
+	lab := netnstest.LabName(t)
+	n := Host{Lab: lab, Node: "n1", ENI: "eni-1", Kind: KindNetns, Port: PortTAP,
+		Netns: NetnsName(lab, "n1"), IfName: HostIfName(lab, "n1")}
+	a := Addrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 5}, IPv4: netip.MustParsePrefix("198.18.9.10/24"),
 		IPv6: netip.MustParsePrefix("fd00:5e5e:0:9::10/64")}
-	w := &NetnsWirer{}
+	w := HostWirer{}
 	for round := 0; round < 2; round++ {
 		p, err := w.Wire(n, a)
 		if err != nil {
@@ -77,22 +67,21 @@ func TestNetnsWirerTAPSurvivesPortLoss(t *testing.T) {
 	}
 }
 
-func TestNetnsWirerVMNeedsItsInterface(t *testing.T) {
-	w := &NetnsWirer{}
-	_, err := w.Wire(store.NodeWiring{Node: "vm1", Kind: testbed.KindVM, Port: PortAttach, IfName: "sgdw-novm0"}, ENIAddrs{})
-	if !errors.Is(err, wire.ErrNoInterface) || !strings.Contains(err.Error(), "sgdw-novm0") {
+func TestHostWirerVMNeedsItsInterface(t *testing.T) {
+	w := HostWirer{}
+	netnstest.RequireRoot(t) // Claim reads the host's links
+	_, err := w.Wire(Host{Lab: "novm", Node: "vm1", Kind: KindVM, Port: PortAttach, IfName: "sgdw-novm0"}, Addrs{})
+	if !errors.Is(err, netns.ErrNoInterface) || !strings.Contains(err.Error(), "sgdw-novm0") {
 		t.Errorf("Wire of a VM without its interface = %v", err)
 	}
 }
 
-func TestNetnsWirerAFXDP(t *testing.T) {
-	needRoot(t)
-	const lab = "sgdwx"
-	t.Cleanup(func() { wire.Teardown(lab + "-"); wire.Teardown(testbed.HostIfPrefix(lab)) })
-	n := store.NodeWiring{Node: "n1", ENI: "eni-1", Kind: testbed.KindNetns, Port: testbed.PortAFXDP,
-		Netns: testbed.NetnsName(lab, "n1"), IfName: testbed.HostIfName(lab, "n1")}
-	a := ENIAddrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 6}, IPv4: netip.MustParsePrefix("198.18.9.11/24")}
-	w := &NetnsWirer{}
+func TestHostWirerAFXDP(t *testing.T) {
+	lab := netnstest.LabName(t)
+	n := Host{Lab: lab, Node: "n1", ENI: "eni-1", Kind: KindNetns, Port: PortAFXDP,
+		Netns: NetnsName(lab, "n1"), IfName: HostIfName(lab, "n1")}
+	a := Addrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 6}, IPv4: netip.MustParsePrefix("198.18.9.11/24")}
+	w := HostWirer{}
 	for round := 0; round < 2; round++ { // the second round finds the veth of the first
 		p, err := w.Wire(n, a)
 		if err != nil {
