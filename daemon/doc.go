@@ -39,8 +39,10 @@
 // default: prometheus.DefaultGatherer) plus the daemon's own gauges (sgswitch_ruleset_
 // generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).
 //
-// Wiring: NetnsWirer does it on the host with iface/wire; a Wirer is an
-// interface so tests wire in-memory ports. Dataplane is an interface for
+// Wiring: testbed.HostWirer makes each node's host side (through package
+// netns, owned by the lab); a Wirer is an interface so tests wire
+// in-memory ports. Removing a lab ends in Wirer.RemoveHosts, the same
+// call `lab down` makes itself when no daemon runs (TakeDownLab). Dataplane is an interface for
 // the same reason; SwitchDataplane (ruleset.Compiler + vswitch.Switch) is
 // the real one. The dataplane owns an attached port and closes it on
 // RemovePort.

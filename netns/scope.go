@@ -39,18 +39,11 @@ func RemoveAll(owner Owner) error {
 // Leftovers describes what is still recorded for owner ("netns NAME",
 // "link NAME", "claim NAME") whose object exists.
 func Leftovers(owner Owner) ([]string, error) {
-	recs, err := Records(owner)
+	all, err := Inventory()
 	var out []string
-	for _, r := range recs {
-		exists := false
-		switch r.Kind {
-		case KindNetns:
-			exists = Exists(r.Name)
-		case KindLink, KindClaim:
-			_, exists, _ = linkByName(r.Name)
-		}
-		if exists {
-			out = append(out, string(r.Kind)+" "+r.Name)
+	for _, e := range all {
+		if e.Owner == owner && e.Exists {
+			out = append(out, string(e.Kind)+" "+e.Name)
 		}
 	}
 	return out, err
@@ -153,4 +146,28 @@ func (s *Scope) Sub(tag string) *Scope {
 	c := NewScope(s.Owner+Owner("/"+tag), s.Prefix+tag)
 	s.OnClose(func() { _ = c.Close() })
 	return c
+}
+
+// Entry is one record and whether its object exists now.
+type Entry struct {
+	Record
+	Exists bool `json:"exists"`
+}
+
+// Inventory lists every record with whether its object still exists:
+// everything sgswitch made or claimed on this host that is not removed.
+func Inventory() ([]Entry, error) {
+	recs, err := Records("")
+	out := make([]Entry, 0, len(recs))
+	for _, r := range recs {
+		e := Entry{Record: r}
+		switch r.Kind {
+		case KindNetns:
+			e.Exists = Exists(r.Name)
+		case KindLink, KindClaim:
+			_, e.Exists, _ = linkByName(r.Name)
+		}
+		out = append(out, e)
+	}
+	return out, err
 }

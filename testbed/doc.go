@@ -12,7 +12,13 @@
 //     invalid lab is refused with EC2's error code before anything exists;
 //   - runs its checks with real sockets inside the namespaces
 //     (RunChecks), and holds long-lived probe connections (OpenProbe);
-//   - removes what a lab leaves on the host without the daemon (Teardown).
+//   - makes each node's host side and switch port (Hosts, HostWirer: the
+//     daemon calls it, never the other way round) and removes everything
+//     a lab made on the host, with or without a daemon (RemoveHosts). The
+//     host objects themselves (namespaces, links, claims on a VM's
+//     interface) are made through package netns and owned by
+//     netns.LabOwner(lab): a lab never uses or removes what another lab or
+//     tool made, and removing a namespace ends the processes inside it.
 //
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused
@@ -28,9 +34,11 @@
 // other in any order; each CloudFormation entry is one IpPermission with
 // exactly one peer, authorized on its own, so an error points at one
 // entry. Names on the host are derived here and used by the daemon:
-// namespace NetnsName = "<lab>-<node>", host link HostIfName (14 bytes,
-// prefix HostIfPrefix = "sg" + a hash of the lab name, so `lab down`
-// finds a lab's links after a crash), MAC NodeMAC (02:… from a hash).
+// namespace NetnsName = "<lab>-<node>" (node names have no '-', so a
+// namespace name splits back into one lab and one node: labs never
+// collide), host link HostIfName (14 bytes, prefix HostIfPrefix = "sg" +
+// a hash of the lab name), MAC NodeMAC (02:… from a hash). Ownership, not
+// names, decides what `lab down` removes.
 //
 // Checks: allow means the whole exchange completed (TCP: handshake and a
 // few bytes echoed; UDP: a datagram echoed; ICMP: an echo reply); deny
@@ -39,10 +47,10 @@
 // drop silently. Echo responders listen on the wildcard address
 // (dual-stack) in the destination namespace for the duration of a run;
 // checks run concurrently, at most CheckOptions.Parallel at once. Sockets
-// are created inside a namespace by wire.Do (a locked OS thread) and used
+// are created inside a namespace by netns.Do (a locked OS thread) and used
 // from any goroutine afterwards.
 //
-// Thread-safety: Parse, Validate, RunChecks and Teardown may be called
+// Thread-safety: Parse, Validate, RunChecks, HostWirer and RemoveHosts may be called
 // concurrently. Apply mutates the State it is given; the caller
 // serialises access to it (ruleset.State is not safe for concurrent use).
 package testbed
