@@ -67,7 +67,7 @@ func Leftovers(p Plan) ([]string, error) {
 	}
 	if p.Prefix != "" {
 		ents, err := os.ReadDir(netns.Dir)
-		if err != nil && !os.IsNotExist(err) {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 		for _, e := range ents {
