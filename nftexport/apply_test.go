@@ -1,31 +1,31 @@
 package nftexport
 
 import (
-	"fmt"
-	"os"
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
 // TestApplyInScratchNetns loads both forms into the kernel, in a namespace
 // the test creates and removes, and checks the kernel kept every chain.
 func TestApplyInScratchNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates a network namespace and loads nftables")
-	}
+	s := netnstest.New(t)
 	if _, err := exec.LookPath("nft"); err != nil {
 		t.Fatalf("nft not installed (scripts/install-deps.sh installs nftables): %v", err)
 	}
-	ns := fmt.Sprintf("sgnft%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
+	ns, err := s.CreateNetns("nft")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	ctx := context.Background()
 	for _, opt := range []Options{{Form: FormSets}, {Form: FormLinear, Table: "sg_linear", Flush: true}} {
 		script := Generate(sample(), opt)
 		for i := 0; i < 2; i++ { // the second load checks Flush/idempotence does not error
-			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+			cmd := netns.Command(ctx, ns, "nft", "-f", "-")
 			cmd.Stdin = strings.NewReader(script)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				if opt.Flush || i == 0 {
@@ -34,7 +34,7 @@ func TestApplyInScratchNetns(t *testing.T) {
 			}
 		}
 	}
-	out, err := exec.Command("ip", "netns", "exec", ns, "nft", "list", "ruleset").CombinedOutput()
+	out, err := netns.Command(ctx, ns, "nft", "list", "ruleset").CombinedOutput()
 	if err != nil {
 		t.Fatalf("nft list: %v: %s", err, out)
 	}

@@ -1,13 +1,14 @@
 package nftexport
 
 import (
-	"fmt"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 	"sgswitch/ruleset"
 	"sgswitch/testbed"
 )
@@ -19,13 +20,15 @@ func TestExampleLabs(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no example labs")
 	}
+	// Rendering needs no root; loading does, into a namespace of the
+	// test's own (netnstest.New would skip the whole test without root).
 	root := os.Geteuid() == 0
-	ns := fmt.Sprintf("sgnfx%d", os.Getpid())
+	var ns string
 	if root {
-		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Fatalf("ip netns add: %v: %s", err, out)
+		var err error
+		if ns, err = netnstest.New(t).CreateNetns("nfx"); err != nil {
+			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -56,7 +59,7 @@ func TestExampleLabs(t *testing.T) {
 				if !root {
 					continue
 				}
-				cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+				cmd := netns.Command(context.Background(), ns, "nft", "-f", "-")
 				cmd.Stdin = strings.NewReader(script)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("nft -f (form %d): %v: %s\n%s", form, err, out, script)

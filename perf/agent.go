@@ -4,17 +4,19 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 
 	"sgswitch/iface"
-	"sgswitch/iface/tap"
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
 	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
+	"sgswitch/testbed"
 )
 
 // SwitchAgentConfig is what the bench hands the switch process on stdin.
@@ -22,13 +24,16 @@ import (
 // the bench's switch namespace) so its CPU time can be read apart from the
 // generators'.
 type SwitchAgentConfig struct {
-	Kind  string       `json:"kind"` // "tap" or "afxdp"
+	Kind string `json:"kind"` // testbed.PortTAP or testbed.PortAFXDP
+	// Owner owns the links the agent makes (the bench's scope's owner).
+	Owner netns.Owner  `json:"owner"`
 	Spec  ruleset.Spec `json:"spec"`
 	Nodes []AgentNode  `json:"nodes"`
 }
 
 // AgentNode is one endpoint the agent wires: its ENI (by Name tag), its
-// namespace, and the port's name on the switch side.
+// namespace, and the port's name on the switch side (portName: unique on
+// the machine, as ownership records are keyed by name).
 type AgentNode struct {
 	ENIName  string     `json:"eni_name"`
 	Netns    string     `json:"netns"`
@@ -46,11 +51,17 @@ var SwitchAgentArgs []string
 // RunSwitchAgent is the switch process: it reads a SwitchAgentConfig from
 // in, compiles the groups, wires the ports, prints "ready" on out, and
 // forwards until in reaches EOF (the bench closed it or died) or ctx ends.
-func RunSwitchAgent(ctx context.Context, in io.Reader, out io.Writer) error {
+// It runs in the bench's switch namespace, so the ports' host ends are
+// made there; it closes them and deletes the links it made before it
+// returns (what a killed agent leaves goes with the namespace).
+func RunSwitchAgent(ctx context.Context, in io.Reader, out io.Writer) (err error) {
 	br := bufio.NewReader(in)
 	var cfg SwitchAgentConfig
 	if err := json.NewDecoder(br).Decode(&cfg); err != nil {
 		return fmt.Errorf("bench-switch: reading config: %w", err)
+	}
+	if cfg.Owner == "" {
+		return errors.New("bench-switch: config names no owner")
 	}
 	st, err := ruleset.StateFromSpec(cfg.Spec)
 	if err != nil {
@@ -66,13 +77,16 @@ func RunSwitchAgent(ctx context.Context, in io.Reader, out io.Writer) error {
 		for _, p := range ports {
 			p.Close()
 		}
+		for _, n := range cfg.Nodes { // the veths' host ends (a TAP went with its port)
+			err = errors.Join(err, netns.DeleteLink(n.HostName, cfg.Owner))
+		}
 	}()
 	for _, n := range cfg.Nodes {
 		id, err := st.ResolveInterface(n.ENIName)
 		if err != nil {
 			return err
 		}
-		p, err := wirePort(cfg.Kind, n)
+		p, err := openPort(cfg, n)
 		if err != nil {
 			return err
 		}
@@ -98,20 +112,32 @@ func RunSwitchAgent(ctx context.Context, in io.Reader, out io.Writer) error {
 	}
 }
 
-func wirePort(kind string, n AgentNode) (iface.Port, error) {
+// openPort gives the endpoint n its eth0 (no default route: the bench's
+// traffic stays in the subnet) with the other end a port of cfg.Kind.
+func openPort(cfg SwitchAgentConfig, n AgentNode) (iface.Port, error) {
 	mac, err := net.ParseMAC(n.MAC)
 	if err != nil {
 		return nil, err
 	}
-	node := wire.Node{Netns: n.Netns, MAC: mac, IPv4: netip.PrefixFrom(n.IPv4, Subnet4.Bits()),
-		IPv6: netip.PrefixFrom(n.IPv6, Subnet6.Bits()), NoDefaultRoute: true}
-	switch kind {
-	case "tap":
-		return wire.WireTAP(n.HostName, node, tap.Options{})
-	case "afxdp":
-		return wire.WireAFXDP(n.HostName, node)
+	switch cfg.Kind {
+	case testbed.PortTAP, testbed.PortAFXDP:
+	default:
+		return nil, fmt.Errorf("bench-switch: unknown port kind %q", cfg.Kind)
 	}
-	return nil, fmt.Errorf("bench-switch: unknown port kind %q", kind)
+	in := netns.Interface{Netns: n.Netns, MAC: mac, IPv4: netip.PrefixFrom(n.IPv4, Subnet4.Bits()),
+		IPv6: netip.PrefixFrom(n.IPv6, Subnet6.Bits())}
+	return testbed.OpenPort(cfg.Kind, n.HostName, in, cfg.Owner)
+}
+
+// portSeq numbers the switch ports' host-side names within this process.
+var portSeq atomic.Uint32
+
+// portName returns a link name no other process on the machine uses while
+// this one runs: "sgp" + the pid in hex + "-" + a sequence number (at most
+// 15 bytes, Linux's limit). Ownership records are keyed by name, so a name
+// must not be shared even by links in different namespaces.
+func portName() string {
+	return fmt.Sprintf("sgp%x-%d", os.Getpid(), portSeq.Add(1))
 }
 
 // agentEnv marks a test binary re-executed as the switch agent.

@@ -9,6 +9,7 @@ import (
 // checker can tell a missing figure from one never asked for.
 type Plan struct {
 	Prefix          string   `json:"netns_prefix"`
+	Owner           string   `json:"owner"` // of the run's host objects (netns records)
 	E2EPaths        []string `json:"e2e_paths"`
 	ScalingPaths    []string `json:"scaling_paths"`
 	RuleCounts      []int    `json:"rule_counts"`
@@ -76,23 +77,6 @@ func hasMetric(r *Results, section, metric string) bool {
 		}
 	}
 	return false
-}
-
-// Leftovers lists namespaces whose names start with prefix: after a run
-// there must be none.
-func Leftovers(prefix string) ([]string, error) {
-	out, err := Run("ip", "netns", "list")
-	if err != nil {
-		return nil, err
-	}
-	var left []string
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && prefix != "" && strings.HasPrefix(f[0], prefix) {
-			left = append(left, f[0])
-		}
-	}
-	return left, nil
 }
 
 func gapAnyPath(r *Results, section, metric string) bool {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"sgswitch/netns"
 )
 
 // ConnResult is one new-connections run.
@@ -28,7 +30,7 @@ func RunConnRate(t Topology, workers int, dur time.Duration) (ConnResult, error)
 	start := time.Now()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		err := GoInNetns(t.Client.Netns, func() {
+		err := netns.Go(t.Client.Netns, func() {
 			defer wg.Done()
 			d := net.Dialer{Timeout: time.Second}
 			for time.Now().Before(deadline) {
@@ -67,7 +69,7 @@ type LatencyResult struct {
 // (TCP_RR-like: it measures the path's added latency, not throughput).
 func RunLatency(t Topology, maxSamples int, dur time.Duration) (LatencyResult, error) {
 	var c net.Conn
-	err := InNetns(t.Client.Netns, func() error {
+	err := netns.Do(t.Client.Netns, func() error {
 		var err error
 		c, err = net.DialTimeout("tcp4", addrPort(t.Server.IPv4, LatencyPort), 2*time.Second)
 		return err

@@ -15,8 +15,8 @@
 //   - e2e: between two namespaces the bench creates, the same security
 //     groups enforced by each Path: KernelPath (Linux bridge + br_netfilter +
 //     an nftables inet table from nftexport), SgswitchPath (the switch in its
-//     own process, `sgswitch bench-switch`, with TAP or AF_XDP ports wired by
-//     iface/wire), OVSPath (ovs-vswitchd userspace datapath with ct flows;
+//     own process, `sgswitch bench-switch`, with TAP or AF_XDP ports made by
+//     testbed.OpenPort), OVSPath (ovs-vswitchd userspace datapath with ct flows;
 //     skipped with the reason when not installed). Metrics: TCP Gb/s with 1
 //     and 4 streams (iperf3), 64-byte UDP pps (an AF_PACKET sendmmsg
 //     generator, measured alone too), new TCP connections/s (Go workers,
@@ -43,14 +43,20 @@
 //
 // # Network safety and cleanup
 //
-// A Lab owns everything a run creates: namespaces named with a per-run
-// prefix ("sgb<pid>-"), the processes started in them (iperf3, ovsdb-server,
-// ovs-vswitchd, the switch), and temporary directories. Lab.Close stops
-// processes (SIGTERM, then SIGKILL after 2 s) and deletes the namespaces,
+// A netns.Scope owns everything a run creates: namespaces named with a
+// per-run prefix ("sgb<pid>-") and recorded for the owner "bench/<pid>"
+// (each section a sub-scope, "bench/<pid>/e", …), the processes started in
+// them (iperf3, ovsdb-server, ovs-vswitchd, the switch), and temporary
+// directories. Package netns alone creates and deletes namespaces and
+// enters them (netns.Do, netns.Go, netns.Command); perf only configures
+// links inside its own namespaces. Scope.Close stops processes (SIGTERM,
+// then SIGKILL after netns.Grace) and deletes the namespaces it recorded,
 // which removes their veths, TAPs and bridges; RunSuite defers it, and the
 // CLI cancels the run on SIGINT/SIGTERM (signal.NotifyContext), so Ctrl-C
 // cleans up too. The switch process also stops when its stdin closes, i.e.
-// if the bench dies. Traffic uses 198.18.0.0/24 and fd00:5e5e::/64 between
+// if the bench dies, and deletes the veths it made. Leftovers (`sgswitch
+// bench check`) lists whatever is still recorded for the run's owners or
+// still carries its prefix. Traffic uses 198.18.0.0/24 and fd00:5e5e::/64 between
 // the bench's own namespaces only; every generator is bounded in time and
 // every dial by a timeout.
 //

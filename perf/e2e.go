@@ -3,25 +3,27 @@ package perf
 import (
 	"context"
 	"fmt"
+
+	"sgswitch/netns"
 )
 
 // endToEnd measures every path on the same security groups, interleaving
 // paths within each repetition (A B A B) and quoting medians.
-func (r *Results) endToEnd(ctx context.Context, lab *Lab, paths []Path, d durations, progress func(string, ...any)) {
+func (r *Results) endToEnd(ctx context.Context, s *netns.Scope, paths []Path, d durations, progress func(string, ...any)) {
 	const section = "e2e"
 	g, err := BenchGroups(10)
 	if err != nil {
 		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Reason: "building the bench groups: " + err.Error()})
 		return
 	}
-	if pps, err := GeneratorPPS(lab, d.udp); err != nil {
+	if pps, err := GeneratorPPS(s, d.udp); err != nil {
 		r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Path: "generator", Metric: MGeneratorPPS, Reason: err.Error()})
 	} else {
 		progress("e2e: the 64-byte UDP generator alone (into a veth whose peer drops it): %.0f pps", pps)
 		r.Figures = append(r.Figures, Figure{Section: section, Path: "generator", Metric: MGeneratorPPS, Unit: "pps", Value: pps,
 			Note: "AF_PACKET sendmmsg into a veth whose peer drops it: the generator's own ceiling on one thread"})
 	}
-	live := r.setupPaths(ctx, lab, paths, g, section, E2EMetrics, 0, progress)
+	live := r.setupPaths(ctx, s, paths, g, section, E2EMetrics, 0, progress)
 	notes := map[string]string{}
 	for rep := 0; rep < d.reps && ctx.Err() == nil; rep++ {
 		for _, streams := range []int{1, 4} {
@@ -116,13 +118,13 @@ func measureUDP(p *livePath, d durations, progress func(string, ...any)) error {
 // scaling measures TCP throughput and new-connection rate against rule
 // count for each scaling path, one rule count at a time (its namespaces
 // are removed before the next).
-func (r *Results) scaling(ctx context.Context, lab *Lab, opt Options, d durations, progress func(string, ...any)) {
+func (r *Results) scaling(ctx context.Context, s *netns.Scope, opt Options, d durations, progress func(string, ...any)) {
 	const section = "scaling"
 	for _, n := range opt.RuleCounts {
 		if ctx.Err() != nil {
 			return
 		}
-		sub := lab.Sub(fmt.Sprintf("s%d-", n))
+		sub := s.Sub(fmt.Sprintf("s%d-", n))
 		g, err := BenchGroups(n)
 		if err != nil {
 			r.NotMeasured = append(r.NotMeasured, NotMeasured{Section: section, Reason: fmt.Sprintf("building the bench groups (%d rules): %v", n, err)})
@@ -150,6 +152,8 @@ func (r *Results) scaling(ctx context.Context, lab *Lab, opt Options, d duration
 			}, progress)
 		}
 		r.collect(live, section, n, ScalingMetrics, nil)
-		sub.Close()
+		if err := sub.Close(); err != nil {
+			progress("scaling: %d rules: cleanup: %v", n, err)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strconv"
 	"time"
+
+	"sgswitch/netns"
 )
 
 // IperfResult is what one iperf3 TCP run measured.
@@ -42,16 +44,16 @@ func ParseIperf(b []byte) (IperfResult, error) {
 	return IperfResult{Gbps: j.End.SumReceived.BitsPerSecond / 1e9, Bytes: j.End.SumReceived.Bytes}, nil
 }
 
-// StartIperfServer runs `iperf3 -s` in the server's namespace until the lab
+// StartIperfServer runs `iperf3 -s` in the server's namespace until s
 // closes, and waits until it accepts connections.
-func StartIperfServer(ctx context.Context, l *Lab, t Topology) (*exec.Cmd, error) {
-	cmd := NetnsCmd(ctx, t.Server.Netns, "iperf3", "-s", "-p", strconv.Itoa(IperfPort), "-B", t.Server.IPv4.String())
-	if err := l.Start(cmd); err != nil {
+func StartIperfServer(ctx context.Context, s *netns.Scope, t Topology) (*exec.Cmd, error) {
+	cmd := netns.Command(ctx, t.Server.Netns, "iperf3", "-s", "-p", strconv.Itoa(IperfPort), "-B", t.Server.IPv4.String())
+	if err := s.Start(cmd); err != nil {
 		return nil, err
 	}
 	// iperf3 has no readiness signal: poll for the listening socket.
 	for i := 0; i < 50; i++ {
-		out, _ := Run("ip", "netns", "exec", t.Server.Netns, "ss", "-Htln", fmt.Sprintf("sport = :%d", IperfPort))
+		out, _ := RunIn(ctx, t.Server.Netns, "ss", "-Htln", fmt.Sprintf("sport = :%d", IperfPort))
 		if len(out) > 0 {
 			return cmd, nil
 		}
@@ -68,7 +70,7 @@ func RunIperf(ctx context.Context, t Topology, streams int, dur time.Duration) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, dur+15*time.Second)
 	defer cancel()
-	cmd := NetnsCmd(ctx, t.Client.Netns, "iperf3", "-c", t.Server.IPv4.String(), "-p", strconv.Itoa(IperfPort),
+	cmd := netns.Command(ctx, t.Client.Netns, "iperf3", "-c", t.Server.IPv4.String(), "-p", strconv.Itoa(IperfPort),
 		"-t", strconv.Itoa(secs), "-P", strconv.Itoa(streams), "-J", "--connect-timeout", "3000")
 	out, err := cmd.Output()
 	r, perr := ParseIperf(out)

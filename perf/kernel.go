@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sgswitch/netns"
 	"sgswitch/nftexport"
 )
 
@@ -26,8 +27,8 @@ func (k KernelPath) Name() string {
 }
 
 // Setup implements Path.
-func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error) {
-	t, err := addEndpoints(l, tag)
+func (k KernelPath) Setup(ctx context.Context, s *netns.Scope, tag string, g *Groups) (Topology, error) {
+	t, err := addEndpoints(s, tag)
 	if err != nil {
 		return t, err
 	}
@@ -43,10 +44,13 @@ func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (T
 		{"ip", "-n", sw, "link", "set", "pa", "master", "br0"},
 		{"ip", "-n", sw, "link", "set", "pb", "master", "br0"},
 		{"ip", "-n", sw, "link", "set", "br0", "up"},
-		{"ip", "netns", "exec", sw, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"},
-		{"ip", "netns", "exec", sw, "sysctl", "-qw", "net.bridge.bridge-nf-call-ip6tables=1"},
 	} {
 		if _, err := RunContext(ctx, c[0], c[1:]...); err != nil {
+			return t, fmt.Errorf("kernel path: %w", err)
+		}
+	}
+	for _, key := range []string{"net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1"} {
+		if _, err := RunIn(ctx, sw, "sysctl", "-qw", key); err != nil {
 			return t, fmt.Errorf("kernel path: %w", err)
 		}
 	}
@@ -58,7 +62,7 @@ func (k KernelPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (T
 
 // LoadNft applies an nft script inside ns.
 func LoadNft(ctx context.Context, ns, script string) error {
-	cmd := NetnsCmd(ctx, ns, "nft", "-f", "-")
+	cmd := netns.Command(ctx, ns, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("nft -f in %s: %w: %s", ns, err, out)

@@ -3,32 +3,24 @@ package perf
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 	"sgswitch/nftexport"
 )
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-}
 
 // TestKernelPathGenerators builds the kernel baseline and runs every
 // generator briefly; it checks each produced a figure, never how fast.
 func TestKernelPathGenerators(t *testing.T) {
-	needRoot(t)
+	s := netnstest.New(t)
 	ctx := context.Background()
-	l := NewLab(fmt.Sprintf("sgbt%d-", os.Getpid()))
-	t.Cleanup(l.Close)
-	topo, err := KernelPath{}.Setup(ctx, l, "k", benchGroups(t, 10))
+	topo, err := KernelPath{}.Setup(ctx, s, "k", benchGroups(t, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := StartServers(ctx, l, topo); err != nil {
+	if _, err := StartServers(ctx, s, topo); err != nil {
 		t.Fatal(err)
 	}
 	ir, err := RunIperf(ctx, topo, 1, time.Second)
@@ -54,24 +46,22 @@ func TestKernelPathGenerators(t *testing.T) {
 // TestKernelPathEnforces checks the nftables baseline really filters: a port
 // the groups do not allow gets no connection.
 func TestKernelPathEnforces(t *testing.T) {
-	needRoot(t)
+	s := netnstest.New(t)
 	ctx := context.Background()
-	l := NewLab(fmt.Sprintf("sgbe%d-", os.Getpid()))
-	t.Cleanup(l.Close)
 	g := benchGroups(t, 10)
 	for _, form := range []nftexport.Form{nftexport.FormSets, nftexport.FormLinear} {
-		topo, err := KernelPath{Form: form}.Setup(ctx, l, fmt.Sprintf("f%d", form), g)
+		topo, err := KernelPath{Form: form}.Setup(ctx, s, fmt.Sprintf("f%d", form), g)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := StartServers(ctx, l, topo); err != nil {
+		if _, err := StartServers(ctx, s, topo); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := RunLatency(topo, 10, time.Second); err != nil {
 			t.Errorf("form %d: allowed port refused: %v", form, err)
 		}
 		// Port 7002 has a listener-less RST in the open world; here the SYN must be dropped.
-		err = InNetns(topo.Client.Netns, func() error {
+		err = netns.Do(topo.Client.Netns, func() error {
 			c, err := dialTimeout(topo, 7002, 300*time.Millisecond)
 			if err == nil {
 				c.Close()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sgswitch/netns"
 	"sgswitch/nftexport"
 )
 
@@ -54,8 +55,8 @@ func init() {
 }
 
 // Setup implements Path.
-func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error) {
-	t, err := addEndpoints(l, tag)
+func (o OVSPath) Setup(ctx context.Context, s *netns.Scope, tag string, g *Groups) (Topology, error) {
+	t, err := addEndpoints(s, tag)
 	if err != nil {
 		return t, err
 	}
@@ -68,11 +69,11 @@ func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topo
 	if err := addVeth(t.Server, t.Client, sw, "pb", true); err != nil {
 		return t, err
 	}
-	dir, err := os.MkdirTemp("", l.Prefix+tag+"ovs-")
+	dir, err := os.MkdirTemp("", s.Name(tag+"ovs-"))
 	if err != nil {
 		return t, err
 	}
-	l.OnClose(func() { os.RemoveAll(dir) })
+	s.OnClose(func() { os.RemoveAll(dir) })
 	env := append(os.Environ(), "OVS_RUNDIR="+dir, "OVS_DBDIR="+dir, "OVS_LOGDIR="+dir, "OVS_SYSCONFDIR="+dir, "OVS_PKGDATADIR=/usr/share/openvswitch")
 	db := filepath.Join(dir, "conf.db")
 	sock := "unix:" + filepath.Join(dir, "db.sock")
@@ -80,17 +81,17 @@ func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topo
 		return t, fmt.Errorf("ovsdb-tool create: %w: %s", err, out)
 	}
 	daemons := []*exec.Cmd{
-		NetnsCmd(ctx, sw, "ovsdb-server", db, "--remote=p"+sock, "--unixctl="+filepath.Join(dir, "ovsdb.ctl"),
+		netns.Command(ctx, sw, "ovsdb-server", db, "--remote=p"+sock, "--unixctl="+filepath.Join(dir, "ovsdb.ctl"),
 			"--log-file="+filepath.Join(dir, "ovsdb.log")),
 	}
 	for _, d := range daemons {
 		d.Env = env
-		if err := l.Start(d); err != nil {
+		if err := s.Start(d); err != nil {
 			return t, err
 		}
 	}
 	vsctl := func(args ...string) error {
-		cmd := NetnsCmd(ctx, sw, "ovs-vsctl", append([]string{"--db=" + sock, "--timeout=10"}, args...)...)
+		cmd := netns.Command(ctx, sw, "ovs-vsctl", append([]string{"--db=" + sock, "--timeout=10"}, args...)...)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("ovs-vsctl %s: %w: %s", strings.Join(args, " "), err, out)
@@ -100,10 +101,10 @@ func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topo
 	if err := waitFor(func() error { return vsctl("--no-wait", "init") }); err != nil {
 		return t, err
 	}
-	vswitchd := NetnsCmd(ctx, sw, "ovs-vswitchd", sock, "--unixctl="+filepath.Join(dir, "vswitchd.ctl"),
+	vswitchd := netns.Command(ctx, sw, "ovs-vswitchd", sock, "--unixctl="+filepath.Join(dir, "vswitchd.ctl"),
 		"--log-file="+filepath.Join(dir, "vswitchd.log"))
 	vswitchd.Env = env
-	if err := l.Start(vswitchd); err != nil {
+	if err := s.Start(vswitchd); err != nil {
 		return t, err
 	}
 	// ip netns exec execs the daemon, so this is its pid.
@@ -113,12 +114,12 @@ func (o OVSPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topo
 		return t, err
 	}
 	flows := OVSFlows(g.Set)
-	cmd := NetnsCmd(ctx, sw, "ovs-ofctl", "-O", "OpenFlow13", "replace-flows", "unix:"+filepath.Join(dir, "br0.mgmt"), "-")
+	cmd := netns.Command(ctx, sw, "ovs-ofctl", "-O", "OpenFlow13", "replace-flows", "unix:"+filepath.Join(dir, "br0.mgmt"), "-")
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(flows)
 	if err := waitFor(func() error {
 		if out, err := cmd.CombinedOutput(); err != nil {
-			cmd = NetnsCmd(ctx, sw, "ovs-ofctl", "-O", "OpenFlow13", "replace-flows", "unix:"+filepath.Join(dir, "br0.mgmt"), "-")
+			cmd = netns.Command(ctx, sw, "ovs-ofctl", "-O", "OpenFlow13", "replace-flows", "unix:"+filepath.Join(dir, "br0.mgmt"), "-")
 			cmd.Env = env
 			cmd.Stdin = strings.NewReader(flows)
 			return fmt.Errorf("ovs-ofctl replace-flows: %w: %s", err, out)

@@ -3,6 +3,8 @@ package perf
 import (
 	"reflect"
 	"testing"
+
+	"sgswitch/netns/netnstest"
 )
 
 func TestPortMasks(t *testing.T) {
@@ -26,9 +28,9 @@ func TestPortMasks(t *testing.T) {
 // TestOVSPath builds the OVS userspace path and checks it forwards allowed
 // traffic and drops the rest. Skips (saying why) when OVS is not installed.
 func TestOVSPath(t *testing.T) {
-	needRoot(t)
+	netnstest.RequireRoot(t)
 	if ok, why := OVSAvailable(); !ok {
 		t.Skip(why)
 	}
-	smokePath(t, OVSPath{}, "sgbo", "o")
+	smokePath(t, OVSPath{}, "o")
 }

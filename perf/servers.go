@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os/exec"
 	"sync"
+
+	"sgswitch/netns"
 )
 
 // Servers are the server-side ends of every generator, living in the
@@ -21,13 +23,13 @@ type Servers struct {
 	wg        sync.WaitGroup
 }
 
-// StartServers starts them all; Lab.Close stops them.
-func StartServers(ctx context.Context, l *Lab, t Topology) (*Servers, error) {
+// StartServers starts them all; closing sc stops them.
+func StartServers(ctx context.Context, sc *netns.Scope, t Topology) (*Servers, error) {
 	s := &Servers{}
-	l.OnClose(s.close)
+	sc.OnClose(s.close)
 	var connL, echoL net.Listener
 	var sink net.PacketConn
-	err := InNetns(t.Server.Netns, func() error {
+	err := netns.Do(t.Server.Netns, func() error {
 		var err error
 		if connL, err = net.Listen("tcp4", addrPort(t.Server.IPv4, ConnPort)); err != nil {
 			return err
@@ -49,7 +51,7 @@ func StartServers(ctx context.Context, l *Lab, t Topology) (*Servers, error) {
 	s.wg.Add(2)
 	go s.acceptLoop(connL, func(c net.Conn) { c.Close() })
 	go s.acceptLoop(echoL, echo)
-	if s.Iperf, err = StartIperfServer(ctx, l, t); err != nil {
+	if s.Iperf, err = StartIperfServer(ctx, sc, t); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -9,13 +9,16 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"sgswitch/netns"
 )
 
 // SgswitchPath is sgswitch itself: the switch process (RunSwitchAgent) in
 // the switch namespace with one port per endpoint — TAP (IFF_VNET_HDR with
-// offloads: GSO super-frames are judged once) or AF_XDP on a veth.
+// offloads: GSO super-frames are judged once) or AF_XDP on a veth, made
+// by testbed.OpenPort inside the switch namespace.
 type SgswitchPath struct {
-	Kind string // "tap" or "afxdp"
+	Kind string // testbed.PortTAP ("tap") or testbed.PortAFXDP ("afxdp")
 }
 
 // Name implements Path.
@@ -29,19 +32,19 @@ func init() {
 }
 
 // Setup implements Path.
-func (s SgswitchPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) (Topology, error) {
-	t, err := addEndpoints(l, tag)
+func (s SgswitchPath) Setup(ctx context.Context, sc *netns.Scope, tag string, g *Groups) (Topology, error) {
+	t, err := addEndpoints(sc, tag)
 	if err != nil {
 		return t, err
 	}
 	if len(SwitchAgentArgs) == 0 {
 		return t, fmt.Errorf("no switch agent binary configured (perf.SwitchAgentArgs)")
 	}
-	cfg := SwitchAgentConfig{Kind: s.Kind, Spec: g.State.Spec(), Nodes: []AgentNode{
-		{ENIName: ClientENIName, Netns: t.Client.Netns, HostName: "p" + s.Kind[:1] + "a", MAC: t.Client.MAC, IPv4: t.Client.IPv4, IPv6: t.Client.IPv6},
-		{ENIName: ServerENIName, Netns: t.Server.Netns, HostName: "p" + s.Kind[:1] + "b", MAC: t.Server.MAC, IPv4: t.Server.IPv4, IPv6: t.Server.IPv6},
+	cfg := SwitchAgentConfig{Kind: s.Kind, Owner: sc.Owner, Spec: g.State.Spec(), Nodes: []AgentNode{
+		{ENIName: ClientENIName, Netns: t.Client.Netns, HostName: portName(), MAC: t.Client.MAC, IPv4: t.Client.IPv4, IPv6: t.Client.IPv6},
+		{ENIName: ServerENIName, Netns: t.Server.Netns, HostName: portName(), MAC: t.Server.MAC, IPv4: t.Server.IPv4, IPv6: t.Server.IPv6},
 	}}
-	cmd := NetnsCmd(ctx, t.SwitchNetns, SwitchAgentArgs[0], SwitchAgentArgs[1:]...)
+	cmd := netns.Command(ctx, t.SwitchNetns, SwitchAgentArgs[0], SwitchAgentArgs[1:]...)
 	cmd.Env = append(os.Environ(), agentEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -52,10 +55,10 @@ func (s SgswitchPath) Setup(ctx context.Context, l *Lab, tag string, g *Groups) 
 	if err != nil {
 		return t, err
 	}
-	if err := l.Start(cmd); err != nil {
+	if err := sc.Start(cmd); err != nil {
 		return t, err
 	}
-	l.OnClose(func() { stdin.Close() }) // EOF: the agent stops and closes its ports
+	sc.OnClose(func() { stdin.Close() }) // EOF: the agent stops and closes its ports
 	if err := json.NewEncoder(stdin).Encode(cfg); err != nil {
 		return t, fmt.Errorf("sending the switch its config: %w", err)
 	}

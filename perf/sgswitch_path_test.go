@@ -2,37 +2,36 @@ package perf
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
+
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
 // TestSgswitchPaths wires sgswitch with each port kind between the bench
 // namespaces and checks allowed traffic passes and the rest is dropped.
 func TestSgswitchPaths(t *testing.T) {
-	needRoot(t)
+	netnstest.RequireRoot(t)
 	for _, kind := range []string{"tap", "afxdp"} {
 		t.Run(kind, func(t *testing.T) {
-			smokePath(t, SgswitchPath{Kind: kind}, "sgbs", kind[:1])
+			smokePath(t, SgswitchPath{Kind: kind}, kind[:1])
 		})
 	}
 }
 
-// smokePath builds path p in a lab of its own (namespace prefix
-// prefix<pid>-) and checks that an allowed port carries round trips and an
-// iperf3 stream, and that a port the groups do not allow times out (dropped
-// silently, no RST).
-func smokePath(t *testing.T, p Path, prefix, tag string) {
+// smokePath builds path p in a scope of its own (netnstest.New) and checks
+// that an allowed port carries round trips and an iperf3 stream, and that a
+// port the groups do not allow times out (dropped silently, no RST).
+func smokePath(t *testing.T, p Path, tag string) {
 	t.Helper()
+	s := netnstest.New(t)
 	ctx := context.Background()
-	l := NewLab(fmt.Sprintf("%s%d-", prefix, os.Getpid()))
-	t.Cleanup(l.Close)
-	topo, err := p.Setup(ctx, l, tag, benchGroups(t, 10))
+	topo, err := p.Setup(ctx, s, tag, benchGroups(t, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := StartServers(ctx, l, topo); err != nil {
+	if _, err := StartServers(ctx, s, topo); err != nil {
 		t.Fatal(err)
 	}
 	lr, err := RunLatency(topo, 1000, time.Second)
@@ -43,7 +42,7 @@ func smokePath(t *testing.T, p Path, prefix, tag string) {
 	if err != nil {
 		t.Fatalf("iperf3: %v", err)
 	}
-	err = InNetns(topo.Client.Netns, func() error {
+	err = netns.Do(topo.Client.Netns, func() error {
 		c, err := dialTimeout(topo, 7002, 300*time.Millisecond)
 		if err == nil {
 			c.Close()

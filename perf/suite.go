@@ -2,9 +2,12 @@ package perf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"sgswitch/netns"
 )
 
 // Options configure a bench run.
@@ -13,6 +16,8 @@ type Options struct {
 	Progress io.Writer // progress lines while it runs
 	Command  string    // the command line, recorded in the report
 	Prefix   string    // namespace prefix (default DefaultPrefix())
+	// Owner owns every host object of the run (default DefaultOwner()).
+	Owner netns.Owner
 	// Paths are compared end to end; the first should be KernelPath{}.
 	Paths []Path
 	// ScalingPaths are measured at each of RuleCounts.
@@ -38,13 +43,16 @@ func durationsFor(quick bool) durations {
 	return durations{reps: 3, tcp: 5 * time.Second, udp: 3 * time.Second, conn: 3 * time.Second, lat: 3 * time.Second, connWorkers: 8, latMax: 200000}
 }
 
-// RunSuite runs the whole bench and returns its results. All namespaces and
-// processes it made are gone when it returns, including after ctx is
-// cancelled (Ctrl-C).
-func RunSuite(ctx context.Context, opt Options) (*Results, error) {
+// RunSuite runs the whole bench and returns its results. All namespaces,
+// links and processes it made are gone when it returns, including after ctx
+// is cancelled (Ctrl-C); failing to remove them is part of the error.
+func RunSuite(ctx context.Context, opt Options) (_ *Results, err error) {
 	start := time.Now()
 	if opt.Prefix == "" {
 		opt.Prefix = DefaultPrefix()
+	}
+	if opt.Owner == "" {
+		opt.Owner = DefaultOwner()
 	}
 	if opt.Progress == nil {
 		opt.Progress = io.Discard
@@ -53,7 +61,7 @@ func RunSuite(ctx context.Context, opt Options) (*Results, error) {
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(opt.Progress, "[%5.1fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
 	}
-	r.Plan = Plan{Prefix: opt.Prefix, RuleCounts: opt.RuleCounts}
+	r.Plan = Plan{Prefix: opt.Prefix, Owner: string(opt.Owner), RuleCounts: opt.RuleCounts}
 	if opt.InMemory != nil {
 		r.Plan.InMemoryMetrics = InMemoryMetrics
 	}
@@ -66,8 +74,13 @@ func RunSuite(ctx context.Context, opt Options) (*Results, error) {
 	for _, u := range opt.Unavailable {
 		r.Plan.E2EPaths = append(r.Plan.E2EPaths, u.Path)
 	}
-	lab := NewLab(opt.Prefix)
-	defer lab.Close()
+	scope := netns.NewScope(opt.Owner, opt.Prefix)
+	defer func() {
+		if cerr := scope.Close(); cerr != nil {
+			progress("cleanup: %v", cerr)
+			err = errors.Join(err, fmt.Errorf("removing what the bench made: %w", cerr))
+		}
+	}()
 
 	if opt.InMemory != nil {
 		progress("in memory: starting")
@@ -79,11 +92,11 @@ func RunSuite(ctx context.Context, opt Options) (*Results, error) {
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	r.endToEnd(ctx, lab.Sub("e"), opt.Paths, d, progress)
+	r.endToEnd(ctx, scope.Sub("e"), opt.Paths, d, progress)
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	r.scaling(ctx, lab, opt, d, progress)
+	r.scaling(ctx, scope, opt, d, progress)
 	r.fillRatios()
 	r.Machine.Duration = time.Since(start).Round(time.Second).String()
 	return r, ctx.Err()
@@ -98,17 +111,17 @@ type livePath struct {
 }
 
 // setupPaths builds each path; one that fails is recorded as not measured.
-func (r *Results) setupPaths(ctx context.Context, lab *Lab, paths []Path, g *Groups, section string, metrics []string, rules int, progress func(string, ...any)) []*livePath {
+func (r *Results) setupPaths(ctx context.Context, s *netns.Scope, paths []Path, g *Groups, section string, metrics []string, rules int, progress func(string, ...any)) []*livePath {
 	var live []*livePath
 	for i, p := range paths {
 		if ctx.Err() != nil {
 			break
 		}
 		tag := fmt.Sprintf("%d", i)
-		topo, err := p.Setup(ctx, lab, tag, g)
+		topo, err := p.Setup(ctx, s, tag, g)
 		var srv *Servers
 		if err == nil {
-			srv, err = StartServers(ctx, lab, topo)
+			srv, err = StartServers(ctx, s, topo)
 		}
 		if err != nil {
 			progress("%s: %s: setup failed: %v", section, p.Name(), err)

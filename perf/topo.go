@@ -1,8 +1,11 @@
 package perf
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
+
+	"sgswitch/netns"
 )
 
 // Endpoint is one side of a bench topology: a namespace with one interface
@@ -41,18 +44,18 @@ type Topology struct {
 	SwitchPIDs []int
 }
 
-// addEndpointNetns makes the client and server namespaces.
-func addEndpoints(l *Lab, tag string) (Topology, error) {
+// addEndpoints makes the client, server and switch namespaces.
+func addEndpoints(s *netns.Scope, tag string) (Topology, error) {
 	var t Topology
-	a, err := l.AddNetns(tag + "a")
+	a, err := s.CreateNetns(tag + "a")
 	if err != nil {
 		return t, err
 	}
-	b, err := l.AddNetns(tag + "b")
+	b, err := s.CreateNetns(tag + "b")
 	if err != nil {
 		return t, err
 	}
-	sw, err := l.AddNetns(tag + "sw")
+	sw, err := s.CreateNetns(tag + "sw")
 	if err != nil {
 		return t, err
 	}
@@ -63,7 +66,8 @@ func addEndpoints(l *Lab, tag string) (Topology, error) {
 }
 
 // addVeth creates eth0 in the endpoint's namespace with its peer named peer
-// in the switch namespace, addresses it, and brings both ends up. Static
+// in the switch namespace, addresses it, and brings both ends up. Both ends
+// live in the bench's namespaces and go with them. Static
 // neighbour entries keep ARP/ND out of the measurements. txOff turns off
 // transmit checksumming on the endpoint side (needed when the switch reads
 // the peer with AF_PACKET/AF_XDP: partial checksums would reach the other end).
@@ -77,13 +81,16 @@ func addVeth(e Endpoint, other Endpoint, swNetns, peer string, txOff bool) error
 		{"ip", "-n", e.Netns, "neigh", "replace", other.IPv4.String(), "lladdr", other.MAC, "dev", e.Dev, "nud", "permanent"},
 		{"ip", "-n", e.Netns, "neigh", "replace", other.IPv6.String(), "lladdr", other.MAC, "dev", e.Dev, "nud", "permanent"},
 	}
-	if txOff {
-		cmds = append(cmds,
-			[]string{"ip", "netns", "exec", e.Netns, "ethtool", "-K", e.Dev, "tx", "off"},
-			[]string{"ip", "netns", "exec", swNetns, "ethtool", "-K", peer, "tx", "off"})
-	}
 	for _, c := range cmds {
 		if _, err := Run(c[0], c[1:]...); err != nil {
+			return fmt.Errorf("wiring %s: %w", e.Netns, err)
+		}
+	}
+	if !txOff {
+		return nil
+	}
+	for _, end := range [][2]string{{e.Netns, e.Dev}, {swNetns, peer}} {
+		if _, err := RunIn(context.Background(), end[0], "ethtool", "-K", end[1], "tx", "off"); err != nil {
 			return fmt.Errorf("wiring %s: %w", e.Netns, err)
 		}
 	}

@@ -9,8 +9,9 @@ import (
 	"unsafe"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"sgswitch/netns"
 )
 
 // UDPFrame builds a 60-byte Ethernet/IPv4/UDP frame (64 bytes on the wire
@@ -63,7 +64,7 @@ func SendUDP(t Topology, dur time.Duration) (sent uint64, senderCPU float64, err
 		err  error
 	}
 	done := make(chan result, 1)
-	err = GoInNetns(t.Client.Netns, func() {
+	err = netns.Go(t.Client.Netns, func() {
 		c0 := threadCPU()
 		n, err := sendUDPHere(t, dur)
 		done <- result{n, threadCPU() - c0, err}
@@ -131,7 +132,7 @@ func sendUDPHere(t Topology, dur time.Duration) (uint64, error) {
 // RxPackets reads the rx_packets counter of dev in namespace ns (netlink,
 // so no sysfs mount inside the namespace is needed).
 func RxPackets(ns, dev string) (uint64, error) {
-	h, err := netns.GetFromName(ns)
+	h, err := netns.Handle(ns)
 	if err != nil {
 		return 0, err
 	}
@@ -185,8 +186,8 @@ func RunUDP(t Topology, dur time.Duration) (UDPResult, error) {
 // "other host" at the start of IP receive (this kernel has no dummy driver,
 // and a down peer stops the queue). What a path delivers below this rate is
 // the path's limit, not the generator's.
-func GeneratorPPS(l *Lab, dur time.Duration) (float64, error) {
-	ns, err := l.AddNetns("gen")
+func GeneratorPPS(s *netns.Scope, dur time.Duration) (float64, error) {
+	ns, err := s.CreateNetns("gen")
 	if err != nil {
 		return 0, err
 	}

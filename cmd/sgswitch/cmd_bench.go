@@ -115,13 +115,13 @@ func checkBench(c *cli.Context) error {
 	if err := perf.Check(res); err != nil {
 		return err
 	}
-	left, err := perf.Leftovers(res.Plan.Prefix)
+	left, err := perf.Leftovers(res.Plan)
 	if err != nil {
 		return err
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("namespaces left behind: %s", strings.Join(left, " "))
+		return fmt.Errorf("left behind: %s", strings.Join(left, ", "))
 	}
-	fmt.Printf("ok: %d figures, %d not measured (with reasons), no namespace left behind\n", len(res.Figures), len(res.NotMeasured))
+	fmt.Printf("ok: %d figures, %d not measured (with reasons), no namespace or link left behind\n", len(res.Figures), len(res.NotMeasured))
 	return nil
 }

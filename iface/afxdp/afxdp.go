@@ -31,7 +31,7 @@
 // of XDP headroom plus skb_shared_info must fit a 4 KB page); Open refuses
 // MTUs above MaxMTU. Checksum trap: frames a veth peer sends with checksum
 // offload on carry partial checksums that nothing completes on this path;
-// iface/wire turns tx checksumming off on the namespace end.
+// netns.CreateVeth turns tx checksumming off on the namespace end.
 //
 // Thread-safety: as iface.Port. Read uses only the rx and fill rings, Write
 // only the tx and completion rings, so one reader and one writer run in

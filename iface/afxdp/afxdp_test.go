@@ -1,11 +1,8 @@
 package afxdp_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 
@@ -13,30 +10,24 @@ import (
 
 	"sgswitch/iface"
 	"sgswitch/iface/afxdp"
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
-// veth makes a namespace with a veth into it and returns the host end.
+// veth makes a namespace of the test's own scope with a veth into it and
+// returns the host end; netnstest removes both when the test ends.
 func veth(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates veths and AF_XDP sockets")
-	}
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	p := "sgx" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if err := wire.Teardown(p); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := wire.CreateNetns(p + "-ns"); err != nil {
+	s := netnstest.New(t)
+	ns, err := s.CreateNetns("-ns")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wire.WireVeth(p+"h", wire.Node{Netns: p + "-ns", IPv4: netip.MustParsePrefix("198.18.0.11/24")}); err != nil {
+	host := s.Name("h")
+	if err := netns.CreateVeth(host, netns.Interface{Netns: ns, IPv4: netip.MustParsePrefix("198.18.0.11/24")}, s.Owner); err != nil {
 		t.Fatal(err)
 	}
-	return p + "h"
+	return host
 }
 
 func TestNativeModeOnVeth(t *testing.T) {

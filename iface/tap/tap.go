@@ -20,7 +20,8 @@
 // asks for a plain TAP directly.
 //
 // The fd survives moving the netdev into another network namespace
-// (netlink LinkSetNsFd), which is how iface/wire gives an instance its eth0.
+// (netlink LinkSetNsFd), which is how testbed.OpenPort gives an instance its
+// eth0.
 // The netdev is not persistent: Close deletes it.
 //
 // Thread-safety: as iface.Port — one reader and one writer at a time.
@@ -44,7 +45,7 @@ type Options struct {
 	// Plain opens the TAP without IFF_VNET_HDR and offloads.
 	Plain bool
 	// MTU is the MTU the port reports (default 1500). The netdev's own MTU
-	// is set by whoever configures the link (iface/wire).
+	// is set by whoever configures the link (netns.MoveInto).
 	MTU int
 }
 

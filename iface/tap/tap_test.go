@@ -1,26 +1,27 @@
 package tap
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"sgswitch/iface"
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
+// name returns a TAP name of the test's own scope, claimed for it: Open on
+// an existing name would attach to that device instead of making one.
 func name(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates TAP devices")
+	s := netnstest.New(t)
+	n := s.Name("tap")
+	if err := netns.ClaimLinkName(n, s.Owner); err != nil {
+		t.Fatal(err)
 	}
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return "sgt" + hex.EncodeToString(b)
+	return n
 }
 
 func TestOffloadsAccepted(t *testing.T) {

@@ -1,4 +1,4 @@
-package e2e
+package porttest
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sgswitch/iface"
+	"sgswitch/netns/netnstest"
 	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 )
@@ -17,12 +18,13 @@ const DeniedPort = 6000
 
 var iperfPort = int32(5201)
 
-// switchLab wires A (kind ka) and B (kind kb) to a running vswitch. Both
-// ENIs are in one group that admits, from the subnet, TCP and UDP
-// 5001-5010 and 5201 (iperf3), ICMP and ICMPv6 (egress: the default allow-all).
-func switchLab(t testing.TB, ka, kb Kind) (*Lab, *vswitch.Switch, [2]string) {
+// switchPair wires A (kind ka) and B (kind kb), in a scope of the test's
+// own, to a running vswitch. Both ENIs are in one group that admits, from
+// the subnet, TCP and UDP 5001-5010 and 5201 (iperf3), ICMP and ICMPv6
+// (egress: the default allow-all).
+func switchPair(t testing.TB, ka, kb Kind) (*Pair, *vswitch.Switch, [2]string) {
 	t.Helper()
-	needRoot(t)
+	s := netnstest.New(t)
 	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: SubnetV4, IPv6CIDR: SubnetV6})
 	if err != nil {
 		t.Fatal(err)
@@ -59,47 +61,44 @@ func switchLab(t testing.TB, ka, kb Kind) (*Lab, *vswitch.Switch, [2]string) {
 			t.Fatal(err)
 		}
 	}
-	l, err := NewLabMACs(ka, kb, 1500, macs[0], macs[1])
+	p, err := NewPairMACs(s, ka, kb, 1500, macs[0], macs[1])
 	if err != nil {
 		t.Fatalf("wiring %s<->%s: %v", ka, kb, err)
 	}
 	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
-		if left, err := Leftovers(l.Prefix); err != nil || len(left) > 0 {
-			t.Errorf("teardown left %v (err %v)", left, err)
+		if err := p.Close(); err != nil {
+			t.Errorf("closing the pair: %v", err)
 		}
 	})
 	sw := vswitch.New(vswitch.Config{FlowCapacity: 1 << 14})
 	if err := sw.Publish(ruleset.NewCompiler().Compile(st)); err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range []iface.Port{l.PortA, l.PortB} {
-		if err := sw.AddPort(enis[i], p); err != nil {
+	for i, port := range []iface.Port{p.PortA, p.PortB} {
+		if err := sw.AddPort(enis[i], port); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sw.Run(ctx) }()
-	t.Cleanup(func() { // runs before the lab's teardown (LIFO)
+	t.Cleanup(func() { // runs before the pair's and the scope's (LIFO)
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("switch: %v", err)
 		}
 	})
-	return l, sw, enis
+	return p, sw, enis
 }
 
 func testThroughSwitch(t *testing.T, ka, kb Kind) {
-	l, sw, enis := switchLab(t, ka, kb)
-	checkConnectivity(t, l)
+	p, sw, enis := switchPair(t, ka, kb)
+	checkConnectivity(t, p)
 	before, _ := sw.Stats(enis[1])
-	if err := TCPDenied(l.NsA, l.NsB, AddrB4.Addr(), DeniedPort, time.Second); err != nil {
+	if err := TCPDenied(p.NsA, p.NsB, AddrB4.Addr(), DeniedPort, time.Second); err != nil {
 		t.Errorf("tcp4 to denied port %d: %v", DeniedPort, err)
 	}
-	if err := TCPDenied(l.NsA, l.NsB, AddrB6.Addr(), DeniedPort, time.Second); err != nil {
+	if err := TCPDenied(p.NsA, p.NsB, AddrB6.Addr(), DeniedPort, time.Second); err != nil {
 		t.Errorf("tcp6 to denied port %d: %v", DeniedPort, err)
 	}
 	after, _ := sw.Stats(enis[1])

@@ -1,8 +1,7 @@
-package e2e
+package porttest
 
 import (
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -10,53 +9,45 @@ import (
 
 	"sgswitch/iface/afxdp"
 	"sgswitch/iface/tap"
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
+	"sgswitch/testbed"
 )
 
-func needRoot(t testing.TB) {
+// newPair wires a pair in a scope of the test's own; netnstest removes the
+// scope and checks nothing is left, after the pair's ports are closed.
+func newPair(t *testing.T, ka, kb Kind, mtu int) *Pair {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces, TAP devices and AF_XDP sockets")
-	}
-}
-
-// newLab makes a lab and registers its removal, and checks nothing is left.
-func newLab(t *testing.T, ka, kb Kind, mtu int) *Lab {
-	t.Helper()
-	needRoot(t)
-	l, err := NewLab(ka, kb, mtu)
+	s := netnstest.New(t)
+	p, err := NewPair(s, ka, kb, mtu)
 	if err != nil {
 		t.Fatalf("wiring %s<->%s: %v", ka, kb, err)
 	}
 	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
-		left, err := Leftovers(l.Prefix)
-		if err != nil || len(left) > 0 {
-			t.Errorf("teardown left %v (err %v)", left, err)
+		if err := p.Close(); err != nil {
+			t.Errorf("closing the pair: %v", err)
 		}
 	})
-	return l
+	return p
 }
 
 // checkConnectivity runs the checks between A and B.
-func checkConnectivity(t *testing.T, l *Lab) {
+func checkConnectivity(t *testing.T, p *Pair) {
 	t.Helper()
 	steps := []struct {
 		name string
 		run  func() error
 	}{
-		{"ping4", func() error { return Ping(l.NsA, AddrB4.Addr(), 10) }},
-		{"ping6", func() error { return Ping(l.NsA, AddrB6.Addr(), 10) }},
-		{"tcp4-4MB", func() error { return TCPTransfer(l.NsA, l.NsB, AddrB4.Addr(), 5001, 4<<20, 20*time.Second) }},
-		{"tcp6-4MB", func() error { return TCPTransfer(l.NsA, l.NsB, AddrB6.Addr(), 5002, 4<<20, 20*time.Second) }},
-		{"tcp4-reverse-2MB", func() error { return TCPTransfer(l.NsB, l.NsA, AddrA4.Addr(), 5003, 2<<20, 20*time.Second) }},
-		{"udp4", func() error { return UDPEcho(l.NsA, l.NsB, AddrB4.Addr(), 5004, 512, 20) }},
-		{"udp6", func() error { return UDPEcho(l.NsA, l.NsB, AddrB6.Addr(), 5005, 1200, 20) }},
-		{"udp4-fragmented", func() error { return UDPEcho(l.NsA, l.NsB, AddrB4.Addr(), 5006, 8000, 20) }},
-		{"udp4-gso", func() error { return UDPSegmented(l.NsA, l.NsB, AddrB4.Addr(), 5007, 1000, 8) }},
-		{"udp6-gso", func() error { return UDPSegmented(l.NsA, l.NsB, AddrB6.Addr(), 5008, 1200, 5) }},
+		{"ping4", func() error { return Ping(p.NsA, AddrB4.Addr(), 10) }},
+		{"ping6", func() error { return Ping(p.NsA, AddrB6.Addr(), 10) }},
+		{"tcp4-4MB", func() error { return TCPTransfer(p.NsA, p.NsB, AddrB4.Addr(), 5001, 4<<20, 20*time.Second) }},
+		{"tcp6-4MB", func() error { return TCPTransfer(p.NsA, p.NsB, AddrB6.Addr(), 5002, 4<<20, 20*time.Second) }},
+		{"tcp4-reverse-2MB", func() error { return TCPTransfer(p.NsB, p.NsA, AddrA4.Addr(), 5003, 2<<20, 20*time.Second) }},
+		{"udp4", func() error { return UDPEcho(p.NsA, p.NsB, AddrB4.Addr(), 5004, 512, 20) }},
+		{"udp6", func() error { return UDPEcho(p.NsA, p.NsB, AddrB6.Addr(), 5005, 1200, 20) }},
+		{"udp4-fragmented", func() error { return UDPEcho(p.NsA, p.NsB, AddrB4.Addr(), 5006, 8000, 20) }},
+		{"udp4-gso", func() error { return UDPSegmented(p.NsA, p.NsB, AddrB4.Addr(), 5007, 1000, 8) }},
+		{"udp6-gso", func() error { return UDPSegmented(p.NsA, p.NsB, AddrB6.Addr(), 5008, 1200, 5) }},
 	}
 	for _, s := range steps {
 		if err := s.run(); err != nil {
@@ -65,18 +56,18 @@ func checkConnectivity(t *testing.T, l *Lab) {
 	}
 }
 
-func forwarded(t *testing.T, ka, kb Kind) (*Lab, *Forwarder) {
-	l := newLab(t, ka, kb, 1500)
-	f := Forward(l.PortA, l.PortB)
+func forwarded(t *testing.T, ka, kb Kind) (*Pair, *Forwarder) {
+	p := newPair(t, ka, kb, 1500)
+	f := Forward(p.PortA, p.PortB)
 	t.Cleanup(func() {
 		if err := f.Stop(); err != nil {
 			t.Errorf("forwarder: %v", err)
 		}
 	})
-	checkConnectivity(t, l)
+	checkConnectivity(t, p)
 	t.Logf("%s<->%s: %d frames, %d GSO super-frames, %d segments made by iface/gso",
 		ka, kb, f.Frames.Load(), f.SuperFrames.Load(), f.Segmented.Load())
-	return l, f
+	return p, f
 }
 
 func TestForwardTAPOffload(t *testing.T) {
@@ -101,8 +92,14 @@ func TestForwardTAPPlain(t *testing.T) {
 	}
 }
 
+// l4Offloads opens a TAP of its own to ask whether this kernel takes USO.
 func l4Offloads(t *testing.T) bool {
-	p, err := tap.Open(NewPrefix(), tap.Options{})
+	s := netnstest.New(t)
+	name := s.Name("uso")
+	if err := netns.ClaimLinkName(name, s.Owner); err != nil {
+		t.Fatal(err)
+	}
+	p, err := tap.Open(name, tap.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +147,10 @@ func TestAttachExistingTapAFPacket(t *testing.T) { forwarded(t, VMPacket, TAP) }
 func TestAttachExistingTapAFXDP(t *testing.T)    { forwarded(t, VMXDP, AFXDP) }
 
 func TestAttachMissingInterface(t *testing.T) {
-	needRoot(t)
-	for _, k := range []wire.AttachKind{wire.AttachAFPacket, wire.AttachAFXDP} {
-		_, err := wire.Attach("sgcnosuchtap0", k)
-		if !errors.Is(err, wire.ErrNoInterface) {
+	s := netnstest.New(t)
+	for _, k := range []string{testbed.AttachAFPacket, testbed.AttachAFXDP} {
+		_, err := testbed.AttachPort(s.Name("nosuch"), k, s.Owner)
+		if !errors.Is(err, netns.ErrNoInterface) {
 			t.Errorf("%s: attach to a missing interface: %v, want ErrNoInterface", k, err)
 		} else {
 			t.Logf("%s: %v", k, err)
@@ -162,10 +159,19 @@ func TestAttachMissingInterface(t *testing.T) {
 }
 
 // TestAFXDPRefusals documents what this kernel refuses: an MTU native XDP on
-// veth cannot take.
+// veth cannot take (on a veth of the test's own).
 func TestAFXDPRefusals(t *testing.T) {
-	needRoot(t)
-	if _, err := afxdp.Open("lo", afxdp.Options{MTU: 3507}); err == nil {
+	s := netnstest.New(t)
+	ns, err := s.CreateNetns("-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := s.Name("x")
+	if err := netns.CreateVeth(host, netns.Interface{Netns: ns}, s.Owner); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := afxdp.Open(host, afxdp.Options{MTU: 3507}); err == nil {
+		p.Close()
 		t.Error("AF_XDP port with MTU 3507 accepted")
 	}
 }

@@ -1,6 +1,7 @@
-package e2e
+package porttest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
 )
 
 // BenchmarkIperf measures the issue's figures in one run: TCP Gb/s with 1
@@ -18,13 +22,11 @@ import (
 // the port cost without the switch's pipeline, TAP-offload and AF_XDP ports
 // joined by the test forwarder. Root and iperf3 needed; run it once:
 //
-//	go test -run XXX -bench Iperf -benchtime 1x ./iface/e2e/
+//	go test -run XXX -bench Iperf -benchtime 1x ./internal/porttest/
 //
 // Each iperf3 run lasts IPERF_SECONDS (default 3).
 func BenchmarkIperf(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root: creates namespaces and runs iperf3 in them")
-	}
+	netnstest.RequireRoot(b)
 	if _, err := exec.LookPath("iperf3"); err != nil {
 		b.Skip("needs iperf3 (scripts/install-deps.sh)")
 	}
@@ -34,13 +36,11 @@ func BenchmarkIperf(b *testing.B) {
 	}
 	for _, path := range []string{"bridge-nft", "switch-tap-offload", "switch-afxdp", "switch-afpacket", "fwd-tap-offload", "fwd-afxdp"} {
 		b.Run(path, func(b *testing.B) {
-			nsA, nsB, stop := setupPath(b, path)
-			defer stop()
-			srv := exec.Command("ip", "netns", "exec", nsB, "iperf3", "-s", "-B", AddrB4.Addr().String(), "-p", "5201")
-			if err := srv.Start(); err != nil {
+			s, nsA, nsB := setupPath(b, path)
+			srv := netns.Command(context.Background(), nsB, "iperf3", "-s", "-B", AddrB4.Addr().String(), "-p", "5201")
+			if err := s.Start(srv); err != nil { // the scope ends it
 				b.Fatal(err)
 			}
-			defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
 			time.Sleep(300 * time.Millisecond) // let the server bind
 			for _, m := range []struct {
 				name string
@@ -63,8 +63,8 @@ func BenchmarkIperf(b *testing.B) {
 
 // iperf runs the client in nsA and returns Gb/s (TCP) or received kpps (UDP).
 func iperf(nsA string, args []string) (float64, error) {
-	cmd := append([]string{"netns", "exec", nsA, "iperf3", "-J", "-c", AddrB4.Addr().String(), "-p", "5201"}, args...)
-	out, err := exec.Command("ip", cmd...).Output()
+	cmd := append([]string{"-J", "-c", AddrB4.Addr().String(), "-p", "5201"}, args...)
+	out, err := netns.Command(context.Background(), nsA, "iperf3", cmd...).Output()
 	if err != nil {
 		return 0, fmt.Errorf("iperf3: %v: %s", err, out)
 	}
@@ -92,60 +92,67 @@ func iperf(nsA string, args []string) (float64, error) {
 	return r.End.SumReceived.BitsPerSecond / 1e9, nil
 }
 
-func setupPath(b *testing.B, path string) (nsA, nsB string, stop func()) {
-	var l *Lab
+// setupPath builds path in a scope of the benchmark's own (netnstest.New:
+// removed when b ends) and returns the scope and A's and B's namespaces.
+func setupPath(b *testing.B, path string) (s *netns.Scope, nsA, nsB string) {
+	var p *Pair
 	var err error
 	switch path {
 	case "switch-tap-offload", "switch-afxdp", "switch-afpacket":
 		kind := map[string]Kind{"switch-tap-offload": TAP, "switch-afxdp": AFXDP, "switch-afpacket": AFPacket}[path]
-		l, _, _ := switchLab(b, kind, kind)
-		return l.NsA, l.NsB, func() {} // torn down by b.Cleanup
+		p, _, _ := switchPair(b, kind, kind)
+		return p.scope, p.NsA, p.NsB
 	case "fwd-tap-offload":
-		l, err = NewLab(TAP, TAP, 1500)
+		p, err = NewPair(netnstest.New(b), TAP, TAP, 1500)
 	case "fwd-afxdp":
-		l, err = NewLab(AFXDP, AFXDP, 1500)
+		p, err = NewPair(netnstest.New(b), AFXDP, AFXDP, 1500)
 	case "bridge-nft":
 		return setupBridge(b)
 	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := Forward(l.PortA, l.PortB)
-	return l.NsA, l.NsB, func() { _ = f.Stop(); _ = l.Close() }
+	f := Forward(p.PortA, p.PortB)
+	b.Cleanup(func() { _ = f.Stop() })
+	return p.scope, p.NsA, p.NsB
 }
 
 // setupBridge wires A and B by veth into a bridge in a third namespace with
 // br_netfilter on and an inet table that admits established traffic first,
-// then new flows to B's port 5201 and ICMP.
-func setupBridge(b *testing.B) (string, string, func()) {
-	p := NewPrefix()
-	nsA, nsB, nsBr := p+"-a", p+"-b", p+"-br"
-	stop := func() { _ = teardownPrefix(p) }
-	run := func(args ...string) {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			stop()
-			b.Fatalf("%v: %v: %s", args, err, out)
+// then new flows to B's port 5201 and ICMP. The veths live in the scope's
+// namespaces and go with them.
+func setupBridge(b *testing.B) (*netns.Scope, string, string) {
+	s := netnstest.New(b)
+	var names [3]string
+	for i, short := range []string{"-a", "-b", "-br"} {
+		var err error
+		if names[i], err = s.CreateNetns(short); err != nil {
+			b.Fatal(err)
 		}
 	}
-	for _, ns := range []string{nsA, nsB, nsBr} {
-		run("ip", "netns", "add", ns)
-		run("ip", "-n", ns, "link", "set", "lo", "up")
+	nsA, nsB, nsBr := names[0], names[1], names[2]
+	run := func(cmd *exec.Cmd) {
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v: %s", cmd.Args, err, out)
+		}
 	}
-	run("ip", "-n", nsBr, "link", "add", "br0", "type", "bridge")
+	ip := func(args ...string) { run(exec.Command("ip", args...)) }
+	ip("-n", nsBr, "link", "add", "br0", "type", "bridge")
 	for i, e := range []struct {
 		ns, addr4, addr6 string
 	}{{nsA, AddrA4.String(), AddrA6.String()}, {nsB, AddrB4.String(), AddrB6.String()}} {
 		port := fmt.Sprintf("p%d", i)
-		run("ip", "-n", nsBr, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", e.ns)
-		run("ip", "-n", nsBr, "link", "set", port, "master", "br0", "up")
-		run("ip", "-n", e.ns, "addr", "add", e.addr4, "dev", "eth0")
-		run("ip", "-n", e.ns, "addr", "add", e.addr6, "dev", "eth0", "nodad")
-		run("ip", "-n", e.ns, "link", "set", "eth0", "up")
+		ip("-n", nsBr, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", e.ns)
+		ip("-n", nsBr, "link", "set", port, "master", "br0", "up")
+		ip("-n", e.ns, "addr", "add", e.addr4, "dev", "eth0")
+		ip("-n", e.ns, "addr", "add", e.addr6, "dev", "eth0", "nodad")
+		ip("-n", e.ns, "link", "set", "eth0", "up")
 	}
-	run("ip", "-n", nsBr, "link", "set", "br0", "up")
-	run("ip", "netns", "exec", nsBr, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1")
-	run("ip", "netns", "exec", nsBr, "sysctl", "-qw", "net.bridge.bridge-nf-call-ip6tables=1")
-	nft := exec.Command("ip", "netns", "exec", nsBr, "nft", "-f", "-")
+	ip("-n", nsBr, "link", "set", "br0", "up")
+	ctx := context.Background()
+	run(netns.Command(ctx, nsBr, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"))
+	run(netns.Command(ctx, nsBr, "sysctl", "-qw", "net.bridge.bridge-nf-call-ip6tables=1"))
+	nft := netns.Command(ctx, nsBr, "nft", "-f", "-")
 	nft.Stdin = strings.NewReader(`table inet sg {
 	chain filter_forward {
 		type filter hook forward priority 0; policy drop;
@@ -158,8 +165,7 @@ func setupBridge(b *testing.B) (string, string, func()) {
 }
 `)
 	if out, err := nft.CombinedOutput(); err != nil {
-		stop()
 		b.Fatalf("nft: %v: %s", err, out)
 	}
-	return nsA, nsB, stop
+	return s, nsA, nsB
 }

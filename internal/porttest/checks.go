@@ -1,4 +1,4 @@
-package e2e
+package porttest
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sgswitch/iface/wire"
+	"sgswitch/netns"
 )
 
 // Ping sends ICMP (or ICMPv6) echo requests from namespace ns to dst until a
@@ -27,7 +27,7 @@ func Ping(ns string, dst netip.Addr, count int) error {
 	if dst.Is6() {
 		network, typ = "ip6:ipv6-icmp", 128
 	}
-	err := wire.Do(ns, func() error {
+	err := netns.Do(ns, func() error {
 		var err error
 		c, err = net.ListenPacket(network, "")
 		return err
@@ -84,7 +84,7 @@ func inetChecksum(b []byte) uint16 {
 // listen opens a listener of network ("tcp"/"udp") inside ns on addr:port.
 func listenTCP(ns string, addr netip.Addr, port int) (net.Listener, error) {
 	var l net.Listener
-	err := wire.Do(ns, func() error {
+	err := netns.Do(ns, func() error {
 		var err error
 		l, err = net.Listen("tcp", net.JoinHostPort(addr.String(), strconv.Itoa(port)))
 		return err
@@ -94,7 +94,7 @@ func listenTCP(ns string, addr netip.Addr, port int) (net.Listener, error) {
 
 func dial(ns, network string, dst netip.Addr, port int, timeout time.Duration) (net.Conn, error) {
 	var c net.Conn
-	err := wire.Do(ns, func() error {
+	err := netns.Do(ns, func() error {
 		var err error
 		c, err = net.DialTimeout(network, net.JoinHostPort(dst.String(), strconv.Itoa(port)), timeout)
 		return err
@@ -166,7 +166,7 @@ func TCPTransfer(from, to string, dst netip.Addr, port, size int, timeout time.D
 // with identical content (UDP may lose some; none may be corrupted).
 func UDPEcho(from, to string, dst netip.Addr, port, size, count int) error {
 	var srv net.PacketConn
-	err := wire.Do(to, func() error {
+	err := netns.Do(to, func() error {
 		var err error
 		srv, err = net.ListenPacket("udp", net.JoinHostPort(dst.String(), strconv.Itoa(port)))
 		return err
@@ -256,7 +256,7 @@ func TCPDenied(from, to string, dst netip.Addr, port int, wait time.Duration) er
 // offloading TAP this travels as one GSO_UDP_L4 super-frame.
 func UDPSegmented(from, to string, dst netip.Addr, port, seg, n int) error {
 	var srv net.PacketConn
-	err := wire.Do(to, func() error {
+	err := netns.Do(to, func() error {
 		var err error
 		srv, err = net.ListenPacket("udp", net.JoinHostPort(dst.String(), strconv.Itoa(port)))
 		return err
