@@ -165,3 +165,27 @@ func TestLinksAreOwned(t *testing.T) {
 		t.Error("link still there after DeleteLink")
 	}
 }
+
+// TestDeleteLinkKeepsOthersRecords: asking to delete a link that is not
+// there (e.g. it lives in another namespace) drops no other owner's record.
+func TestDeleteLinkKeepsOthersRecords(t *testing.T) {
+	s := netnstest.New(t)
+	other := netnstest.New(t)
+	ns := mustNetns(t, s, "-k")
+	host := s.Name("k")
+	if err := netns.CreateVeth(host, netns.Interface{Netns: ns}, s.Owner); err != nil {
+		t.Fatal(err)
+	}
+	err := netns.Do(ns, func() error { return netns.DeleteLink(host, other.Owner) })
+	if err != nil {
+		t.Fatalf("DeleteLink of a link not in this namespace: %v", err)
+	}
+	recs, err := netns.Records(s.Owner)
+	found := false
+	for _, r := range recs {
+		found = found || (r.Kind == netns.KindLink && r.Name == host)
+	}
+	if err != nil || !found {
+		t.Fatalf("the owner's link record was dropped: %v %v", recs, err)
+	}
+}

@@ -88,6 +88,8 @@ func DeleteLink(name string, owner Owner) error {
 	switch {
 	case err != nil:
 		return err
+	case !found && (r == nil || r.Owner != owner):
+		return nil // nothing of owner's to remove; another owner's record stays
 	case !found:
 		return removeRecord(KindLink, name)
 	case r == nil || r.Owner != owner || r.Ifindex != l.Attrs().Index:

@@ -43,7 +43,7 @@ cleanup() {
 		for f in "${labs_up[@]}"; do "$bin" lab down "$f" >/dev/null 2>&1; done
 		kill "$daemon_pid"; wait "$daemon_pid"
 	fi
-	for ns in $(ip netns list | awk '{print $1}' | grep -E '^(sgrst|shop)-'); do ip netns del "$ns"; done
+	"$bin" host remove lab/sgrst lab/shop >/dev/null 2>&1 # what a failed run left, by ownership
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -21,7 +21,7 @@ cleanup() {
 		"$bin" lab down "$lab" >/dev/null 2>&1
 		kill "$daemon_pid"; wait "$daemon_pid"
 	fi
-	for ns in $(ip netns list | awk '{print $1}' | grep -E '^sgobs-'); do ip netns del "$ns"; done
+	"$bin" host remove lab/sgobs >/dev/null 2>&1 # what a failed run left, by ownership
 	[ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
