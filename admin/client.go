@@ -26,18 +26,17 @@ type Client struct {
 	hc     *http.Client
 }
 
-// Dial returns a client for the daemon at socketPath ("" = SocketPath()).
-// It fails with a clear message when no daemon is listening there.
+// Dial returns a client for the daemon at socketPath ("" = SocketPath())
+// after one connection to it. When that fails, the error says why:
+// ErrNoDaemon when nothing answers there, a permission error (run as
+// root) when the socket or its directory may not be reached.
 func Dial(socketPath string) (*Client, error) {
 	if socketPath == "" {
 		socketPath = SocketPath()
 	}
-	c, err := net.Dial("unix", socketPath)
-	if err != nil {
-		return nil, fmt.Errorf("no sgswitch daemon at %s (start one with `sgswitch run`, or set %s): %w",
-			socketPath, SocketEnv, err)
+	if err := probe(socketPath); err != nil {
+		return nil, err
 	}
-	c.Close()
 	return NewClient(socketPath), nil
 }
 
