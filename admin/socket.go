@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"sgswitch/internal/bounded"
 )
 
 // What is at the socket path decides what Listen may do there and what
@@ -60,7 +62,7 @@ func clearPath(path string) error {
 		return fmt.Errorf("admin socket %s: %w", path, err)
 	}
 	if fi.Mode().Type() != fs.ModeSocket {
-		return fmt.Errorf("admin socket %s: not a socket (%s); it is left as it is: remove it or choose another --socket", path, kind(fi.Mode()))
+		return fmt.Errorf("admin socket %s: not a socket (%s); it is left as it is: remove it or choose another --socket", path, bounded.FileKind(fi.Mode()))
 	}
 	switch err := probe(path); {
 	case err == nil:
@@ -78,23 +80,4 @@ func clearPath(path string) error {
 		return fmt.Errorf("removing the stale admin socket: %w", err)
 	}
 	return nil
-}
-
-// kind names a file type for a message.
-func kind(m fs.FileMode) string {
-	switch m.Type() {
-	case 0:
-		return "a regular file"
-	case fs.ModeDir:
-		return "a directory"
-	case fs.ModeSymlink:
-		return "a symlink"
-	case fs.ModeNamedPipe:
-		return "a FIFO"
-	case fs.ModeDevice:
-		return "a block device"
-	case fs.ModeDevice | fs.ModeCharDevice:
-		return "a character device"
-	}
-	return "a " + m.Type().String() + " file"
 }
