@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"sgswitch/internal/bounded"
 )
 
 type fakeBackend struct{ labs map[string]json.RawMessage }
@@ -135,5 +138,28 @@ func TestSocketMode(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Errorf("socket mode = %v, want socket 0600", fi.Mode())
+	}
+}
+
+// TestRequestBodyLimit is the regression test for unbounded admin
+// request bodies: a body over the limit is refused with 413 and a message
+// naming the limit, and the backend never sees it.
+func TestRequestBodyLimit(t *testing.T) {
+	_, sock := serve(t)
+	c := NewClient(sock)
+	defer c.Close()
+	lab := map[string]string{"name": "big", "pad": strings.Repeat("x", bounded.MaxBytes)}
+	_, err := c.ApplyLab(context.Background(), lab)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(err.Error(), "request body: larger than the 4 MiB limit") || !errors.Is(err, bounded.ErrTooLarge) {
+		t.Fatalf("ApplyLab with a body over the limit: %#v", err)
+	}
+	if _, err := c.Lab(context.Background(), "big"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the backend applied the refused lab: %v", err)
+	}
+	lab["pad"] = strings.Repeat("x", 1<<20)
+	if _, err := c.ApplyLab(context.Background(), lab); err != nil {
+		t.Errorf("ApplyLab with a body below the limit: %v", err)
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"sgswitch/internal/bounded"
 )
 
 // Backend is what the daemon implements behind the routes.
@@ -25,9 +26,6 @@ type Backend interface {
 	Conntrack(ctx context.Context, eni string) ([]ConntrackEntry, error)
 	ENIStats(ctx context.Context, eni string) ([]ENIStats, error)
 }
-
-// maxBody bounds a request body (a lab file is a few KB).
-const maxBody = 8 << 20
 
 // Server serves the admin API.
 type Server struct {
@@ -46,7 +44,7 @@ func NewServer(b Backend) *Server {
 		reply(w, v, err)
 	})
 	s.mux.HandleFunc("POST /v1/labs", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := bounded.RequestBody(w, r)
 		if err == nil && !json.Valid(body) {
 			err = fmt.Errorf("%w: body is not JSON", ErrInvalid)
 		}

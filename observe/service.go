@@ -135,6 +135,9 @@ func (s *Service) serveFlowLog(w http.ResponseWriter, r *http.Request) {
 }
 
 // copyStored writes the current flow-log files, without their header lines.
+// Only regular files are read (a FIFO's open would block the route); they
+// are streamed line by line, and the writer rotates them, so what is read
+// is bounded.
 func (s *Service) copyStored(w http.ResponseWriter, wr *flowlog.Writer, only map[string]bool) {
 	entries, err := os.ReadDir(wr.Dir)
 	if err != nil {
@@ -142,7 +145,7 @@ func (s *Service) copyStored(w http.ResponseWriter, wr *flowlog.Writer, only map
 	}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".log")
-		if !ok || (only != nil && !only[name]) {
+		if !ok || !e.Type().IsRegular() || (only != nil && !only[name]) {
 			continue
 		}
 		f, err := os.Open(wr.Path(name))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -231,19 +230,8 @@ func filters(c *cli.Context) ([]ec2api.Filter, error) {
 // jsonFlag decodes a flag holding JSON (the AWS CLI's --ip-permissions,
 // --security-group-rules, …) into dst; an unset flag leaves dst alone.
 func jsonFlag(c *cli.Context, name string, dst any) error {
-	s := c.String(name)
-	if s == "" {
-		return nil
-	}
-	if strings.HasPrefix(s, "file://") {
-		b, err := os.ReadFile(strings.TrimPrefix(s, "file://"))
-		if err != nil {
-			return err
-		}
-		s = string(b)
-	}
-	if err := json.Unmarshal([]byte(s), dst); err != nil {
-		return fmt.Errorf("--%s: %v (JSON expected)", name, err)
+	if s := c.String(name); s != "" {
+		return ec2api.DecodeJSONArg(name, s, dst)
 	}
 	return nil
 }

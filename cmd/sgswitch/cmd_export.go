@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/internal/bounded"
 	"sgswitch/nftexport"
 	"sgswitch/perf"
 	"sgswitch/ruleset"
@@ -81,7 +82,7 @@ func exportNftables(c *cli.Context) error {
 // labSpec applies a lab file to a fresh State of the VPC it describes, as
 // `sgswitch lab up` would, and returns that State's Spec.
 func labSpec(path string) (ruleset.Spec, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path)
 	if err != nil {
 		return ruleset.Spec{}, err
 	}
@@ -104,9 +105,9 @@ func readSpec(path string) (ruleset.Spec, error) {
 	var b []byte
 	var err error
 	if path == "-" {
-		b, err = io.ReadAll(os.Stdin)
+		b, err = bounded.Read("standard input", os.Stdin)
 	} else {
-		b, err = os.ReadFile(path)
+		b, err = bounded.ReadFile(path)
 	}
 	if err != nil {
 		return sp, err

@@ -19,6 +19,7 @@ import (
 
 	"sgswitch/admin"
 	"sgswitch/daemon"
+	"sgswitch/internal/bounded"
 	"sgswitch/testbed"
 )
 
@@ -82,7 +83,7 @@ func loadLab(c *cli.Context) (*testbed.Lab, error) {
 	if c.NArg() != 1 {
 		return nil, cli.Exit("usage: sgswitch lab "+c.Command.Name+" FILE", 2)
 	}
-	data, err := os.ReadFile(c.Args().First())
+	data, err := bounded.ReadFile(c.Args().First())
 	if err != nil {
 		return nil, err
 	}
