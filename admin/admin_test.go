@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -161,5 +162,34 @@ func TestRequestBodyLimit(t *testing.T) {
 	lab["pad"] = strings.Repeat("x", 1<<20)
 	if _, err := c.ApplyLab(context.Background(), lab); err != nil {
 		t.Errorf("ApplyLab with a body below the limit: %v", err)
+	}
+}
+
+func TestStream(t *testing.T) {
+	srv, sock := serve(t)
+	srv.Handle("GET /v1/stream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("eni") != "web1" {
+			http.Error(w, `interface "x": not found`, http.StatusNotFound)
+			return
+		}
+		w.Write([]byte("line 1\nline 2\n"))
+	}))
+	c, err := Dial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body, err := c.Stream(context.Background(), "/v1/stream?eni=web1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(b) != "line 1\nline 2\n" {
+		t.Errorf("stream = %q, %v", b, err)
+	}
+	_, err = c.Stream(context.Background(), "/v1/stream?eni=x")
+	if !errors.Is(err, ErrNotFound) || err.Error() != `interface "x": not found` {
+		t.Errorf("failed stream: %v", err)
 	}
 }

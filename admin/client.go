@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+
+	"sgswitch/internal/bounded"
 )
 
 // SocketPath is the socket clients use: $SGSWITCH_SOCKET, else DefaultSocket.
@@ -92,6 +94,26 @@ func (c *Client) Conntrack(ctx context.Context, eni string) ([]ConntrackEntry, e
 func (c *Client) ENIStats(ctx context.Context, eni string) ([]ENIStats, error) {
 	var out []ENIStats
 	return out, c.Do(ctx, http.MethodGet, "/v1/eni/stats?eni="+url.QueryEscape(eni), nil, &out)
+}
+
+// Stream GETs a route that answers with a stream (flow logs, captures)
+// and returns its body, which the caller closes. An answer other than
+// 200 is an error carrying the daemon's message.
+func (c *Client) Stream(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://sgswitch"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("sgswitch daemon at %s: %w", c.socket, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		msg, _ := bounded.Read("answer", resp.Body)
+		return nil, &Error{Status: resp.StatusCode, Message: string(bytes.TrimSpace(msg))}
+	}
+	return resp.Body, nil
 }
 
 // Do sends one request to path (which may carry a query) with in as the

@@ -40,7 +40,14 @@ func probe(path string) error {
 // something else, each wrapping the system's error.
 func dialError(path string, err error) error {
 	switch {
-	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED):
+		// Refused: a stale socket, or no socket at all (connect says the
+		// same of a regular file).
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode().Type() != fs.ModeSocket {
+			return fmt.Errorf("admin socket %s: not a socket (%s): %w", path, bounded.FileKind(fi.Mode()), err)
+		}
+		fallthrough
+	case errors.Is(err, syscall.ENOENT):
 		return fmt.Errorf("%w at %s (start one with `sgswitch run`, or set %s): %w", ErrNoDaemon, path, SocketEnv, err)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("permission denied on the admin socket %s: run as root (the socket is mode 0600 in a 0700 directory): %w", path, err)

@@ -6,11 +6,11 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"sgswitch/internal/testuser"
 )
 
 // sockDir is a fresh directory for sockets: unix socket paths are limited
@@ -194,25 +194,7 @@ func TestDialReportsPermissionDenied(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: it runs Dial as another user (uid 65534) against a root-only socket directory")
 	}
-	// A directory everyone may enter holds a copy of this test binary
-	// (the go build cache is private to root) and the root-only socket
-	// directory.
-	pub := sockDir(t)
-	if err := os.Chmod(pub, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(pub, "admin.test")
-	data, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	pub := testuser.Dir(t)
 	private := filepath.Join(pub, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {
 		t.Fatal(err)
@@ -225,15 +207,7 @@ func TestDialReportsPermissionDenied(t *testing.T) {
 	go s.Serve()
 	defer s.Shutdown(context.Background())
 
-	cmd := exec.Command(bin, "-test.run=^TestDialHelper$", "-test.count=1")
-	cmd.Dir = pub
-	cmd.Env = []string{dialHelperEnv + "=" + sock, "PATH=/usr/bin:/bin"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper as uid 65534: %v\n%s", err, out)
-	}
-	got := string(out)
+	got := testuser.Run(t, pub, "TestDialHelper", dialHelperEnv+"="+sock)
 	for _, want := range []string{
 		"dial error: permission denied on the admin socket " + sock + ": run as root",
 		"no daemon: false",
@@ -269,5 +243,10 @@ func TestDialWithoutDaemonSaysSo(t *testing.T) {
 	}
 	if _, err := Dial(filepath.Join(file, "admin.sock")); err == nil || errors.Is(err, ErrNoDaemon) {
 		t.Errorf("Dial below a regular file = %v, want an error that is not ErrNoDaemon", err)
+	}
+	// connect() refuses a regular file as it refuses a stale socket; Dial
+	// tells them apart, so no daemon is started to fail on it.
+	if _, err := Dial(file); err == nil || errors.Is(err, ErrNoDaemon) || !strings.Contains(err.Error(), "not a socket (a regular file)") {
+		t.Errorf("Dial of a regular file = %v, want \"not a socket\", not ErrNoDaemon", err)
 	}
 }
