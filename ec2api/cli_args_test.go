@@ -114,3 +114,18 @@ func TestDecodeJSONArgFile(t *testing.T) {
 		t.Errorf("bad JSON: %v", err)
 	}
 }
+
+func TestListenAddr(t *testing.T) {
+	for endpoint, want := range map[string]string{
+		DefaultEndpoint:          DefaultListen,
+		"http://127.0.0.1:18778": "127.0.0.1:18778",
+		"http://[::1]:8775/":     "[::1]:8775",
+		"":                       "",
+		"127.0.0.1:8775":         "", // not a URL: no scheme
+		"%zz":                    "",
+	} {
+		if got := ListenAddr(endpoint); got != want {
+			t.Errorf("ListenAddr(%q) = %q, want %q", endpoint, got, want)
+		}
+	}
+}
