@@ -32,14 +32,14 @@ func init() {
 			"(a group name; an interface's Name tag). List flags take repeated flags or comma/space\n" +
 			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.\n" +
 			"The daemon's EC2 endpoint accepts any credentials (a lab), so the AWS CLI works too:\n" +
-			"  aws --endpoint-url http://127.0.0.1:8775 ec2 describe-security-groups",
+			"  aws --endpoint-url " + ec2api.DefaultEndpoint + " ec2 describe-security-groups",
 		Flags:       []cli.Flag{endpointFlag()},
 		Subcommands: subs,
 	})
 }
 
 func endpointFlag() cli.Flag {
-	return &cli.StringFlag{Name: "endpoint-url", Value: ec2api.DefaultEndpoint, EnvVars: []string{"SGSWITCH_EC2_ENDPOINT"},
+	return &cli.StringFlag{Name: "endpoint-url", Value: ec2api.DefaultEndpoint, EnvVars: []string{ec2api.EndpointEnv},
 		Usage: "the EC2 API of the sgswitch daemon"}
 }
 

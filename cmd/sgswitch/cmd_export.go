@@ -30,7 +30,7 @@ func init() {
 				&cli.StringFlag{Name: "spec", Usage: "ruleset Spec JSON file (- for stdin)"},
 				&cli.IntFlag{Name: "bench-rules", Usage: "instead, the groups `sgswitch bench` uses, with about N server ingress rules"},
 				&cli.StringFlag{Name: "form", Value: "sets", Usage: "sets (interval sets) or linear (one rule per CIDR and port range)"},
-				&cli.StringFlag{Name: "table", Value: "sgswitch", Usage: "nftables table name (family inet)"},
+				&cli.StringFlag{Name: "table", Value: nftexport.DefaultTable, Usage: "nftables table name (family inet)"},
 				&cli.BoolFlag{Name: "replace", Usage: "delete the table first, so the script replaces an earlier load"},
 			},
 			Action: exportNftables,
