@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"sgswitch/internal/bounded"
 )
 
 type fakeBackend struct{ labs map[string]json.RawMessage }
@@ -56,13 +59,7 @@ func (f *fakeBackend) ENIStats(_ context.Context, eni string) ([]ENIStats, error
 // serve starts a server on a socket in a fresh directory.
 func serve(t *testing.T) (*Server, string) {
 	t.Helper()
-	// unix socket paths are limited to 108 bytes; TempDir can be long.
-	dir, err := os.MkdirTemp("", "sgsadm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "sub", "admin.sock")
+	sock := filepath.Join(sockDir(t), "sub", "admin.sock")
 	s := NewServer(&fakeBackend{labs: map[string]json.RawMessage{}})
 	if err := s.Listen(sock); err != nil {
 		t.Fatal(err)
@@ -145,31 +142,54 @@ func TestSocketMode(t *testing.T) {
 	}
 }
 
-func TestListenRefusesLiveSocketAndReplacesStale(t *testing.T) {
+// TestRequestBodyLimit is the regression test for unbounded admin
+// request bodies: a body over the limit is refused with 413 and a message
+// naming the limit, and the backend never sees it.
+func TestRequestBodyLimit(t *testing.T) {
 	_, sock := serve(t)
-	if err := NewServer(&fakeBackend{}).Listen(sock); err == nil {
-		t.Error("Listen on a live daemon's socket succeeded")
+	c := NewClient(sock)
+	defer c.Close()
+	lab := map[string]string{"name": "big", "pad": strings.Repeat("x", bounded.MaxBytes)}
+	_, err := c.ApplyLab(context.Background(), lab)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(err.Error(), "request body: larger than the 4 MiB limit") || !errors.Is(err, bounded.ErrTooLarge) {
+		t.Fatalf("ApplyLab with a body over the limit: %#v", err)
 	}
+	if _, err := c.Lab(context.Background(), "big"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the backend applied the refused lab: %v", err)
+	}
+	lab["pad"] = strings.Repeat("x", 1<<20)
+	if _, err := c.ApplyLab(context.Background(), lab); err != nil {
+		t.Errorf("ApplyLab with a body below the limit: %v", err)
+	}
+}
 
-	dir, _ := os.MkdirTemp("", "sgsadm")
-	defer os.RemoveAll(dir)
-	stale := filepath.Join(dir, "admin.sock")
-	ln, err := net.Listen("unix", stale)
+func TestStream(t *testing.T) {
+	srv, sock := serve(t)
+	srv.Handle("GET /v1/stream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("eni") != "web1" {
+			http.Error(w, `interface "x": not found`, http.StatusNotFound)
+			return
+		}
+		w.Write([]byte("line 1\nline 2\n"))
+	}))
+	c, err := Dial(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	ln.Close() // the file stays, nobody answers: as after kill -9
-	s := NewServer(&fakeBackend{})
-	if err := s.Listen(stale); err != nil {
-		t.Fatalf("Listen over a stale socket: %v", err)
+	defer c.Close()
+	body, err := c.Stream(context.Background(), "/v1/stream?eni=web1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.Shutdown(context.Background())
-}
-
-func TestDialWithoutDaemon(t *testing.T) {
-	_, err := Dial(filepath.Join(t.TempDir(), "none.sock"))
-	if err == nil {
-		t.Fatal("Dial succeeded without a daemon")
+	b, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(b) != "line 1\nline 2\n" {
+		t.Errorf("stream = %q, %v", b, err)
+	}
+	_, err = c.Stream(context.Background(), "/v1/stream?eni=x")
+	if !errors.Is(err, ErrNotFound) || err.Error() != `interface "x": not found` {
+		t.Errorf("failed stream: %v", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+
+	"sgswitch/internal/bounded"
 )
 
 // SocketPath is the socket clients use: $SGSWITCH_SOCKET, else DefaultSocket.
@@ -26,18 +28,17 @@ type Client struct {
 	hc     *http.Client
 }
 
-// Dial returns a client for the daemon at socketPath ("" = SocketPath()).
-// It fails with a clear message when no daemon is listening there.
+// Dial returns a client for the daemon at socketPath ("" = SocketPath())
+// after one connection to it. When that fails, the error says why:
+// ErrNoDaemon when nothing answers there, a permission error (run as
+// root) when the socket or its directory may not be reached.
 func Dial(socketPath string) (*Client, error) {
 	if socketPath == "" {
 		socketPath = SocketPath()
 	}
-	c, err := net.Dial("unix", socketPath)
-	if err != nil {
-		return nil, fmt.Errorf("no sgswitch daemon at %s (start one with `sgswitch run`, or set %s): %w",
-			socketPath, SocketEnv, err)
+	if err := probe(socketPath); err != nil {
+		return nil, err
 	}
-	c.Close()
 	return NewClient(socketPath), nil
 }
 
@@ -93,6 +94,26 @@ func (c *Client) Conntrack(ctx context.Context, eni string) ([]ConntrackEntry, e
 func (c *Client) ENIStats(ctx context.Context, eni string) ([]ENIStats, error) {
 	var out []ENIStats
 	return out, c.Do(ctx, http.MethodGet, "/v1/eni/stats?eni="+url.QueryEscape(eni), nil, &out)
+}
+
+// Stream GETs a route that answers with a stream (flow logs, captures)
+// and returns its body, which the caller closes. An answer other than
+// 200 is an error carrying the daemon's message.
+func (c *Client) Stream(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://sgswitch"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("sgswitch daemon at %s: %w", c.socket, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		msg, _ := bounded.Read("answer", resp.Body)
+		return nil, &Error{Status: resp.StatusCode, Message: string(bytes.TrimSpace(msg))}
+	}
+	return resp.Body, nil
 }
 
 // Do sends one request to path (which may carry a query) with in as the

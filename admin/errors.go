@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"sgswitch/internal/bounded"
 )
 
 // Sentinel errors a Backend returns (wrapped) to choose the HTTP status.
@@ -12,6 +14,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrInvalid  = errors.New("invalid request")
 )
+
+// codeTooLarge is the code of an input over the limit (HTTP 413).
+const codeTooLarge = "RequestEntityTooLarge"
 
 // Error is an error reported by the daemon, as the client sees it.
 type Error struct {
@@ -22,16 +27,19 @@ type Error struct {
 
 func (e *Error) Error() string {
 	switch {
-	case e.Code == "", e.Code == "NotFound", e.Code == "InvalidRequest",
+	case e.Code == "", e.Code == "NotFound", e.Code == "InvalidRequest", e.Code == codeTooLarge,
 		strings.HasPrefix(e.Message, e.Code+":"):
 		return e.Message
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
-// Is lets errors.Is(err, ErrNotFound) and ErrInvalid work on the client side.
+// Is lets errors.Is(err, ErrNotFound), ErrInvalid and
+// bounded.ErrTooLarge work on the client side.
 func (e *Error) Is(target error) bool {
 	switch target {
+	case bounded.ErrTooLarge:
+		return e.Status == http.StatusRequestEntityTooLarge
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
 	case ErrInvalid:
@@ -59,6 +67,8 @@ func toError(err error) *Error {
 	out := &Error{Status: http.StatusInternalServerError, Message: err.Error()}
 	var c coder
 	switch {
+	case errors.Is(err, bounded.ErrTooLarge):
+		out.Status, out.Code = http.StatusRequestEntityTooLarge, codeTooLarge
 	case errors.Is(err, ErrNotFound):
 		out.Status, out.Code = http.StatusNotFound, "NotFound"
 	case errors.As(err, &c):

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"sgswitch/internal/bounded"
 )
 
 // Backend is what the daemon implements behind the routes.
@@ -26,14 +27,12 @@ type Backend interface {
 	ENIStats(ctx context.Context, eni string) ([]ENIStats, error)
 }
 
-// maxBody bounds a request body (a lab file is a few KB).
-const maxBody = 8 << 20
-
 // Server serves the admin API.
 type Server struct {
-	mux *http.ServeMux
-	srv *http.Server
-	ln  net.Listener
+	mux  *http.ServeMux
+	srv  *http.Server
+	ln   *net.UnixListener
+	file os.FileInfo // the socket Listen created
 }
 
 // NewServer returns a server for b with the standard routes mounted.
@@ -45,7 +44,7 @@ func NewServer(b Backend) *Server {
 		reply(w, v, err)
 	})
 	s.mux.HandleFunc("POST /v1/labs", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := bounded.RequestBody(w, r)
 		if err == nil && !json.Valid(body) {
 			err = fmt.Errorf("%w: body is not JSON", ErrInvalid)
 		}
@@ -86,30 +85,31 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Listen creates the socket at path: its directory is created (0700) if
-// missing, a stale socket left by a killed daemon is replaced, and a socket
-// some live daemon answers on is an error.
+// missing, a stale socket left by a killed daemon is replaced, and
+// anything else at path is refused and left alone (clearPath): a live
+// daemon's socket, a regular file, a directory, a symlink.
 func (s *Server) Listen(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("admin socket directory: %w", err)
 	}
-	if _, err := os.Stat(path); err == nil {
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return fmt.Errorf("admin socket %s: another sgswitch daemon is listening", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("removing stale admin socket: %w", err)
-		}
+	if err := clearPath(path); err != nil {
+		return err
 	}
-	ln, err := net.Listen("unix", path)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		return fmt.Errorf("admin socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	// Shutdown removes the socket itself, and only while it is still this one.
+	ln.SetUnlinkOnClose(false)
+	fi, err := os.Lstat(path)
+	if err == nil {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
 		ln.Close()
 		return fmt.Errorf("admin socket: %w", err)
 	}
-	s.ln = ln
+	s.ln, s.file = ln, fi
 	return nil
 }
 
@@ -126,11 +126,15 @@ func (s *Server) Serve() error {
 }
 
 // Shutdown stops accepting, waits for requests in flight (bounded by ctx)
-// and removes the socket.
+// and removes the socket, unless something else has taken its path since.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if s.ln != nil {
-		os.Remove(s.ln.Addr().String())
+		s.ln.Close() // when Serve never ran
+		path := s.ln.Addr().String()
+		if now, lerr := os.Lstat(path); lerr == nil && os.SameFile(s.file, now) {
+			os.Remove(path)
+		}
 	}
 	return err
 }

@@ -22,6 +22,10 @@
 //
 // Security: the socket is created with mode 0600 in a directory created
 // with mode 0700; only its owner (root, for the daemon) can talk to it.
+// Listen replaces only a stale socket (one nobody answers on) and leaves
+// anything else at the path alone; Dial tells "no daemon" (ErrNoDaemon)
+// from "permission denied: run as root". A request body larger than
+// bounded.MaxBytes (4 MiB) is refused with 413 (code RequestEntityTooLarge).
 //
 // Thread-safety: Server and Client may be used from many goroutines.
 package admin

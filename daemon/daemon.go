@@ -15,6 +15,15 @@ import (
 	"sgswitch/store"
 )
 
+// DefaultStateDir is where a daemon keeps its state (store.FileName, its
+// flow logs, LogName) unless told otherwise: `sgswitch run`'s --state-dir,
+// and where `lab up` and `lab down` look.
+const DefaultStateDir = "/var/lib/sgswitch"
+
+// StateDirEnv names the environment variable that overrides
+// DefaultStateDir for `lab up` and `lab down`, so tests use a private one.
+const StateDirEnv = "SGSWITCH_STATE_DIR"
+
 // Config configures a Daemon.
 type Config struct {
 	// StateDir holds state.db (created if missing).

@@ -31,13 +31,18 @@
 // the next daemon does not bring the lab back.
 //
 // Serving (Run): the admin API on a unix socket (mode 0600, directory
-// 0700); the EC2 Query API on 127.0.0.1:8775 by default. The EC2 API has
+// 0700; admin.Server.Listen replaces only a stale socket there); the EC2
+// Query API on ec2api.DefaultListen (127.0.0.1:8775) by default. The EC2 API has
 // no authentication, so Run refuses an address that is not loopback unless
 // Listen.EC2Any (`--ec2-listen-any`) says so explicitly. --metrics serves
 // Prometheus /metrics: the gatherers given in Listen (sgswitch run passes
 // observe's registry: switch counters, compile/publish latency, Go runtime;
 // default: prometheus.DefaultGatherer) plus the daemon's own gauges (sgswitch_ruleset_
 // generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).
+//
+// On demand: EnsureRunning (`sgswitch lab up`) returns a client of the
+// daemon at a socket, starting `sgswitch run` detached when admin.Dial
+// says no daemon is there, and only then (not on permission denied).
 //
 // Wiring: testbed.HostWirer makes each node's host side (through package
 // netns, owned by the lab); a Wirer is an interface so tests wire

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"sgswitch/admin"
 	"sgswitch/store"
@@ -24,9 +22,10 @@ import (
 // crash, or a daemon that could not) and fails if anything of the lab is
 // left. Notes for the user (what was done offline) go to notes.
 //
-// Only "nothing listens" (no socket, or a refused connection) counts as
-// no daemon; any other dial error, such as permission denied, is
-// returned, since going on offline would race a live daemon.
+// Only admin.ErrNoDaemon (nothing at the socket path, or a stale socket)
+// counts as no daemon; any other dial error, such as permission denied or
+// a file that is not a socket, is returned, since going on offline could
+// race a live daemon.
 func TakeDownLab(ctx context.Context, socket, stateDir, name string, notes func(string)) error {
 	cl, err := admin.Dial(socket)
 	switch {
@@ -35,7 +34,7 @@ func TakeDownLab(ctx context.Context, socket, stateDir, name string, notes func(
 		if err := cl.RemoveLab(ctx, name); err != nil && !errors.Is(err, admin.ErrNotFound) {
 			return fmt.Errorf("lab %s: %w", name, err)
 		}
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, admin.ErrNoDaemon):
 		removeFromStoreOffline(stateDir, name, notes)
 	default:
 		return err

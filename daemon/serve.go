@@ -14,9 +14,6 @@ import (
 	"sgswitch/admin"
 )
 
-// DefaultEC2Listen is the EC2 Query API's default address.
-const DefaultEC2Listen = "127.0.0.1:8775"
-
 // Listen says where Run serves.
 type Listen struct {
 	// Socket is the admin API's unix socket (mode 0600).

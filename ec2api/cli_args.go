@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"sgswitch/internal/bounded"
 )
 
 // Argument forms of the AWS CLI that `sgswitch ec2` accepts, parsed here
@@ -173,4 +175,22 @@ func ParseTagSpecifications(s string) ([]TagSpecification, error) {
 		spec.Tags = append(spec.Tags, t)
 	}
 	return []TagSpecification{spec}, nil
+}
+
+// DecodeJSONArg decodes the JSON value of an AWS CLI flag
+// (--ip-permissions, --security-group-rules, …) into dst. As in the AWS
+// CLI, "file://PATH" stands for the contents of PATH: a regular file of at
+// most bounded.MaxBytes.
+func DecodeJSONArg(flag, value string, dst any) error {
+	if path, ok := strings.CutPrefix(value, "file://"); ok {
+		b, err := bounded.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
+		}
+		value = string(b)
+	}
+	if err := json.Unmarshal([]byte(value), dst); err != nil {
+		return fmt.Errorf("--%s: %v (JSON expected)", flag, err)
+	}
+	return nil
 }

@@ -1,8 +1,15 @@
 package ec2api
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
+	"syscall"
 	"testing"
+
+	"sgswitch/internal/bounded"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -76,5 +83,49 @@ func TestParseConntrackAndTags(t *testing.T) {
 	ts, err = ParseTagSpecifications(`[{"ResourceType":"security-group","Tags":[{"Key":"a","Value":"b"}]}]`)
 	if err != nil || ts[0].Tags[0].Key != "a" {
 		t.Fatalf("json tags: %+v %v", ts, err)
+	}
+}
+
+func TestDecodeJSONArgFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "perms.json")
+	if err := os.WriteFile(good, []byte(`[{"IpProtocol":"tcp","FromPort":22,"ToPort":22}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var perms []IpPermission
+	if err := DecodeJSONArg("ip-permissions", "file://"+good, &perms); err != nil || len(perms) != 1 || perms[0].IpProtocol != "tcp" {
+		t.Fatalf("file://: %+v, %v", perms, err)
+	}
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, make([]byte, bounded.MaxBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]error{big: bounded.ErrTooLarge, fifo: bounded.ErrNotRegular, dir: bounded.ErrNotRegular} {
+		err := DecodeJSONArg("ip-permissions", "file://"+path, &perms)
+		if !errors.Is(err, want) || !strings.HasPrefix(err.Error(), "--ip-permissions: "+path+": ") {
+			t.Errorf("file://%s: %v, want %v", path, err, want)
+		}
+	}
+	if err := DecodeJSONArg("ip-permissions", "[", &perms); err == nil || !strings.Contains(err.Error(), "(JSON expected)") {
+		t.Errorf("bad JSON: %v", err)
+	}
+}
+
+func TestListenAddr(t *testing.T) {
+	for endpoint, want := range map[string]string{
+		DefaultEndpoint:          DefaultListen,
+		"http://127.0.0.1:18778": "127.0.0.1:18778",
+		"http://[::1]:8775/":     "[::1]:8775",
+		"":                       "",
+		"127.0.0.1:8775":         "", // not a URL: no scheme
+		"%zz":                    "",
+	} {
+		if got := ListenAddr(endpoint); got != want {
+			t.Errorf("ListenAddr(%q) = %q, want %q", endpoint, got, want)
+		}
 	}
 }

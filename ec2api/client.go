@@ -10,8 +10,27 @@ import (
 	"strings"
 )
 
-// DefaultEndpoint is where `sgswitch run` serves the EC2 API by default.
-const DefaultEndpoint = "http://127.0.0.1:8775"
+// DefaultListen is the address `sgswitch run` serves the EC2 API on by
+// default (loopback: the API has no authentication).
+const DefaultListen = "127.0.0.1:8775"
+
+// DefaultEndpoint is the URL of the EC2 API at DefaultListen.
+const DefaultEndpoint = "http://" + DefaultListen
+
+// EndpointEnv names the environment variable that points `sgswitch ec2`
+// at another endpoint; a daemon `sgswitch lab up` starts serves the EC2 API
+// there too (ListenAddr), so the two meet.
+const EndpointEnv = "SGSWITCH_EC2_ENDPOINT"
+
+// ListenAddr is the host:port of an endpoint URL, the address a daemon
+// must listen on to serve it; "" when endpoint is not such a URL.
+func ListenAddr(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
 
 // Client is a small EC2 Query API client over the messages of this
 // package; `sgswitch ec2` uses it. It does not sign requests (the

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"sgswitch/internal/bounded"
 )
 
 // Error codes this package produces itself (the ruleset produces the
@@ -19,8 +21,15 @@ const (
 	codeMissingAction               = "MissingAction"
 	codeMissingParameter            = "MissingParameter"
 	codeNoSuchVersion               = "NoSuchVersion"
-	codeUnknownParameter            = "UnknownParameter"
-	codeUnsupportedOperation        = "UnsupportedOperation"
+	// codeRequestEntityTooLarge is sgswitch's own (EC2 documents no code
+	// for an oversize request): a body over bounded.MaxBytes, HTTP 413.
+	codeRequestEntityTooLarge = "RequestEntityTooLarge"
+	// codeResourceLimitExceeded is EC2's "you have exceeded an Amazon EC2
+	// resource limit"; sgswitch answers it when a change would make the
+	// stored state larger than bounded.MaxBytes.
+	codeResourceLimitExceeded = "ResourceLimitExceeded"
+	codeUnknownParameter      = "UnknownParameter"
+	codeUnsupportedOperation  = "UnsupportedOperation"
 )
 
 // APIError is an EC2 error as it travels over the wire: the server
@@ -55,6 +64,8 @@ func statusFor(code string) int {
 		return http.StatusPreconditionFailed
 	case codeInternalError:
 		return http.StatusInternalServerError
+	case codeRequestEntityTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case "Unavailable", "ServiceUnavailable":
 		return http.StatusServiceUnavailable
 	case "UnauthorizedOperation", "AuthFailure":
@@ -95,6 +106,9 @@ func asAPIError(err error) *APIError {
 	}
 	if c, m, ok := codeOf(err); ok {
 		return &APIError{Code: c, Message: m}
+	}
+	if errors.Is(err, bounded.ErrTooLarge) {
+		return &APIError{Code: codeResourceLimitExceeded, Message: err.Error()}
 	}
 	return &APIError{Code: codeInternalError, Message: err.Error()}
 }

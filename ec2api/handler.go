@@ -100,7 +100,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(codeInvalidAction, "The HTTP method %s is not supported; use POST or GET", r.Method), requestID)
 		return
 	}
-	vals, err := readParams(r)
+	vals, err := readParams(w, r)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return

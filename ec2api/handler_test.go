@@ -192,3 +192,24 @@ func TestClientAgainstHandler(t *testing.T) {
 		t.Fatalf("wire name of Description: %v", vals)
 	}
 }
+
+// TestHandlerBodyLimit is the regression test for the EC2 API's request
+// body bound: a body over the limit (4 MiB, the same bound as every other
+// input) is answered 413 with the EC2 error envelope, and one below it
+// reaches the action.
+func TestHandlerBodyLimit(t *testing.T) {
+	h := NewHandler(NewMemBackend(newTestState(t)))
+	body := func(n int) string {
+		return "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=big&GroupDescription=" + strings.Repeat("x", n)
+	}
+	rec := post(t, h, body(4<<20))
+	if rec.Code != http.StatusRequestEntityTooLarge || errorCode(t, rec) != "RequestEntityTooLarge" ||
+		!strings.Contains(rec.Body.String(), "request body: larger than the 4 MiB limit") {
+		t.Errorf("a body over the limit: %d %s", rec.Code, rec.Body)
+	}
+	rec = post(t, h, body(2<<20))
+	if rec.Code != http.StatusBadRequest || errorCode(t, rec) != codeInvalidParameterValue ||
+		strings.Contains(rec.Body.String(), "larger than") {
+		t.Errorf("a 2 MiB body must reach the action (which refuses the description): %d %.300s", rec.Code, rec.Body)
+	}
+}

@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
-	"io"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"sgswitch/internal/bounded"
 )
 
 // APIVersion is the one EC2 API version served.
@@ -20,12 +22,10 @@ const APIVersion = "2016-11-15"
 // xmlNamespace is the namespace of every success response.
 const xmlNamespace = "http://ec2.amazonaws.com/doc/" + APIVersion + "/"
 
-// maxBodyBytes bounds a request body; EC2 requests are small.
-const maxBodyBytes = 1 << 20
-
 // readParams returns the query parameters of r: the URL's query string
-// plus, for a POST, the form-encoded body (the SDKs and the AWS CLI POST).
-func readParams(r *http.Request) (url.Values, error) {
+// plus, for a POST, the form-encoded body (the SDKs and the AWS CLI POST),
+// of at most bounded.MaxBytes: a larger one is RequestEntityTooLarge (413).
+func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errorf(codeInvalidParameterValue, "malformed query string: %v", err)
@@ -38,12 +38,12 @@ func readParams(r *http.Request) (url.Values, error) {
 			return nil, errorf(codeInvalidParameterValue, "unsupported Content-Type %q: the EC2 Query API takes application/x-www-form-urlencoded", mt)
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		return nil, errorf(codeInvalidParameterValue, "reading the request body: %v", err)
+	body, err := bounded.RequestBody(w, r)
+	if errors.Is(err, bounded.ErrTooLarge) {
+		return nil, errorf(codeRequestEntityTooLarge, "%v", err)
 	}
-	if len(body) > maxBodyBytes {
-		return nil, errorf(codeInvalidParameterValue, "the request body is larger than %d bytes", maxBodyBytes)
+	if err != nil {
+		return nil, errorf(codeInvalidParameterValue, "%v", err)
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {

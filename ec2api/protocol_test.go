@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/ec2query"
+
+	"sgswitch/internal/bounded"
 )
 
 func TestErrorEnvelopeDecodesWithSDKParser(t *testing.T) {
@@ -34,7 +37,7 @@ func TestErrorEnvelopeDecodesWithSDKParser(t *testing.T) {
 func TestStatusFor(t *testing.T) {
 	for code, want := range map[string]int{
 		"InvalidGroup.NotFound": 400, "DependencyViolation": 400, codeInvalidAction: 400,
-		codeDryRunOperation: 412, codeInternalError: 500, "Unavailable": 503,
+		codeDryRunOperation: 412, codeInternalError: 500, "Unavailable": 503, codeRequestEntityTooLarge: 413,
 	} {
 		if got := statusFor(code); got != want {
 			t.Errorf("%s: %d, want %d", code, got, want)
@@ -49,6 +52,12 @@ func TestAsAPIError(t *testing.T) {
 	wrapped := errors.Join(errors.New("context"), errorf("X.Y", "m"))
 	if e := asAPIError(wrapped); e.Code != "X.Y" || e.Message != "m" {
 		t.Fatalf("wrapped: %+v", e)
+	}
+	// A change the store refuses as too large is the client's limit, not a fault.
+	big := fmt.Errorf("saving state: store: %w", fmt.Errorf("ruleset spec: %w", bounded.ErrTooLarge))
+	if e := asAPIError(big); e.Code != codeResourceLimitExceeded || statusFor(e.Code) != http.StatusBadRequest ||
+		e.Message != "saving state: store: ruleset spec: larger than the 4 MiB limit" {
+		t.Fatalf("too large: %+v", e)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 func Generate(rs *Ruleset, opt Options) string {
 	table := opt.Table
 	if table == "" {
-		table = "sgswitch"
+		table = DefaultTable
 	}
 	var b strings.Builder
 	b.WriteString("#!/usr/sbin/nft -f\n# Security groups rendered by sgswitch export nftables.\n")

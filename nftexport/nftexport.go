@@ -101,9 +101,13 @@ const (
 	FormLinear             // one rule per (protocol, ports, CIDR)
 )
 
+// DefaultTable is the nftables table (family inet) a script fills unless
+// Options.Table names another.
+const DefaultTable = "sgswitch"
+
 // Options control the generated script.
 type Options struct {
-	Table string // default "sgswitch"
+	Table string // default DefaultTable
 	Form  Form
 	// Flush deletes the table first, so the script replaces an earlier one.
 	Flush bool

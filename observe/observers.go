@@ -81,11 +81,16 @@ type FlowLogs struct {
 	now atomic.Int64 // unix seconds, refreshed by Run once a second
 }
 
-// NewFlowLogs aggregates over window (60 s when zero) into files under dir
-// (none when dir is empty).
+// DefaultFlowLogWindow is the flow-log aggregation interval: the shorter
+// of EC2's two max-aggregation-interval choices (60 s and 600 s), so a lab
+// shows its records soon.
+const DefaultFlowLogWindow = 60 * time.Second
+
+// NewFlowLogs aggregates over window (DefaultFlowLogWindow when zero) into
+// files under dir (none when dir is empty).
 func NewFlowLogs(accountID, dir string, window time.Duration, maxRecords int) *FlowLogs {
 	if window <= 0 {
-		window = 60 * time.Second
+		window = DefaultFlowLogWindow
 	}
 	now := time.Now().Unix()
 	f := &FlowLogs{

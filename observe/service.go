@@ -31,7 +31,7 @@ type Service struct {
 type Config struct {
 	AccountID     string
 	FlowLogDir    string        // "" = flow logs only to followers
-	FlowLogWindow time.Duration // 0 = 60 s
+	FlowLogWindow time.Duration // 0 = DefaultFlowLogWindow
 	FlowLogFields []string      // nil = the default format
 	FlowLogOff    bool          // no flow logs at all
 }
@@ -135,6 +135,9 @@ func (s *Service) serveFlowLog(w http.ResponseWriter, r *http.Request) {
 }
 
 // copyStored writes the current flow-log files, without their header lines.
+// Only regular files are read (a FIFO's open would block the route); they
+// are streamed line by line, and the writer rotates them, so what is read
+// is bounded.
 func (s *Service) copyStored(w http.ResponseWriter, wr *flowlog.Writer, only map[string]bool) {
 	entries, err := os.ReadDir(wr.Dir)
 	if err != nil {
@@ -142,7 +145,7 @@ func (s *Service) copyStored(w http.ResponseWriter, wr *flowlog.Writer, only map
 	}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".log")
-		if !ok || (only != nil && !only[name]) {
+		if !ok || !e.Type().IsRegular() || (only != nil && !only[name]) {
 			continue
 		}
 		f, err := os.Open(wr.Path(name))
@@ -162,8 +165,16 @@ func (s *Service) copyStored(w http.ResponseWriter, wr *flowlog.Writer, only map
 	}
 }
 
+// Bounds of a capture through the admin API (`sgswitch capture`).
+const (
+	DefaultCaptureCount    = 100
+	DefaultCaptureDuration = 10 * time.Second
+	MaxCaptureDuration     = 10 * time.Minute
+)
+
 // serveCapture streams a pcapng capture of one interface, bounded by
-// count (default 100) and duration (default 10s, at most 10m).
+// count (DefaultCaptureCount) and duration (DefaultCaptureDuration, at
+// most MaxCaptureDuration).
 func (s *Service) serveCapture(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	arg := q.Get("eni")
@@ -182,13 +193,13 @@ func (s *Service) serveCapture(w http.ResponseWriter, r *http.Request) {
 	}
 	count, err := strconv.Atoi(q.Get("count"))
 	if err != nil || count <= 0 {
-		count = 100
+		count = DefaultCaptureCount
 	}
 	dur, err := time.ParseDuration(q.Get("duration"))
 	if err != nil || dur <= 0 {
-		dur = 10 * time.Second
+		dur = DefaultCaptureDuration
 	}
-	dur = min(dur, 10*time.Minute)
+	dur = min(dur, MaxCaptureDuration)
 	w.Header().Set("Content-Type", "application/vnd.tcpdump.pcapng")
 	fw := &flushWriter{w: w}
 	fw.f, _ = w.(http.Flusher)

@@ -6,7 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,4 +113,32 @@ func get(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestFlowLogRouteSkipsNonRegularFiles: a FIFO (or any file that is not
+// regular) in the flow-log directory is skipped, not opened: opening a
+// FIFO would block the route until some writer came.
+func TestFlowLogRouteSkipsNonRegularFiles(t *testing.T) {
+	r := newRig(t)
+	svc, srv := newService(t, r)
+	fifo := filepath.Join(svc.FlowLogs.Writer.Dir, "eni-fifo.log")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // unblock a reader stuck in open, if any
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/flowlog", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /v1/flowlog with a FIFO in the flow-log directory: %v", err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatalf("reading /v1/flowlog: %v", err)
+	}
 }

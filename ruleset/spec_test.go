@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"net/netip"
 	"testing"
 )
 
@@ -280,4 +281,26 @@ func TestUseCases(t *testing.T) {
 			{false, "198.18.0.5", tcp, 8080}:  "deny",
 		})
 	})
+}
+
+// TestVPCOwner: the owner a config names, else DefaultOwnerID, and a
+// State built from the config says the same.
+func TestVPCOwner(t *testing.T) {
+	for _, owner := range []string{"", "210987654321"} {
+		cfg := VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), OwnerId: owner, IDSeed: 1}
+		want := owner
+		if want == "" {
+			want = DefaultOwnerID
+		}
+		if got := cfg.Owner(); got != want {
+			t.Errorf("Owner() of OwnerId %q = %q, want %q", owner, got, want)
+		}
+		st, err := NewState(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.VPC().OwnerId; got != want {
+			t.Errorf("NewState with OwnerId %q: VPC owner %q, want %q", owner, got, want)
+		}
+	}
 }

@@ -12,7 +12,7 @@ import (
 type VPCConfig struct {
 	VpcId    string       `json:"VpcId,omitempty"`    // default derived from IDSeed
 	SubnetId string       `json:"SubnetId,omitempty"` // default derived from IDSeed
-	OwnerId  string       `json:"OwnerId,omitempty"`  // default "123456789012"
+	OwnerId  string       `json:"OwnerId,omitempty"`  // default DefaultOwnerID
 	Region   string       `json:"Region,omitempty"`   // default "us-east-1"
 	CIDR     netip.Prefix `json:"CIDR"`               // the IPv4 subnet (required)
 	IPv6CIDR netip.Prefix `json:"IPv6CIDR,omitzero"`  // optional: the VPC "has IPv6"
@@ -29,6 +29,18 @@ type VPCConfig struct {
 	GroupsPerVPC       int `json:"GroupsPerVPC,omitempty"`       // 2500
 	// LiftQuotas disables the quota checks (benchmarks with 10,000 rules).
 	LiftQuotas bool `json:"LiftQuotas,omitempty"`
+}
+
+// DefaultOwnerID is the account id of a VPC whose config names none.
+const DefaultOwnerID = "123456789012"
+
+// Owner is the account id that owns the VPC (and so its groups, interfaces
+// and flow-log records): OwnerId, or DefaultOwnerID when that is empty.
+func (c VPCConfig) Owner() string {
+	if c.OwnerId != "" {
+		return c.OwnerId
+	}
+	return DefaultOwnerID
 }
 
 // EC2 default quotas.
@@ -142,9 +154,7 @@ func NewState(cfg VPCConfig) (*State, error) {
 	if st.s.VPC.SubnetId == "" {
 		st.s.VPC.SubnetId = st.newID("subnet-")
 	}
-	if st.s.VPC.OwnerId == "" {
-		st.s.VPC.OwnerId = "123456789012"
-	}
+	st.s.VPC.OwnerId = cfg.Owner()
 	if st.s.VPC.Region == "" {
 		st.s.VPC.Region = "us-east-1"
 	}

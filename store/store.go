@@ -25,6 +25,12 @@
 // a valid sgswitch store (ErrCorrupt) is refused with a message naming the
 // file, and the file is never written to: Open validates it read-only
 // (shared lock, full consistency check) before opening it for writing.
+// A state.db that is not a regular file is refused the same way.
+//
+// Size: no spec or lab record is larger than bounded.MaxBytes (4 MiB),
+// the bound of every input sgswitch reads. Put refuses a larger one, so
+// the store never writes what it would not read back, and a file holding
+// one is refused as corrupt before anything is decoded.
 //
 // Thread-safety: a Store may be used by many goroutines; bbolt serialises
 // writers. Only one process may hold the store open (an exclusive file
@@ -42,6 +48,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"sgswitch/internal/bounded"
 )
 
 // corrupt is ErrCorrupt for the file at path, saying what was wrong and
@@ -116,14 +124,20 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // validate checks an existing, non-empty file read-only. A missing or empty
-// file is a fresh store.
+// file is a fresh store; anything but a regular file is refused.
 func validate(path string) error {
 	info, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && info.Size() == 0) {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w (%s); it was left as it is: move it aside", path, bounded.ErrNotRegular, bounded.FileKind(info.Mode()))
+	}
+	if info.Size() == 0 {
+		return nil
 	}
 	db, err := openBolt(path, true)
 	if err != nil {
@@ -166,8 +180,30 @@ func checkFile(db *bolt.DB, path string) (err error) {
 		for cerr := range tx.Check() {
 			return corrupt(path, cerr)
 		}
-		return checkSchema(tx, path)
+		if err := checkSchema(tx, path); err != nil {
+			return err
+		}
+		return checkSizes(tx, path)
 	})
+}
+
+// checkSizes refuses a file holding a spec or lab record larger than the
+// input limit (bounded.MaxBytes), which this code never writes.
+func checkSizes(tx *bolt.Tx, path string) error {
+	if b := tx.Bucket(bucketRuleset); b != nil {
+		if err := bounded.Check("ruleset spec", int64(len(b.Get(keySpec)))); err != nil {
+			return corrupt(path, err)
+		}
+	}
+	if b := tx.Bucket(bucketLabs); b != nil {
+		return b.ForEach(func(k, v []byte) error {
+			if err := bounded.Check(fmt.Sprintf("lab %q", k), int64(len(v))); err != nil {
+				return corrupt(path, err)
+			}
+			return nil
+		})
+	}
+	return nil
 }
 
 // checkSchema accepts a file with our schema (or older), or an empty bbolt
@@ -249,6 +285,9 @@ type Snapshot struct {
 func (s *Store) Load() (*Snapshot, error) {
 	snap := &Snapshot{Labs: map[string]LabRecord{}, Settings: map[string]string{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := checkSizes(tx, s.path); err != nil {
+			return err
+		}
 		if b := tx.Bucket(bucketRuleset).Get(keySpec); b != nil {
 			snap.Spec = append(json.RawMessage(nil), b...)
 		}
@@ -285,6 +324,9 @@ func (s *Store) Update(fn func(*Tx) error) error {
 
 // PutSpec replaces the saved ruleset Spec (JSON).
 func (t *Tx) PutSpec(spec []byte) error {
+	if err := bounded.Check("ruleset spec", int64(len(spec))); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	if !json.Valid(spec) {
 		return errors.New("store: spec is not valid JSON")
 	}
@@ -299,6 +341,9 @@ func (t *Tx) PutLab(rec LabRecord) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
+	}
+	if err := bounded.Check(fmt.Sprintf("lab %q", rec.Name), int64(len(b))); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	return t.tx.Bucket(bucketLabs).Put([]byte(rec.Name), b)
 }

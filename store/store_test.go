@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -278,5 +280,93 @@ func TestSecondOpenIsLocked(t *testing.T) {
 			s2.Close()
 		}
 		t.Fatalf("second Open error = %v, want ErrLocked", err)
+	}
+}
+
+// bigJSON is a JSON string value n bytes long.
+func bigJSON(n int) []byte {
+	return append(append([]byte(`"`), bytes.Repeat([]byte("x"), n-2)...), '"')
+}
+
+// TestSnapshotSizeBound is the regression test for unbounded snapshots:
+// the store never writes a spec or lab record over the 4 MiB input limit
+// (so whatever it wrote, it can read back), and Open refuses, unchanged,
+// a file holding one.
+func TestSnapshotSizeBound(t *testing.T) {
+	const limit = 4 << 20
+	dir := t.TempDir()
+	s := openT(t, dir)
+	err := s.Update(func(tx *Tx) error { return tx.PutSpec(bigJSON(limit + 1)) })
+	if err == nil || !strings.Contains(err.Error(), "ruleset spec: larger than the 4 MiB limit") {
+		t.Errorf("PutSpec over the limit: %v", err)
+	}
+	rec := sampleLab()
+	rec.Lab = bigJSON(limit + 1)
+	err = s.Update(func(tx *Tx) error { return tx.PutLab(rec) })
+	if err == nil || !strings.Contains(err.Error(), `lab "shop": larger than the 4 MiB limit`) {
+		t.Errorf("PutLab over the limit: %v", err)
+	}
+	if err := s.Update(func(tx *Tx) error { return tx.PutSpec(bigJSON(limit)) }); err != nil {
+		t.Errorf("PutSpec of exactly the limit: %v", err)
+	}
+	s.Close()
+
+	for _, bucket := range [][]byte{bucketRuleset, bucketLabs} {
+		t.Run(string(bucket), func(t *testing.T) {
+			dir := t.TempDir()
+			openT(t, dir).Close()
+			path := filepath.Join(dir, FileName)
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error {
+				key := keySpec
+				if string(bucket) == string(bucketLabs) {
+					key = []byte("shop")
+				}
+				return tx.Bucket(bucket).Put(key, bigJSON(limit+1))
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			refuseUnchanged(t, dir, ErrCorrupt)
+			if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "larger than the 4 MiB limit") {
+				t.Errorf("Open of a store with an oversize record: %v, want the limit named", err)
+			}
+		})
+	}
+}
+
+// TestOpenRefusesANonRegularFile: a state.db that is a FIFO, a directory
+// or a device is refused, named, and left alone.
+func TestOpenRefusesANonRegularFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		s, err := Open(dir)
+		if err == nil {
+			s.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), path+": not a regular file (a FIFO)") {
+			t.Errorf("Open over a FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		if f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("Open over a FIFO still blocked after 10 s")
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != os.ModeNamedPipe {
+		t.Errorf("the FIFO was replaced: %v", err)
 	}
 }

@@ -7,10 +7,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"sgswitch/internal/bounded"
 )
 
-// MaxFileSize bounds the lab files Parse accepts.
-const MaxFileSize = 1 << 20
+// MaxFileSize bounds the lab files Parse accepts: the one bound on every
+// input sgswitch reads, so a file the reader accepted is never refused
+// here for its size.
+const MaxFileSize = bounded.MaxBytes
 
 // Parse decodes and checks a lab file. filename is used in error messages
 // only (its base name). Every structural problem is reported with its key

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"sgswitch/internal/bounded"
 )
 
 func readExample(t testing.TB, name string) []byte {
@@ -260,5 +262,21 @@ func TestScriptLabs(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestParseSizeBound: Parse takes exactly the bytes the bounded reader
+// accepts (bounded.MaxBytes) and refuses one more, naming the file.
+func TestParseSizeBound(t *testing.T) {
+	pad := func(n int) []byte {
+		head := "name: big\n"
+		return []byte(head + "#" + strings.Repeat("x", n-len(head)-2) + "\n")
+	}
+	if _, err := Parse("big.yaml", pad(bounded.MaxBytes)); err != nil && strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("Parse of exactly %d bytes refused for its size: %v", bounded.MaxBytes, err)
+	}
+	_, err := Parse("big.yaml", pad(bounded.MaxBytes+1))
+	if err == nil || err.Error() != "big.yaml: file larger than 4194304 bytes" {
+		t.Fatalf("Parse of %d bytes = %v, want big.yaml: file larger than 4194304 bytes", bounded.MaxBytes+1, err)
 	}
 }

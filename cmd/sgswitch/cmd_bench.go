@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/internal/bounded"
 	"sgswitch/perf"
 )
 
@@ -96,7 +97,7 @@ func readResults(c *cli.Context) (*perf.Results, error) {
 	if c.NArg() != 1 {
 		return nil, cli.Exit("usage: sgswitch bench "+c.Command.Name+" RESULTS.json", 2)
 	}
-	b, err := os.ReadFile(c.Args().First())
+	b, err := bounded.ReadFile(c.Args().First())
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -33,14 +32,14 @@ func init() {
 			"(a group name; an interface's Name tag). List flags take repeated flags or comma/space\n" +
 			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.\n" +
 			"The daemon's EC2 endpoint accepts any credentials (a lab), so the AWS CLI works too:\n" +
-			"  aws --endpoint-url http://127.0.0.1:8775 ec2 describe-security-groups",
+			"  aws --endpoint-url " + ec2api.DefaultEndpoint + " ec2 describe-security-groups",
 		Flags:       []cli.Flag{endpointFlag()},
 		Subcommands: subs,
 	})
 }
 
 func endpointFlag() cli.Flag {
-	return &cli.StringFlag{Name: "endpoint-url", Value: ec2api.DefaultEndpoint, EnvVars: []string{"SGSWITCH_EC2_ENDPOINT"},
+	return &cli.StringFlag{Name: "endpoint-url", Value: ec2api.DefaultEndpoint, EnvVars: []string{ec2api.EndpointEnv},
 		Usage: "the EC2 API of the sgswitch daemon"}
 }
 
@@ -231,19 +230,8 @@ func filters(c *cli.Context) ([]ec2api.Filter, error) {
 // jsonFlag decodes a flag holding JSON (the AWS CLI's --ip-permissions,
 // --security-group-rules, …) into dst; an unset flag leaves dst alone.
 func jsonFlag(c *cli.Context, name string, dst any) error {
-	s := c.String(name)
-	if s == "" {
-		return nil
-	}
-	if strings.HasPrefix(s, "file://") {
-		b, err := os.ReadFile(strings.TrimPrefix(s, "file://"))
-		if err != nil {
-			return err
-		}
-		s = string(b)
-	}
-	if err := json.Unmarshal([]byte(s), dst); err != nil {
-		return fmt.Errorf("--%s: %v (JSON expected)", name, err)
+	if s := c.String(name); s != "" {
+		return ec2api.DecodeJSONArg(name, s, dst)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/internal/bounded"
 	"sgswitch/nftexport"
 	"sgswitch/perf"
 	"sgswitch/ruleset"
@@ -29,7 +30,7 @@ func init() {
 				&cli.StringFlag{Name: "spec", Usage: "ruleset Spec JSON file (- for stdin)"},
 				&cli.IntFlag{Name: "bench-rules", Usage: "instead, the groups `sgswitch bench` uses, with about N server ingress rules"},
 				&cli.StringFlag{Name: "form", Value: "sets", Usage: "sets (interval sets) or linear (one rule per CIDR and port range)"},
-				&cli.StringFlag{Name: "table", Value: "sgswitch", Usage: "nftables table name (family inet)"},
+				&cli.StringFlag{Name: "table", Value: nftexport.DefaultTable, Usage: "nftables table name (family inet)"},
 				&cli.BoolFlag{Name: "replace", Usage: "delete the table first, so the script replaces an earlier load"},
 			},
 			Action: exportNftables,
@@ -81,7 +82,7 @@ func exportNftables(c *cli.Context) error {
 // labSpec applies a lab file to a fresh State of the VPC it describes, as
 // `sgswitch lab up` would, and returns that State's Spec.
 func labSpec(path string) (ruleset.Spec, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path)
 	if err != nil {
 		return ruleset.Spec{}, err
 	}
@@ -104,9 +105,9 @@ func readSpec(path string) (ruleset.Spec, error) {
 	var b []byte
 	var err error
 	if path == "-" {
-		b, err = io.ReadAll(os.Stdin)
+		b, err = bounded.Read("standard input", os.Stdin)
 	} else {
-		b, err = os.ReadFile(path)
+		b, err = bounded.ReadFile(path)
 	}
 	if err != nil {
 		return sp, err

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -19,12 +14,11 @@ import (
 
 	"sgswitch/admin"
 	"sgswitch/daemon"
+	"sgswitch/ec2api"
+	"sgswitch/internal/bounded"
 	"sgswitch/netns"
 	"sgswitch/testbed"
 )
-
-// DefaultStateDir is where a daemon that `lab up` starts keeps its state.
-const DefaultStateDir = "/var/lib/sgswitch"
 
 func init() {
 	register(&cli.Command{
@@ -74,7 +68,7 @@ func init() {
 }
 
 func stateDirFlag() cli.Flag {
-	return &cli.StringFlag{Name: "state-dir", Value: DefaultStateDir, EnvVars: []string{"SGSWITCH_STATE_DIR"},
+	return &cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, EnvVars: []string{daemon.StateDirEnv},
 		Usage: "state directory of the daemon `lab up` starts when none runs"}
 }
 
@@ -83,7 +77,7 @@ func loadLab(c *cli.Context) (*testbed.Lab, error) {
 	if c.NArg() != 1 {
 		return nil, cli.Exit("usage: sgswitch lab "+c.Command.Name+" FILE", 2)
 	}
-	data, err := os.ReadFile(c.Args().First())
+	data, err := bounded.ReadFile(c.Args().First())
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +98,10 @@ func labUp(c *cli.Context) error {
 				lab.File, n.Name, n.Interface, n.Interface)
 		}
 	}
-	cl, err := ensureDaemon(c.Context, c.String("socket"), c.String("state-dir"))
+	cl, err := daemon.EnsureRunning(c.Context, daemon.StartOptions{
+		Socket: c.String("socket"), StateDir: c.String("state-dir"),
+		EC2Listen: ec2api.ListenAddr(os.Getenv(ec2api.EndpointEnv)), // where `sgswitch ec2` looks
+	})
 	if err != nil {
 		return err
 	}
@@ -238,75 +235,6 @@ func labDown(c *cli.Context) error {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// ensureDaemon returns a client of the daemon at socket, starting
-// `sgswitch run` detached (own session, output to daemon.log in the state
-// directory) when nothing answers there. With $SGSWITCH_EC2_ENDPOINT set
-// (the `sgswitch ec2` client's setting), the daemon serves its EC2 API
-// at that address.
-func ensureDaemon(ctx context.Context, socket, stateDir string) (*admin.Client, error) {
-	if cl, err := admin.Dial(socket); err == nil {
-		if _, err := cl.Status(ctx); err == nil {
-			return cl, nil
-		}
-		cl.Close()
-	}
-	if socket == "" {
-		socket = admin.SocketPath()
-	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(stateDir, "daemon.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"run", "--state-dir", stateDir, "--socket", socket}
-	if u, err := url.Parse(os.Getenv("SGSWITCH_EC2_ENDPOINT")); err == nil && u.Host != "" {
-		// serve the EC2 API where `sgswitch ec2` will look for it
-		args = append(args, "--ec2-listen", u.Host)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the daemon: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	fmt.Fprintf(os.Stderr, "sgswitch: started daemon (pid %d, socket %s, log %s)\n", cmd.Process.Pid, socket, logPath)
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("the daemon exited (%v); see %s:\n%s", err, logPath, tail(logPath, 20))
-		case <-time.After(100 * time.Millisecond):
-		}
-		if cl, err := admin.Dial(socket); err == nil {
-			if _, err := cl.Status(ctx); err == nil {
-				return cl, nil
-			}
-			cl.Close()
-		}
-	}
-	return nil, fmt.Errorf("the daemon did not answer on %s within 15s; see %s", socket, logPath)
-}
-
-// tail returns the last n lines of a file.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
 
 func labProbe(c *cli.Context) error {
 	lab, err := loadLab(c)

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -19,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"sgswitch/admin"
+	"sgswitch/observe"
 )
 
 func init() {
@@ -61,8 +59,9 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "eni", Required: true, Usage: "interface (eni- id, node name or lab/node)"},
 			&cli.StringFlag{Name: "write", Aliases: []string{"w"}, Usage: "write pcapng to this file (- for stdout)"},
-			&cli.IntFlag{Name: "count", Aliases: []string{"c"}, Value: 100, Usage: "stop after this many frames"},
-			&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "stop after this long (at most 10m)"},
+			&cli.IntFlag{Name: "count", Aliases: []string{"c"}, Value: observe.DefaultCaptureCount, Usage: "stop after this many frames"},
+			&cli.DurationFlag{Name: "duration", Value: observe.DefaultCaptureDuration,
+				Usage: fmt.Sprintf("stop after this long (at most %v)", observe.MaxCaptureDuration)},
 			adminSocketFlag(),
 		},
 		Action: runCapture,
@@ -148,29 +147,11 @@ func summary(p gopacket.Packet) string {
 	return strings.Join(parts, "/")
 }
 
-// adminStream GETs a streaming admin-API route.
+// adminStream GETs a streaming admin-API route of the daemon at socket.
 func adminStream(ctx context.Context, socket, path string) (io.ReadCloser, error) {
-	if socket == "" {
-		socket = admin.SocketPath()
-	}
-	hc := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://sgswitch"+path, nil)
+	cl, err := admin.Dial(socket)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("no sgswitch daemon at %s (start one with `sgswitch run`): %w", socket, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		return nil, fmt.Errorf("%s", strings.TrimSpace(string(msg)))
-	}
-	return resp.Body, nil
+	return cl.Stream(ctx, path)
 }

@@ -18,7 +18,6 @@ import (
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
 	"sgswitch/observe"
-	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 	"sgswitch/testbed"
 )
@@ -32,19 +31,19 @@ func init() {
 			"The EC2 Query API has no authentication, so it listens on loopback only unless\n" +
 			"--ec2-listen-any is given.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "state-dir", Value: "/var/lib/sgswitch", Usage: "where the state store lives"},
+			&cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "where the state store lives"},
 			&cli.StringFlag{Name: "socket", Value: admin.DefaultSocket, EnvVars: []string{admin.SocketEnv},
 				Usage: "admin API unix socket (mode 0600)"},
-			&cli.StringFlag{Name: "ec2-listen", Value: daemon.DefaultEC2Listen,
+			&cli.StringFlag{Name: "ec2-listen", Value: ec2api.DefaultListen,
 				Usage: "EC2 Query API address (loopback); empty: off"},
 			&cli.BoolFlag{Name: "ec2-listen-any", Usage: "allow a non-loopback --ec2-listen address"},
 			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus /metrics on this address"},
-			&cli.StringFlag{Name: "subnet", Value: "198.18.0.0/24",
+			&cli.StringFlag{Name: "subnet", Value: daemon.DefaultVPC().CIDR.String(),
 				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
-			&cli.StringFlag{Name: "subnet-ipv6", Value: "fd00:5e5e:0:1::/64",
+			&cli.StringFlag{Name: "subnet-ipv6", Value: daemon.DefaultVPC().IPv6CIDR.String(),
 				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
 			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2), one rotated file per interface, here (default: STATE-DIR/flowlogs)"},
-			&cli.DurationFlag{Name: "flowlog-window", Value: 60 * time.Second, Usage: "flow-log aggregation interval"},
+			&cli.DurationFlag{Name: "flowlog-window", Value: observe.DefaultFlowLogWindow, Usage: "flow-log aggregation interval"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 		},
@@ -81,7 +80,7 @@ func runDaemon(c *cli.Context) error {
 	}
 	dp := daemon.NewSwitchDataplane(vswitch.Config{}, log)
 	obs := observe.NewService(dp.Switch(), observe.Config{
-		AccountID:  vpcOwner(vpc),
+		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
 		FlowLogOff: c.Bool("no-flowlogs"),
 	})
@@ -111,16 +110,4 @@ func runDaemon(c *cli.Context) error {
 		Gatherers:  []prometheus.Gatherer{obs.Metrics.Registry},
 		Mount:      func(s *admin.Server) { obs.Mount(s) },
 	})
-}
-
-// vpcOwner is the account id flow-log records carry: the VPC's owner.
-func vpcOwner(cfg ruleset.VPCConfig) string {
-	if cfg.OwnerId != "" {
-		return cfg.OwnerId
-	}
-	st, err := ruleset.NewState(cfg)
-	if err != nil {
-		return ""
-	}
-	return st.VPC().OwnerId
 }
