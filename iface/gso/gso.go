@@ -53,8 +53,8 @@ var (
 // layout locates the headers of a frame.
 type layout struct {
 	l3, l4, payload, end int // offsets; end is the end of the IP datagram
-	v6                       bool
-	proto                    uint8 // TCP or UDP to segment and checksum, else 0
+	v6                   bool
+	proto                uint8 // TCP or UDP to segment and checksum, else 0
 }
 
 func parse(frame []byte) (layout, error) {
