@@ -37,7 +37,7 @@ lint:
 # Short fuzz runs of every parser (each corpus lives in its package's
 # testdata/fuzz/; `go test` alone replays the corpus as regression tests).
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ruleset:FuzzImport packet:FuzzParse packet:FuzzParseFast testbed:FuzzParse \
+FUZZ_TARGETS := ruleset:FuzzImport packet:FuzzParse packet:FuzzParseFast packet:FuzzChecksum testbed:FuzzParse \
 	ec2api:FuzzParseQuery ec2api:FuzzHandler iface/gso:FuzzSegment
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -1,7 +1,5 @@
 package packet
 
-import "encoding/binary"
-
 // Sizes of the frames the reply builders write.
 const (
 	ARPReplyLen       = EthernetLen + ARPLen       // 42; ports pad to 60 if they must
@@ -19,18 +17,8 @@ const (
 // the requester (reqMAC, reqIP) that ip is at mac. It returns the length.
 func BuildARPReply(buf []byte, mac [6]byte, ip [4]byte, reqMAC [6]byte, reqIP [4]byte) int {
 	_ = buf[ARPReplyLen-1]
-	copy(buf[0:6], reqMAC[:])
-	copy(buf[6:12], mac[:])
-	binary.BigEndian.PutUint16(buf[12:], EtherTypeARP)
-	a := buf[EthernetLen:]
-	binary.BigEndian.PutUint16(a[0:], 1)
-	binary.BigEndian.PutUint16(a[2:], EtherTypeIPv4)
-	a[4], a[5] = 6, 4
-	binary.BigEndian.PutUint16(a[6:], ARPReply)
-	copy(a[8:14], mac[:])
-	copy(a[14:18], ip[:])
-	copy(a[18:24], reqMAC[:])
-	copy(a[24:28], reqIP[:])
+	Ethernet(buf).Encode(reqMAC, mac, EtherTypeARP)
+	ARP(buf[EthernetLen:]).Encode(ARPReply, mac, ip, reqMAC, reqIP)
 	return ARPReplyLen
 }
 
@@ -50,23 +38,16 @@ func SolicitTarget(icmp []byte) (target [16]byte, ok bool) {
 // with flags (NARouter|NASolicited|NAOverride) and a target link-layer
 // address option. It returns the length.
 func BuildNeighborAdvert(buf []byte, mac [6]byte, target [16]byte, dstMAC [6]byte, dst [16]byte, flags uint8) int {
+	const msgLen = NeighborAdvertLen - EthernetLen - IPv6Len
 	_ = buf[NeighborAdvertLen-1]
-	copy(buf[0:6], dstMAC[:])
-	copy(buf[6:12], mac[:])
-	binary.BigEndian.PutUint16(buf[12:], EtherTypeIPv6)
-	ip := buf[EthernetLen:]
-	ip[0], ip[1], ip[2], ip[3] = 0x60, 0, 0, 0
-	binary.BigEndian.PutUint16(ip[4:], 32)
-	ip[6], ip[7] = ProtoICMPv6, 255
-	copy(ip[8:24], target[:])
-	copy(ip[24:40], dst[:])
-	m := ip[IPv6Len : IPv6Len+32]
-	m[0], m[1], m[2], m[3] = ICMPv6NeighborAdvert, 0, 0, 0
-	m[4], m[5], m[6], m[7] = flags, 0, 0, 0
+	Ethernet(buf).Encode(dstMAC, mac, EtherTypeIPv6)
+	ip := IPv6(buf[EthernetLen:])
+	ip.Encode(&IPv6Fields{PayloadLen: msgLen, NextHeader: ProtoICMPv6, HopLimit: 255, Src: target, Dst: dst})
+	m := ICMP(buf[EthernetLen+IPv6Len : NeighborAdvertLen])
+	m.Encode(ICMPv6NeighborAdvert, 0, uint32(flags)<<24)
 	copy(m[8:24], target[:])
 	m[24], m[25] = 2, 1 // target link-layer address, 8 bytes
 	copy(m[26:32], mac[:])
-	sum := PseudoHeaderSum(target[:], dst[:], ProtoICMPv6, 32)
-	binary.BigEndian.PutUint16(m[2:], Fold(Sum(m, sum)))
+	m.FillChecksum(ip.PseudoSum(ProtoICMPv6, msgLen))
 	return NeighborAdvertLen
 }

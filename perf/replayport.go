@@ -1,7 +1,6 @@
 package perf
 
 import (
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync"
@@ -90,31 +89,20 @@ func (p *replayPort) Close() error {
 // tcpFrame builds an Ethernet/IPv4/TCP frame (no payload) with valid
 // checksums.
 func tcpFrame(srcMAC, dstMAC string, src, dst netip.Addr, sport, dport uint16, flags uint8) []byte {
-	f := make([]byte, 54)
+	const l4 = packet.EthernetLen + packet.IPv4MinLen
+	f := make([]byte, l4+packet.TCPMinLen)
 	sm, _ := net.ParseMAC(srcMAC)
 	dm, _ := net.ParseMAC(dstMAC)
-	copy(f[0:6], dm)
-	copy(f[6:12], sm)
-	binary.BigEndian.PutUint16(f[12:], 0x0800)
-	ip := f[14:34]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], 40)
-	ip[8], ip[9] = 64, 6
-	s4, d4 := src.As4(), dst.As4()
-	copy(ip[12:16], s4[:])
-	copy(ip[16:20], d4[:])
-	binary.BigEndian.PutUint16(ip[10:], ipChecksum(ip))
-	tcp := f[34:]
-	binary.BigEndian.PutUint16(tcp[0:], sport)
-	binary.BigEndian.PutUint16(tcp[2:], dport)
-	binary.BigEndian.PutUint32(tcp[4:], 1)
-	if flags&0x10 != 0 {
-		binary.BigEndian.PutUint32(tcp[8:], 1)
+	packet.Ethernet(f).Encode(mac6(dm), mac6(sm), packet.EtherTypeIPv4)
+	ip := packet.IPv4(f[packet.EthernetLen:])
+	ip.Encode(&packet.IPv4Fields{TotalLen: uint16(len(f) - packet.EthernetLen), TTL: 64, Protocol: packet.ProtoTCP,
+		Src: src.As4(), Dst: dst.As4()})
+	var ack uint32
+	if flags&packet.TCPAck != 0 {
+		ack = 1
 	}
-	tcp[12] = 5 << 4
-	tcp[13] = flags
-	binary.BigEndian.PutUint16(tcp[14:], 65535)
-	sum := packet.PseudoHeaderSum(s4[:], d4[:], 6, len(tcp))
-	binary.BigEndian.PutUint16(tcp[16:], packet.Fold(packet.Sum(tcp, sum)))
+	tcp := packet.TCP(f[l4:])
+	tcp.Encode(&packet.TCPFields{SrcPort: sport, DstPort: dport, Seq: 1, Ack: ack, Flags: flags, Window: 65535})
+	tcp.FillChecksum(ip.PseudoSum(packet.ProtoTCP, len(tcp)))
 	return f
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sgswitch/packet"
 )
 
 // synthetic is a run with the kernel and one other path, complete.
@@ -97,7 +99,7 @@ func TestUDPFrame(t *testing.T) {
 	if len(f) != 60 {
 		t.Fatalf("len %d, want 60 (64 on the wire)", len(f))
 	}
-	if ipChecksum(f[14:34]) != 0 {
+	if packet.Checksum(f[14:34]) != 0 {
 		t.Fatal("IPv4 header checksum does not verify")
 	}
 }

@@ -1,7 +1,6 @@
 package perf
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,40 +11,25 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sgswitch/netns"
+	"sgswitch/packet"
 )
 
 // UDPFrame builds a 60-byte Ethernet/IPv4/UDP frame (64 bytes on the wire
 // with the FCS) from src to dst:port. The UDP checksum is 0 (allowed in IPv4).
 func UDPFrame(srcMAC, dstMAC net.HardwareAddr, src, dst netip.Addr, sport, dport uint16) []byte {
+	const l4 = packet.EthernetLen + packet.IPv4MinLen
 	f := make([]byte, 60)
-	copy(f[0:6], dstMAC)
-	copy(f[6:12], srcMAC)
-	binary.BigEndian.PutUint16(f[12:], 0x0800)
-	ip := f[14:34]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(len(f)-14))
-	ip[8] = 64
-	ip[9] = 17
-	s4, d4 := src.As4(), dst.As4()
-	copy(ip[12:16], s4[:])
-	copy(ip[16:20], d4[:])
-	binary.BigEndian.PutUint16(ip[10:], ipChecksum(ip))
-	udp := f[34:]
-	binary.BigEndian.PutUint16(udp[0:], sport)
-	binary.BigEndian.PutUint16(udp[2:], dport)
-	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	packet.Ethernet(f).Encode(mac6(dstMAC), mac6(srcMAC), packet.EtherTypeIPv4)
+	packet.IPv4(f[packet.EthernetLen:]).Encode(&packet.IPv4Fields{TotalLen: uint16(len(f) - packet.EthernetLen),
+		TTL: 64, Protocol: packet.ProtoUDP, Src: src.As4(), Dst: dst.As4()})
+	packet.UDP(f[l4:]).Encode(sport, dport, uint16(len(f)-l4))
 	return f
 }
 
-func ipChecksum(h []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(h[i:]))
-	}
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return ^uint16(s)
+// mac6 is an Ethernet address as an array (zero when a is not one).
+func mac6(a net.HardwareAddr) (m [6]byte) {
+	copy(m[:], a)
+	return m
 }
 
 // udpBatch is how many frames one sendmmsg call hands the kernel.

@@ -163,18 +163,16 @@
 //
 // No allocation per frame (benchmarks report 0 allocs/op). Figures are in
 // BenchmarkPipeline and BenchmarkRuleSwap, which also report thread CPU
-// time per frame, because wall time on the shared build machine mostly
-// measures its scheduler. BenchmarkPipeline/established (10,000 tracked
-// TCP flows in random order, batches of 64) runs with the switch's
-// production clock (flowtable.SystemClock: a new now per batch, so hits
-// refresh their entries' last-seen time); established-frozen-clock is the
-// same with the test harness's manual clock. On the shared 2-core build
-// machine it measured ~62-63 cpu-ns/frame (November 2026, flowtable at
-// d7b406a), against ~75 for the same flowtable with the packet path before
-// the changes listed next; built as the sgswitch binary is, with the
-// profile-guided-optimisation profile cmd/sgswitch/default.pgo (`make
-// bench`), ~56 cpu-ns/frame: the profile lets Go inline the hot calls of
-// the flow-table lookup that its inlining budget refuses otherwise.
+// time per frame, because wall time on a shared machine mostly measures
+// its scheduler; recorded figures live in perf/results, not here.
+// BenchmarkPipeline/established (10,000 tracked TCP flows in random order,
+// batches of 64) runs with the switch's production clock
+// (flowtable.SystemClock: a new now per batch, so hits refresh their
+// entries' last-seen time); established-frozen-clock is the same with the
+// test harness's manual clock. `make bench` builds the benchmarks with the
+// profile-guided-optimisation profile the sgswitch binary is built with
+// (cmd/sgswitch/default.pgo), which lets Go inline the hot calls of the
+// flow-table lookup that its inlining budget refuses otherwise.
 //
 // What the per-frame path avoids, and why: a Go map lookup per
 // destination (the address tables); a composite-literal store of a

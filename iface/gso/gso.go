@@ -20,10 +20,16 @@
 // its own UDP length and checksum. Legacy UFO (GSO_UDP, IP fragmentation) is
 // not produced by kernels since 4.14 for TAP and is refused.
 //
-// The L4 header is found by parsing (Ethernet, IPv4 with options, IPv6 with
-// no extension headers before TCP/UDP), and cross-checked with csum_start
-// when the header carries NEEDS_CSUM. VLAN tags are not expected on these
-// ports and are refused.
+// The headers are found by packet.ParseInto, the switch's own parser, and
+// the checksums are packet's: Segment accepts what the switch would parse
+// (IPv4 with options, IPv6, TCP or UDP), cross-checks the L4 offset with
+// csum_start when the header carries NEEDS_CSUM, and cuts the IP payload
+// up to the IP length (Ethernet padding is not payload). VLAN tags are not
+// expected on these ports and are refused. Fragments, IPv6 packets with
+// extension headers (a routing header would change the pseudo-header) and
+// protocols other than TCP and UDP are not segmented: a GSO type on them is
+// refused, and without one they are copied with their IP length and IPv4
+// header checksum rewritten and their payload untouched.
 //
 // Thread-safety: functions are pure over their arguments.
 package gso
@@ -33,6 +39,7 @@ import (
 	"errors"
 
 	"sgswitch/iface"
+	"sgswitch/packet"
 )
 
 // Errors for frames this package will not handle.
@@ -43,65 +50,25 @@ var (
 	ErrBufferTooSml = errors.New("gso: output buffer too small")
 )
 
-const (
-	ethLen       = 14
-	etherTypeIP4 = 0x0800
-	etherTypeIP6 = 0x86dd
-	protoTCP     = 6
-	protoUDP     = 17
-)
-
 // layout locates the headers of a frame.
 type layout struct {
-	l3, l4, payload int // offsets
-	v6              bool
-	proto           uint8
+	l3, l4, payload, end int // offsets; end is the end of the IP datagram
+	v6                   bool
+	proto                uint8 // TCP or UDP to segment and checksum, else 0
 }
 
 func parse(frame []byte) (layout, error) {
-	var lo layout
-	if len(frame) < ethLen {
-		return lo, ErrMalformed
+	var p packet.Parsed
+	if packet.ParseInto(frame, &p) != packet.OK || p.Family == 0 {
+		return layout{}, ErrMalformed
 	}
-	lo.l3 = ethLen
-	switch binary.BigEndian.Uint16(frame[12:]) {
-	case etherTypeIP4:
-		if len(frame) < lo.l3+20 || frame[lo.l3]>>4 != 4 {
-			return lo, ErrMalformed
-		}
-		ihl := int(frame[lo.l3]&0xf) * 4
-		if ihl < 20 || len(frame) < lo.l3+ihl {
-			return lo, ErrMalformed
-		}
-		lo.proto = frame[lo.l3+9]
-		lo.l4 = lo.l3 + ihl
-	case etherTypeIP6:
-		if len(frame) < lo.l3+40 || frame[lo.l3]>>4 != 6 {
-			return lo, ErrMalformed
-		}
-		lo.v6 = true
-		lo.proto = frame[lo.l3+6]
-		lo.l4 = lo.l3 + 40
-	default:
-		return lo, ErrMalformed
+	lo := layout{l3: int(p.L3Off), l4: int(p.L4Off), payload: int(p.L4Off), end: int(p.End), v6: p.Family == 6}
+	if lo.v6 && lo.l4 != lo.l3+packet.IPv6Len {
+		lo.l4, lo.payload = lo.l3+packet.IPv6Len, lo.l3+packet.IPv6Len // extension headers: opaque payload
+		return lo, nil
 	}
-	switch lo.proto {
-	case protoTCP:
-		if len(frame) < lo.l4+20 {
-			return lo, ErrMalformed
-		}
-		doff := int(frame[lo.l4+12]>>4) * 4
-		if doff < 20 || len(frame) < lo.l4+doff {
-			return lo, ErrMalformed
-		}
-		lo.payload = lo.l4 + doff
-	case protoUDP:
-		if len(frame) < lo.l4+8 {
-			return lo, ErrMalformed
-		}
-		lo.payload = lo.l4 + 8
-	default:
-		lo.payload = lo.l4
+	if (p.Proto == packet.ProtoTCP || p.Proto == packet.ProtoUDP) && !p.Frag.IsFragment {
+		lo.proto, lo.payload = p.Proto, int(p.PayloadOff)
 	}
 	return lo, nil
 }
@@ -119,21 +86,22 @@ func CompleteChecksum(frame []byte, start, off int) error {
 	if start < 0 || off < 0 || start+off+2 > len(frame) {
 		return ErrMalformed
 	}
-	c := ^fold(sum(frame[start:], 0))
-	if c == 0 && off == 6 { // UDP: 0 means "no checksum"
+	c := packet.Fold(packet.Sum(frame[start:], 0))
+	if c == 0 && off == packet.UDPChecksumOff { // UDP: 0 means "no checksum"
 		c = 0xffff
 	}
 	binary.BigEndian.PutUint16(frame[start+off:], c)
 	return nil
 }
 
-// Count returns how many frames Segment will produce for frame.
+// Count returns how many frames Segment will produce for frame, or the
+// error it will return before writing anything.
 func Count(frame []byte, h *iface.VirtioNetHdr) (int, error) {
-	lo, err := parse(frame)
+	lo, mss, err := plan(frame, h)
 	if err != nil {
 		return 0, err
 	}
-	return count(len(frame)-lo.payload, int(h.GSOSize)), nil
+	return count(lo.end-lo.payload, mss), nil
 }
 
 func count(payload, mss int) int {
@@ -143,36 +111,48 @@ func count(payload, mss int) int {
 	return (payload + mss - 1) / mss
 }
 
+// plan locates frame's headers, checks them against h, and returns the
+// payload each segment carries.
+func plan(frame []byte, h *iface.VirtioNetHdr) (lo layout, mss int, err error) {
+	lo, err = parse(frame)
+	if err != nil {
+		return lo, 0, err
+	}
+	typ := h.GSOType &^ iface.VirtioNetHdrGSOECN
+	switch typ {
+	case iface.VirtioNetHdrGSONone:
+	case iface.VirtioNetHdrGSOTCPv4, iface.VirtioNetHdrGSOTCPv6:
+		if lo.proto != packet.ProtoTCP {
+			return lo, 0, ErrMalformed
+		}
+	case iface.VirtioNetHdrGSOUDPL4:
+		if lo.proto != packet.ProtoUDP {
+			return lo, 0, ErrMalformed
+		}
+	default:
+		return lo, 0, ErrUnsupported
+	}
+	if h.Flags&iface.VirtioNetHdrFNeedsCsum != 0 && int(h.CsumStart) != lo.l4 {
+		return lo, 0, ErrMalformed
+	}
+	payload := lo.end - lo.payload
+	mss = int(h.GSOSize)
+	if typ == iface.VirtioNetHdrGSONone || mss <= 0 || mss > payload {
+		mss = payload
+	}
+	return lo, mss, nil
+}
+
 // Segment writes the frames of super-frame frame (header h) into
 // out[i][offset:], their lengths into sizes[i], and returns how many. It
 // also accepts a frame with GSOType none (one output frame with complete
 // checksums). The super-frame is not modified.
 func Segment(frame []byte, h *iface.VirtioNetHdr, out [][]byte, sizes []int, offset int) (int, error) {
-	lo, err := parse(frame)
+	lo, mss, err := plan(frame, h)
 	if err != nil {
 		return 0, err
 	}
-	switch h.GSOType &^ iface.VirtioNetHdrGSOECN {
-	case iface.VirtioNetHdrGSONone:
-	case iface.VirtioNetHdrGSOTCPv4, iface.VirtioNetHdrGSOTCPv6:
-		if lo.proto != protoTCP {
-			return 0, ErrMalformed
-		}
-	case iface.VirtioNetHdrGSOUDPL4:
-		if lo.proto != protoUDP {
-			return 0, ErrMalformed
-		}
-	default:
-		return 0, ErrUnsupported
-	}
-	if h.Flags&iface.VirtioNetHdrFNeedsCsum != 0 && int(h.CsumStart) != lo.l4 {
-		return 0, ErrMalformed
-	}
-	payload := frame[lo.payload:]
-	mss := int(h.GSOSize)
-	if h.GSOType == iface.VirtioNetHdrGSONone || mss <= 0 || mss > len(payload) {
-		mss = len(payload)
-	}
+	payload := frame[lo.payload:lo.end]
 	n := count(len(payload), mss)
 	if n > len(out) || n > len(sizes) {
 		return 0, ErrTooManySegs
@@ -197,80 +177,39 @@ func Segment(frame []byte, h *iface.VirtioNetHdr, out [][]byte, sizes []int, off
 // fixHeaders rewrites segment i of n (whose payload starts at byte from of
 // the super-frame's payload) and computes its checksums.
 func fixHeaders(seg []byte, lo layout, i, n, from int) {
-	ip := seg[lo.l3:]
 	if lo.v6 {
-		binary.BigEndian.PutUint16(ip[4:], uint16(len(seg)-lo.l3-40))
+		packet.IPv6(seg[lo.l3:]).SetPayloadLen(uint16(len(seg) - lo.l3 - packet.IPv6Len))
 	} else {
-		binary.BigEndian.PutUint16(ip[2:], uint16(len(seg)-lo.l3))
-		id := binary.BigEndian.Uint16(ip[4:])
-		binary.BigEndian.PutUint16(ip[4:], id+uint16(i))
-		ip[10], ip[11] = 0, 0
-		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:lo.l4-lo.l3], 0)))
+		ip := packet.IPv4(seg[lo.l3:])
+		ip.SetTotalLen(uint16(len(seg) - lo.l3))
+		ip.SetID(ip.ID() + uint16(i))
+		ip.FillChecksum()
 	}
 	l4 := seg[lo.l4:]
-	var csumOff int
 	switch lo.proto {
-	case protoTCP:
-		seq := binary.BigEndian.Uint32(l4[4:])
-		binary.BigEndian.PutUint32(l4[4:], seq+uint32(from))
-		const fin, psh, cwr = 0x01, 0x08, 0x80
+	case packet.ProtoTCP:
+		t := packet.TCP(l4)
+		t.SetSeq(t.Seq() + uint32(from))
+		f := t.Flags()
 		if i < n-1 {
-			l4[13] &^= fin | psh
+			f &^= packet.TCPFin | packet.TCPPsh
 		}
 		if i > 0 {
-			l4[13] &^= cwr
+			f &^= packet.TCPCwr
 		}
-		csumOff = 16
-	case protoUDP:
-		binary.BigEndian.PutUint16(l4[4:], uint16(len(l4)))
-		csumOff = 6
-	default:
-		return
+		t.SetFlags(f)
+		t.FillChecksum(pseudo(seg, lo, len(l4)))
+	case packet.ProtoUDP:
+		u := packet.UDP(l4)
+		u.SetLength(uint16(len(l4)))
+		u.FillChecksum(pseudo(seg, lo, len(l4)))
 	}
-	l4[csumOff], l4[csumOff+1] = 0, 0
-	c := ^fold(sum(l4, pseudo(seg, lo, len(l4))))
-	if c == 0 && lo.proto == protoUDP {
-		c = 0xffff
-	}
-	binary.BigEndian.PutUint16(l4[csumOff:], c)
 }
 
-// pseudo returns the unfolded pseudo-header sum for an L4 length.
-func pseudo(frame []byte, lo layout, l4len int) uint64 {
-	ip := frame[lo.l3:]
-	var s uint64
+// pseudo is the pseudo-header sum of frame for an L4 length.
+func pseudo(frame []byte, lo layout, l4len int) uint32 {
 	if lo.v6 {
-		s = sum(ip[8:40], 0)
-	} else {
-		s = sum(ip[12:20], 0)
+		return packet.IPv6(frame[lo.l3:]).PseudoSum(lo.proto, l4len)
 	}
-	return s + uint64(lo.proto) + uint64(l4len)
-}
-
-// sum adds b as big-endian 16-bit words to initial, unfolded.
-func sum(b []byte, initial uint64) uint64 {
-	s := initial
-	for len(b) >= 8 {
-		v := binary.BigEndian.Uint64(b)
-		s += v >> 48
-		s += (v >> 32) & 0xffff
-		s += (v >> 16) & 0xffff
-		s += v & 0xffff
-		b = b[8:]
-	}
-	for len(b) >= 2 {
-		s += uint64(binary.BigEndian.Uint16(b))
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint64(b[0]) << 8
-	}
-	return s
-}
-
-func fold(s uint64) uint16 {
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
+	return packet.IPv4(frame[lo.l3:]).PseudoSum(lo.proto, l4len)
 }

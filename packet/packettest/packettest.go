@@ -37,37 +37,39 @@ type ExtHeader struct {
 
 // L4 builds the upper-layer header and payload, checksummed.
 func (f Frame) L4() []byte {
-	var h []byte
+	var b []byte
 	switch f.Proto {
 	case packet.ProtoTCP:
-		h = make([]byte, packet.TCPMinLen)
-		binary.BigEndian.PutUint16(h[0:], f.SrcPort)
-		binary.BigEndian.PutUint16(h[2:], f.DstPort)
-		binary.BigEndian.PutUint32(h[4:], 1000)
-		h[12] = 5 << 4
-		h[13] = f.TCPFlags
-		binary.BigEndian.PutUint16(h[14:], 65535)
+		b = make([]byte, packet.TCPMinLen+len(f.Payload))
+		t := packet.TCP(b)
+		t.Encode(&packet.TCPFields{SrcPort: f.SrcPort, DstPort: f.DstPort, Seq: 1000, Flags: f.TCPFlags, Window: 65535})
+		copy(b[packet.TCPMinLen:], f.Payload)
+		t.FillChecksum(f.pseudo(len(b)))
 	case packet.ProtoUDP:
-		h = make([]byte, packet.UDPLen)
-		binary.BigEndian.PutUint16(h[0:], f.SrcPort)
-		binary.BigEndian.PutUint16(h[2:], f.DstPort)
-		binary.BigEndian.PutUint16(h[4:], uint16(packet.UDPLen+len(f.Payload)))
+		b = make([]byte, packet.UDPLen+len(f.Payload))
+		u := packet.UDP(b)
+		u.Encode(f.SrcPort, f.DstPort, uint16(len(b)))
+		copy(b[packet.UDPLen:], f.Payload)
+		u.FillChecksum(f.pseudo(len(b)))
 	case packet.ProtoICMP, packet.ProtoICMPv6:
-		h = make([]byte, packet.ICMPLen)
-		h[0], h[1] = f.ICMPType, f.ICMPCode
-		binary.BigEndian.PutUint16(h[4:], f.ICMPID)
-		binary.BigEndian.PutUint16(h[6:], 1)
-	}
-	b := append(h, f.Payload...)
-	csumAt := map[uint8]int{packet.ProtoTCP: 16, packet.ProtoUDP: 6, packet.ProtoICMP: 2, packet.ProtoICMPv6: 2}
-	if at, ok := csumAt[f.Proto]; ok && len(b) >= at+2 {
-		var sum uint32
-		if f.Proto != packet.ProtoICMP {
-			sum = packet.PseudoHeaderSum(f.Src.AsSlice(), f.Dst.AsSlice(), f.Proto, len(b))
+		b = make([]byte, packet.ICMPLen+len(f.Payload))
+		c := packet.ICMP(b)
+		c.Encode(f.ICMPType, f.ICMPCode, uint32(f.ICMPID)<<16|1)
+		copy(b[packet.ICMPLen:], f.Payload)
+		var pseudo uint32 // ICMPv4 has no pseudo-header
+		if f.Proto == packet.ProtoICMPv6 {
+			pseudo = f.pseudo(len(b))
 		}
-		binary.BigEndian.PutUint16(b[at:], packet.Fold(packet.Sum(b, sum)))
+		c.FillChecksum(pseudo)
+	default:
+		b = append([]byte(nil), f.Payload...)
 	}
 	return b
+}
+
+// pseudo is the pseudo-header sum for an upper-layer message of length n.
+func (f Frame) pseudo(n int) uint32 {
+	return packet.PseudoHeaderSum(f.Src.AsSlice(), f.Dst.AsSlice(), f.Proto, n)
 }
 
 // Bytes builds the whole frame.
@@ -84,9 +86,7 @@ func (f Frame) withL4(l4 []byte) []byte {
 
 func (f Frame) eth(typ uint16) []byte {
 	b := make([]byte, packet.EthernetLen, 128)
-	copy(b[0:6], f.DstMAC[:])
-	copy(b[6:12], f.SrcMAC[:])
-	binary.BigEndian.PutUint16(b[12:], typ)
+	packet.Ethernet(b).Encode(f.DstMAC, f.SrcMAC, typ)
 	return b
 }
 
@@ -103,21 +103,10 @@ func (f Frame) ipv4(data []byte, off int, more bool) []byte {
 	for len(opts)%4 != 0 {
 		opts = append(opts, 0)
 	}
-	hl := packet.IPv4MinLen + len(opts)
-	ip := make([]byte, hl)
-	ip[0] = 0x40 | byte(hl/4)
-	binary.BigEndian.PutUint16(ip[2:], uint16(hl+len(data)))
-	binary.BigEndian.PutUint16(ip[4:], f.ID)
-	fo := uint16(off / 8)
-	if more {
-		fo |= 0x2000
-	}
-	binary.BigEndian.PutUint16(ip[6:], fo)
-	ip[8], ip[9] = f.ttl(), f.Proto
-	copy(ip[12:16], f.Src.AsSlice())
-	copy(ip[16:20], f.Dst.AsSlice())
-	copy(ip[20:], opts)
-	binary.BigEndian.PutUint16(ip[10:], packet.Fold(packet.Sum(ip, 0)))
+	ip := make([]byte, packet.IPv4MinLen+len(opts))
+	packet.IPv4(ip).Encode(&packet.IPv4Fields{TotalLen: uint16(len(ip) + len(data)), ID: f.ID,
+		MoreFragments: more, FragmentOffset: uint16(off), TTL: f.ttl(), Protocol: f.Proto,
+		Src: f.Src.As4(), Dst: f.Dst.As4(), Options: opts})
 	return append(append(f.eth(packet.EtherTypeIPv4), ip...), data...)
 }
 
@@ -155,11 +144,8 @@ func (f Frame) ipv6(data []byte, frag []byte) []byte {
 		first = types[0]
 	}
 	ip := make([]byte, packet.IPv6Len)
-	ip[0] = 0x60
-	binary.BigEndian.PutUint16(ip[4:], uint16(len(ext)+len(data)))
-	ip[6], ip[7] = first, f.ttl()
-	copy(ip[8:24], f.Src.AsSlice())
-	copy(ip[24:40], f.Dst.AsSlice())
+	packet.IPv6(ip).Encode(&packet.IPv6Fields{PayloadLen: uint16(len(ext) + len(data)), NextHeader: first,
+		HopLimit: f.ttl(), Src: f.Src.As16(), Dst: f.Dst.As16()})
 	b := append(f.eth(packet.EtherTypeIPv6), ip...)
 	return append(append(b, ext...), data...)
 }
@@ -200,13 +186,7 @@ func ARPRequest(mac [6]byte, ip, target netip.Addr) []byte {
 	f := Frame{SrcMAC: mac, DstMAC: [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
 	b := f.eth(packet.EtherTypeARP)
 	a := make([]byte, packet.ARPLen)
-	binary.BigEndian.PutUint16(a[0:], 1)
-	binary.BigEndian.PutUint16(a[2:], packet.EtherTypeIPv4)
-	a[4], a[5] = 6, 4
-	binary.BigEndian.PutUint16(a[6:], packet.ARPRequest)
-	copy(a[8:14], mac[:])
-	copy(a[14:18], ip.AsSlice())
-	copy(a[24:28], target.AsSlice())
+	packet.ARP(a).Encode(packet.ARPRequest, mac, ip.As4(), [6]byte{}, target.As4())
 	return append(b, a...)
 }
 
@@ -238,7 +218,6 @@ func NeighborSolicit(mac [6]byte, src, target netip.Addr) []byte {
 		ICMPType: packet.ICMPv6NeighborSolict, TTL: 255}
 	// The NS body replaces the echo-style rest-of-header: build by hand.
 	m := append([]byte{packet.ICMPv6NeighborSolict, 0, 0, 0}, body...)
-	sum := packet.PseudoHeaderSum(src.AsSlice(), dst.AsSlice(), packet.ProtoICMPv6, len(m))
-	binary.BigEndian.PutUint16(m[2:], packet.Fold(packet.Sum(m, sum)))
+	packet.ICMP(m).FillChecksum(f.pseudo(len(m)))
 	return f.ipv6(m, nil)
 }
