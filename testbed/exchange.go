@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sgswitch/netns"
+	"sgswitch/packet"
 )
 
 // Observed outcomes of one exchange.
@@ -166,13 +167,11 @@ func icmpCheck(ns string, dst netip.Addr, timeout time.Duration) string {
 	}
 	defer c.Close()
 	id := uint16(rand.Uint32())
-	msg := make([]byte, 8+len(payload))
-	msg[0] = typ
-	binary.BigEndian.PutUint16(msg[4:], id)
-	binary.BigEndian.PutUint16(msg[6:], 1)
-	copy(msg[8:], payload)
+	msg := packet.ICMP(make([]byte, packet.ICMPLen+len(payload)))
+	msg.EncodeEcho(typ, id, 1)
+	copy(msg[packet.ICMPLen:], payload)
 	if dst.Is4() {
-		binary.BigEndian.PutUint16(msg[2:], checksum(msg))
+		msg.FillChecksum(0)
 	}
 	return datagramExchange(c, msg, timeout, func(b []byte) bool {
 		if dst.Is4() && len(b) > 0 && b[0]>>4 == 4 { // Read on a raw IPv4 socket keeps the IP header
@@ -182,21 +181,6 @@ func icmpCheck(ns string, dst netip.Addr, timeout time.Duration) string {
 		}
 		return len(b) >= 8 && b[0] == reply && binary.BigEndian.Uint16(b[4:]) == id
 	})
-}
-
-// checksum is the Internet checksum (RFC 1071).
-func checksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
 }
 
 func portString(p uint16) string {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sgswitch/netns"
+	"sgswitch/packet"
 )
 
 // Ping sends ICMP (or ICMPv6) echo requests from namespace ns to dst until a
@@ -39,13 +40,11 @@ func Ping(ns string, dst netip.Addr, count int) error {
 	id := uint16(os.Getpid())
 	buf := make([]byte, 1500)
 	for seq := 0; seq < count; seq++ {
-		msg := make([]byte, 8+32)
-		msg[0] = typ
-		binary.BigEndian.PutUint16(msg[4:], id)
-		binary.BigEndian.PutUint16(msg[6:], uint16(seq))
-		copy(msg[8:], "sgswitch-ping-payload-0123456789")
+		msg := packet.ICMP(make([]byte, packet.ICMPLen+32))
+		msg.EncodeEcho(typ, id, uint16(seq))
+		copy(msg[packet.ICMPLen:], "sgswitch-ping-payload-0123456789")
 		if !dst.Is6() {
-			binary.BigEndian.PutUint16(msg[2:], inetChecksum(msg))
+			msg.FillChecksum(0)
 		} // the kernel fills the ICMPv6 checksum
 		if _, err := c.WriteTo(msg, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
 			return fmt.Errorf("ping %s: %w", dst, err)
@@ -65,20 +64,6 @@ func Ping(ns string, dst netip.Addr, count int) error {
 		}
 	}
 	return fmt.Errorf("ping %s from %s: no reply to %d requests", dst, ns, count)
-}
-
-func inetChecksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return ^uint16(s)
 }
 
 // listen opens a listener of network ("tcp"/"udp") inside ns on addr:port.
