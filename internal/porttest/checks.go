@@ -66,7 +66,21 @@ func Ping(ns string, dst netip.Addr, count int) error {
 	return fmt.Errorf("ping %s from %s: no reply to %d requests", dst, ns, count)
 }
 
-// listen opens a listener of network ("tcp"/"udp") inside ns on addr:port.
+// listenUDP opens a UDP socket inside ns bound to addr:port.
+func listenUDP(ns string, addr netip.Addr, port int) (net.PacketConn, error) {
+	var c net.PacketConn
+	err := netns.Do(ns, func() error {
+		var err error
+		c, err = net.ListenPacket("udp", net.JoinHostPort(addr.String(), strconv.Itoa(port)))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("udp listen in %s: %w", ns, err)
+	}
+	return c, nil
+}
+
+// listenTCP opens a TCP listener inside ns on addr:port.
 func listenTCP(ns string, addr netip.Addr, port int) (net.Listener, error) {
 	var l net.Listener
 	err := netns.Do(ns, func() error {
@@ -150,14 +164,9 @@ func TCPTransfer(from, to string, dst netip.Addr, port, size int, timeout time.D
 // echo responder in namespace to, and requires at least one echoed datagram
 // with identical content (UDP may lose some; none may be corrupted).
 func UDPEcho(from, to string, dst netip.Addr, port, size, count int) error {
-	var srv net.PacketConn
-	err := netns.Do(to, func() error {
-		var err error
-		srv, err = net.ListenPacket("udp", net.JoinHostPort(dst.String(), strconv.Itoa(port)))
-		return err
-	})
+	srv, err := listenUDP(to, dst, port)
 	if err != nil {
-		return fmt.Errorf("udp listen in %s: %w", to, err)
+		return err
 	}
 	defer srv.Close()
 	go func() {
@@ -240,12 +249,7 @@ func TCPDenied(from, to string, dst netip.Addr, port int, wait time.Duration) er
 // datagrams of seg bytes carrying the pieces in order. Through an
 // offloading TAP this travels as one GSO_UDP_L4 super-frame.
 func UDPSegmented(from, to string, dst netip.Addr, port, seg, n int) error {
-	var srv net.PacketConn
-	err := netns.Do(to, func() error {
-		var err error
-		srv, err = net.ListenPacket("udp", net.JoinHostPort(dst.String(), strconv.Itoa(port)))
-		return err
-	})
+	srv, err := listenUDP(to, dst, port)
 	if err != nil {
 		return err
 	}

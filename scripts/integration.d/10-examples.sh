@@ -24,14 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" \
-	--ec2-listen 127.0.0.1:18776 >>"$work/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-	[ -S "$SGSWITCH_SOCKET" ] && break
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "daemon exited"; exit 1; }
-	sleep 0.1
-done
+start_daemon --ec2-listen 127.0.0.1:18776
 
 echo "--- an invalid lab file is refused before anything is created"
 sed 's/FromPort: 22, ToPort: 22, SourceSecurityGroupId: bastion/FromPort: 22, ToPort: 22, CidrIp: 198.18.0.1/' \

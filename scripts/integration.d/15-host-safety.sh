@@ -55,14 +55,7 @@ for first in sgswitch iproute2; do
 	'
 done
 
-"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" \
-	--ec2-listen 127.0.0.1:18779 >>"$work/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-	[ -S "$SGSWITCH_SOCKET" ] && break
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "daemon exited"; exit 1; }
-	sleep 0.1
-done
+start_daemon --ec2-listen 127.0.0.1:18779
 
 echo "--- lab down (daemon running) ends the processes inside the lab"
 "$bin" lab up examples/conntrack.yaml >/dev/null

@@ -25,13 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" --ec2-listen "$ec2" >>"$work/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-	[ -S "$SGSWITCH_SOCKET" ] && break
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "daemon exited:"; cat "$work/daemon.log"; exit 1; }
-	sleep 0.1
-done
+start_daemon --ec2-listen "$ec2"
 
 "$bin" lab up "$labfile"
 "$bin" lab check "$labfile"

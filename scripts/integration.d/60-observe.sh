@@ -27,14 +27,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" --ec2-listen "" \
-	--metrics "$metrics" --flowlog-dir "$work/flowlogs" --flowlog-window 1s >>"$work/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-	curl -sf --unix-socket "$SGSWITCH_SOCKET" http://d/v1/status >/dev/null && break
-	kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/daemon.log"; fail "daemon exited"; }
-	sleep 0.1
-done
+start_daemon --ec2-listen "" --metrics "$metrics" --flowlog-dir "$work/flowlogs" --flowlog-window 1s
 
 "$bin" lab up "$lab"
 eni=$("$bin" eni stats web | awk -F'[(,)]' '/^NIC statistics/ {print $2; exit}')

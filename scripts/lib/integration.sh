@@ -23,3 +23,20 @@ need_sgswitch() {
 		fi
 	done
 }
+
+# start_daemon ARGS...: start `sgswitch run` in the background with the
+# script's state directory ($work/state) and socket ($SGSWITCH_SOCKET) plus
+# ARGS, logging to $work/daemon.log; set $daemon_pid and wait (at most 10 s)
+# until it answers on the socket, else print its log and fail.
+start_daemon() {
+	"$bin" run --state-dir "$work/state" --socket "$SGSWITCH_SOCKET" "$@" >>"$work/daemon.log" 2>&1 &
+	daemon_pid=$!
+	local _
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$SGSWITCH_SOCKET" http://d/v1/status >/dev/null && return 0
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the daemon did not start:"; cat "$work/daemon.log"
+	exit 1
+}
