@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"sgswitch/internal/testuser"
+	"sgswitch/netns/netnstest"
 )
 
 // sockDir is a fresh directory for sockets: unix socket paths are limited
@@ -191,9 +192,7 @@ func boolString(b bool) string {
 // listens in a directory only root may enter, and Dial, run by the
 // nobody user (uid 65534) in a subprocess, must say "permission denied".
 func TestDialReportsPermissionDenied(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: it runs Dial as another user (uid 65534) against a root-only socket directory")
-	}
+	netnstest.RequireRootFor(t, "it runs Dial as another user (uid 65534) against a root-only socket directory")
 	pub := testuser.Dir(t)
 	private := filepath.Join(pub, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {

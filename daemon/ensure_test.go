@@ -20,6 +20,7 @@ import (
 
 	"sgswitch/admin"
 	"sgswitch/internal/testuser"
+	"sgswitch/netns/netnstest"
 )
 
 // helperDaemonEnv makes TestHelperDaemon act: "serve" (an admin server
@@ -226,9 +227,7 @@ func TestEnsureAsNobodyHelper(t *testing.T) {
 // "permission denied … run as root", not "no daemon", and must not try
 // to start a daemon of its own.
 func TestEnsureRunningReportsPermissionDenied(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: it runs EnsureRunning as the nobody user against a root-only socket directory")
-	}
+	netnstest.RequireRootFor(t, "it runs EnsureRunning as the nobody user against a root-only socket directory")
 	pub := testuser.Dir(t)
 	private := filepath.Join(pub, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {

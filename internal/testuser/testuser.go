@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"sgswitch/netns/netnstest"
 )
 
 // Nobody is the uid and gid the helper process runs as.
@@ -41,9 +43,7 @@ func Dir(t *testing.T) string {
 // The test is skipped, saying why, when not run as root.
 func Run(t *testing.T, dir, helper string, env ...string) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: it runs part of the test as the nobody user (uid 65534)")
-	}
+	netnstest.RequireRootFor(t, "it runs part of the test as the nobody user (uid 65534)")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

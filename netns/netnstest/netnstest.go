@@ -1,9 +1,10 @@
 // Package netnstest is the one way root tests make host objects: New gives
 // a test a netns.Scope with an owner and a name prefix of its own, removes
 // everything the test made when it ends (on every exit path, through
-// t.Cleanup), and fails the test if anything is left. RequireRoot is the
-// one way a test says it needs root: without root it skips, saying why;
-// CI runs as root, so there it runs.
+// t.Cleanup), and fails the test if anything is left. RequireRoot (and
+// RequireRootFor, for root tests that make no host objects) is the one way
+// a test says it needs root: without root it skips, saying why; CI runs as
+// root, so there it runs.
 //
 // Names: "sgt" and 6 random hex digits (9 bytes, so a suffix of up to six
 // characters still fits Linux's 15-byte link names). Owners:
@@ -27,11 +28,20 @@ import (
 	"sgswitch/netns"
 )
 
-// RequireRoot skips t unless the test runs as root, naming what needs it.
+// RequireRoot skips t unless the test runs as root: it creates network
+// namespaces, links and ports.
 func RequireRoot(t testing.TB) {
 	t.Helper()
+	RequireRootFor(t, "creates network namespaces, links and ports")
+}
+
+// RequireRootFor skips t unless the test runs as root, saying why it
+// needs root: for root tests that make no host objects (another user's
+// view of a root-only file, for example).
+func RequireRootFor(t testing.TB, why string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces, links and ports (CI runs as root)")
+		t.Skip("needs root: " + why + " (CI runs as root)")
 	}
 }
 
