@@ -108,7 +108,7 @@ func labUp(c *cli.Context) error {
 	defer cl.Close()
 	st, err := cl.ApplyLab(c.Context, lab)
 	if err != nil {
-		return fmt.Errorf("lab %s: %w", lab.Name, err)
+		return err // the daemon's errors name the lab ("lab shop: node web: …")
 	}
 	if c.String("output") == "json" {
 		return writeIndentedJSON(os.Stdout, st)
