@@ -284,8 +284,22 @@ func encodeValue(key string, v reflect.Value, vals url.Values) {
 	}
 }
 
+// encodeList writes every element of v, empty ones included: an element
+// that encodes to nothing (an empty string, a struct with no members set)
+// is written as "Name.N=", so the indexes stay 1..len and the decoder,
+// which packs the indexes it sees in order, reads back the same list. The
+// AWS SDKs write an empty string element the same way (botocore's query
+// serialiser sets Name.N for every string); for an empty struct they write
+// nothing, which would leave a gap that decodes to a shorter list.
+// (Found by FuzzParseQuery: "SecurityGroupRuleId.1&SecurityGroupRuleId.2=0"
+// encoded to SecurityGroupRuleId.2=0 and then to SecurityGroupRuleId.1=0.)
 func encodeList(key string, v reflect.Value, vals url.Values) {
 	for i := 0; i < v.Len(); i++ {
-		encodeValue(key+"."+strconv.Itoa(i+1), v.Index(i), vals)
+		elem := key + "." + strconv.Itoa(i+1)
+		before := len(vals)
+		encodeValue(elem, v.Index(i), vals)
+		if len(vals) == before {
+			vals.Set(elem, "")
+		}
 	}
 }

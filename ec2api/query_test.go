@@ -189,3 +189,29 @@ func TestEncodeListsOfStructs(t *testing.T) {
 		t.Fatalf("encoded %v", vals)
 	}
 }
+
+// An empty list element is written as Name.N=, so indexes stay 1..len and
+// the list decodes back to the same length (FuzzParseQuery's
+// "encoding is not stable" on SecurityGroupRuleId.1&SecurityGroupRuleId.2=0).
+func TestEncodeKeepsEmptyListElements(t *testing.T) {
+	for _, tc := range []struct {
+		in   any
+		want url.Values
+	}{
+		{&DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{"", "0"}},
+			url.Values{"SecurityGroupRuleId.1": {""}, "SecurityGroupRuleId.2": {"0"}}},
+		{&AuthorizeSecurityGroupInput{IpPermissions: []IpPermission{{}, {IpProtocol: "tcp"}}},
+			url.Values{"IpPermissions.1": {""}, "IpPermissions.2.IpProtocol": {"tcp"}}},
+	} {
+		got := url.Values{}
+		encodeQuery(tc.in, got)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%T: encoded %v, want %v", tc.in, got, tc.want)
+			continue
+		}
+		again := reflect.New(reflect.TypeOf(tc.in).Elem()).Interface()
+		if err := decodeQuery(got, again); err != nil || !reflect.DeepEqual(again, tc.in) {
+			t.Errorf("%T: decoded %+v (%v), want %+v", tc.in, again, err, tc.in)
+		}
+	}
+}
