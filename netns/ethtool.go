@@ -35,39 +35,39 @@ func SetGRO(ifname string, on bool) error {
 }
 
 func ethtoolSet(ifname string, cmd uint32, on bool) error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("ethtool %s: %w", ifname, err)
-	}
-	defer unix.Close(fd)
 	v := ethtoolValue{cmd: cmd}
 	if on {
 		v.data = 1
 	}
-	var ifr ifreqData
-	copy(ifr.name[:unix.IFNAMSIZ-1], ifname)
-	ifr.data = unsafe.Pointer(&v)
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
-	if e != 0 {
-		return fmt.Errorf("ethtool %s (cmd %#x=%v): %w", ifname, cmd, on, e)
+	if err := ethtool(ifname, &v); err != nil {
+		return fmt.Errorf("ethtool %s (cmd %#x=%v): %w", ifname, cmd, on, err)
 	}
 	return nil
 }
 
 // TxChecksum reports whether transmit checksum offload is on for ifname.
 func TxChecksum(ifname string) (bool, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return false, err
-	}
-	defer unix.Close(fd)
 	v := ethtoolValue{cmd: unix.ETHTOOL_GTXCSUM}
-	var ifr ifreqData
-	copy(ifr.name[:unix.IFNAMSIZ-1], ifname)
-	ifr.data = unsafe.Pointer(&v)
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
-	if e != 0 {
-		return false, fmt.Errorf("ethtool -k %s: %w", ifname, e)
+	if err := ethtool(ifname, &v); err != nil {
+		return false, fmt.Errorf("ethtool -k %s: %w", ifname, err)
 	}
 	return v.data != 0, nil
+}
+
+// ethtool runs the SIOCETHTOOL ioctl v.cmd on ifname, which reads or
+// writes v.data.
+func ethtool(ifname string, v *ethtoolValue) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	var ifr ifreqData
+	copy(ifr.name[:unix.IFNAMSIZ-1], ifname)
+	ifr.data = unsafe.Pointer(v)
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
