@@ -23,18 +23,21 @@ type Interface struct {
 	// IPv4 is the address with the subnet's prefix length, e.g.
 	// 198.18.0.11/24; IPv6 is optional, e.g. fd00:5e5e:0:1::11/64.
 	IPv4, IPv6 netip.Prefix
-	// MTU of the interface (default 1500).
+	// MTU of the interface (default DefaultMTU).
 	MTU int
 	// Gateway4 and Gateway6, when valid, are the default routes' next hops.
 	Gateway4, Gateway6 netip.Addr
 }
+
+// DefaultMTU is the MTU of an Interface that names none: Ethernet's.
+const DefaultMTU = 1500
 
 func (n *Interface) defaults() {
 	if n.Name == "" {
 		n.Name = "eth0"
 	}
 	if n.MTU == 0 {
-		n.MTU = 1500
+		n.MTU = DefaultMTU
 	}
 }
 

@@ -31,7 +31,7 @@ const (
 // On error nothing it made is left.
 func OpenPort(kind, hostName string, in netns.Interface, owner netns.Owner) (iface.Port, error) {
 	if in.MTU == 0 {
-		in.MTU = 1500
+		in.MTU = netns.DefaultMTU
 	}
 	switch kind {
 	case PortTAP, PortTAPPlain, "":

@@ -39,7 +39,7 @@ type Pair struct {
 }
 
 // NewPair wires namespace A of s with a port of kind ka and B with kind kb
-// (MTU mtu, default 1500). The ports close when s closes, or earlier with
+// (MTU mtu, default netns.DefaultMTU). The ports close when s closes, or earlier with
 // Close. On error the ports it opened are closed; what it made in s goes
 // when s closes.
 func NewPair(s *netns.Scope, ka, kb Kind, mtu int) (*Pair, error) {
@@ -50,7 +50,7 @@ func NewPair(s *netns.Scope, ka, kb Kind, mtu int) (*Pair, error) {
 // anti-spoofing wants the ENI's own MAC).
 func NewPairMACs(s *netns.Scope, ka, kb Kind, mtu int, macA, macB net.HardwareAddr) (p *Pair, err error) {
 	if mtu == 0 {
-		mtu = 1500
+		mtu = netns.DefaultMTU
 	}
 	p = &Pair{scope: s}
 	s.OnClose(func() { _ = p.Close() })
