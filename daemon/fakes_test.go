@@ -74,6 +74,7 @@ func (f *fakeDataplane) attached() map[string]bool {
 type memWirer struct {
 	mu      sync.Mutex
 	live    map[string]testbed.Addrs // node -> addresses it was wired with
+	labOf   map[string]string        // node -> its lab, for RemoveHosts
 	ports   map[string]*memport.Port
 	wires   int
 	failFor string   // node name whose wiring fails
@@ -81,7 +82,7 @@ type memWirer struct {
 }
 
 func newMemWirer() *memWirer {
-	return &memWirer{live: map[string]testbed.Addrs{}, ports: map[string]*memport.Port{}}
+	return &memWirer{live: map[string]testbed.Addrs{}, labOf: map[string]string{}, ports: map[string]*memport.Port{}}
 }
 
 func (w *memWirer) port(node string) *memport.Port {
@@ -104,6 +105,7 @@ func (w *memWirer) Wire(n testbed.Host, a testbed.Addrs) (iface.Port, error) {
 	}
 	w.wires++
 	w.live[n.Node] = a
+	w.labOf[n.Node] = n.Lab
 	p := memport.New(n.IfName, memport.Config{})
 	w.ports[n.Node] = p
 	return p, nil
@@ -120,6 +122,12 @@ func (w *memWirer) RemoveHosts(lab string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.removed = append(w.removed, lab)
+	for node, l := range w.labOf {
+		if l == lab {
+			delete(w.live, node)
+			delete(w.labOf, node)
+		}
+	}
 	return nil
 }
 

@@ -62,7 +62,6 @@ func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
 
 // wiredPort is a node wired during ApplyLab, not yet committed.
 type wiredPort struct {
-	lab  string
 	n    store.NodeWiring
 	port iface.Port
 }
@@ -91,7 +90,7 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 		return tx.PutLab(rec)
 	})
 	if err != nil {
-		d.unwire(wired)
+		d.unwire(lab.Name, wired)
 		return nil, fmt.Errorf("saving lab %s: %w", lab.Name, err)
 	}
 	d.swap(next)
@@ -114,11 +113,11 @@ func (d *Daemon) wireAll(sp ruleset.Spec, rec store.LabRecord) ([]wiredPort, err
 	for _, n := range rec.Nodes {
 		p, err := d.wireOne(sp, rec.Name, n)
 		if err != nil {
-			d.unwire(wired)
+			d.unwire(rec.Name, wired)
 			_ = d.cfg.Wirer.Unwire(hostOf(rec.Name, n))
 			return nil, fmt.Errorf("lab %s: node %s: %w", rec.Name, n.Node, err)
 		}
-		wired = append(wired, wiredPort{lab: rec.Name, n: n, port: p})
+		wired = append(wired, wiredPort{n: n, port: p})
 	}
 	return wired, nil
 }
@@ -134,10 +133,10 @@ func (d *Daemon) wireOne(sp ruleset.Spec, lab string, n store.NodeWiring) (iface
 	return d.cfg.Wirer.Wire(hostOf(lab, n), addrs)
 }
 
-func (d *Daemon) unwire(wired []wiredPort) {
+func (d *Daemon) unwire(lab string, wired []wiredPort) {
 	for _, w := range wired {
 		w.port.Close()
-		if err := d.cfg.Wirer.Unwire(hostOf(w.lab, w.n)); err != nil {
+		if err := d.cfg.Wirer.Unwire(hostOf(lab, w.n)); err != nil {
 			d.log.Warn("unwiring", "node", w.n.Node, "err", err)
 		}
 	}
@@ -287,19 +286,16 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 	}
 	d.swap(next) // detaches the lab's ports: their ENIs are gone
 	delete(d.labs, rec.Name)
-	var errs []error
 	for _, n := range rec.Nodes {
 		d.detach(n.ENI)
 		delete(d.ports, n.ENI)
-		if d.cfg.Wirer != nil {
-			errs = append(errs, d.cfg.Wirer.Unwire(hostOf(rec.Name, n)))
-		}
 	}
+	// One call removes every host object recorded for the lab, the nodes'
+	// and anything a crash left, so no node is unwired on its own here.
 	if d.cfg.Wirer != nil {
-		errs = append(errs, d.cfg.Wirer.RemoveHosts(rec.Name))
-	}
-	if err := errors.Join(errs...); err != nil {
-		d.log.Warn("lab removed, some links remain", "lab", rec.Name, "err", err)
+		if err := d.cfg.Wirer.RemoveHosts(rec.Name); err != nil {
+			d.log.Warn("lab removed, some links remain", "lab", rec.Name, "err", err)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+
 	"sgswitch/admin"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
@@ -38,8 +39,9 @@ type Wirer interface {
 	Wire(h testbed.Host, a testbed.Addrs) (iface.Port, error)
 	// Unwire removes the node's host side; missing parts are fine.
 	Unwire(h testbed.Host) error
-	// RemoveHosts removes whatever else the lab left on the host (after
-	// a crash, say); what the lab did not make is never touched.
+	// RemoveHosts removes everything the lab made on the host, its nodes'
+	// host sides and whatever a crash left; what the lab did not make is
+	// never touched.
 	RemoveHosts(lab string) error
 }
 
