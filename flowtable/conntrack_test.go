@@ -182,6 +182,70 @@ func TestICMP(t *testing.T) {
 	}
 }
 
+// TestICMPQueryKeyHasDirection: the requester is side A of a query's key,
+// so the other side's request with the same id is another flow, and a reply
+// type is a reply whichever addresses sort first (issue 13 item 2).
+func TestICMPQueryKeyHasDirection(t *testing.T) {
+	for _, pair := range [][3]uint8{{ProtoICMP, 8, 0}, {ProtoICMP, 13, 14}, {ProtoICMPv6, 128, 129}, {ProtoICMPv6, 139, 140}} {
+		for _, hi := range []bool{false, true} { // requester's address sorts first, or last
+			a, b := "198.18.0.1", "198.18.0.2"
+			if pair[0] == ProtoICMPv6 {
+				a, b = "fd00:5e5e::1", "fd00:5e5e::2"
+			}
+			if hi {
+				a, b = b, a
+			}
+			req := icmp(0, a, b, pair[1], 7)
+			req.Proto = pair[0]
+			rep := reverse(req, 0)
+			rep.ICMPType = pair[2]
+			back := reverse(req, 0) // the other side's request, same id
+			kq, aq := KeyOf(&req)
+			kr, ar := KeyOf(&rep)
+			kb, _ := KeyOf(&back)
+			if kq != kr || !aq || ar {
+				t.Errorf("%v hi=%v: request/reply keys %v/%v srcIsA %v/%v", pair, hi, kq, kr, aq, ar)
+			}
+			if kb == kq {
+				t.Errorf("%v hi=%v: the other side's request shares the requester's key", pair, hi)
+			}
+			if !rep.ICMPReply() || req.ICMPReply() || rep.Stateless() {
+				t.Errorf("%v: ICMPReply %v/%v, reply stateless %v", pair, req.ICMPReply(), rep.ICMPReply(), rep.Stateless())
+			}
+		}
+	}
+}
+
+// TestPassIgnoresGeneration: Pass applies a packet to an untracked entry
+// of an older generation (the switch has judged it by the rules), keeps it
+// untracked, and reports Expired for a finished TCP entry's new SYN.
+func TestPassIgnoresGeneration(t *testing.T) {
+	tb := New(Config{Capacity: 16})
+	web := tcp(0, "198.18.7.7", 50001, "198.18.0.2", 80, TCPSyn)
+	mustInsert(t, tb, web, Admission{Generation: 1}, 0)
+	r, f := send(tb, reverse(web, TCPSyn|TCPAck), 2, sec)
+	if r != Recheck {
+		t.Fatalf("untracked after rule change: %v", r)
+	}
+	if r := tb.Pass(f, ptr(reverse(web, TCPSyn|TCPAck)), sec); r != Accept {
+		t.Fatalf("Pass: %v", r)
+	}
+	if r, _ := send(tb, reverse(web, TCPAck), 2, sec); r != Recheck {
+		t.Fatalf("after Pass the entry must still ask for a recheck, got %v", r)
+	}
+	if st := tb.ZoneStats(0); st.Tracked != 0 || st.Entries != 1 {
+		t.Fatalf("Pass changed the entry's tracking: %+v", st)
+	}
+	if r := tb.Pass(f, ptr(reverse(web, TCPRst)), sec); r != Accept {
+		t.Fatalf("RST: %v", r)
+	}
+	if r := tb.Pass(f, ptr(web), 2*sec); r != Expired {
+		t.Fatalf("SYN on a closed untracked entry: %v, want Expired", r)
+	}
+}
+
+func ptr(p PacketInfo) *PacketInfo { return &p }
+
 func TestOtherProtocolAddressPair(t *testing.T) {
 	tb := New(Config{Capacity: 16})
 	esp := PacketInfo{Zone: 0, Family: 4, Proto: 50, Src: addr("198.18.0.1"), Dst: addr("198.18.0.2"), Length: 100}

@@ -32,8 +32,10 @@
 //	    case flowtable.Invalid: drop (tracked TCP packet that fits no state)
 //	    case flowtable.Expired: treat as a miss (entry gone)
 //	    case flowtable.Recheck: untracked flow, ruleset changed: classify the
-//	        packet in its own direction; allowed -> t.Readmit(f, decision),
-//	        then Update again; denied -> t.Delete(f) and drop
+//	        flow's opening packet; still allowed and untracked ->
+//	        t.Readmit(f, decision), then Update again; otherwise classify
+//	        this packet in its own direction: allowed -> t.Pass(f, &pi, now),
+//	        denied -> drop (the flow stays untracked, entry kept)
 //	    }
 //	}
 //	miss: if pi.Stateless() { classify and forward or drop; no entry }
@@ -119,9 +121,16 @@
 // (the classifier's decision, spec 2.2) keep an entry only as a cache of
 // "both directions allowed at generation G": Update returns Recheck when the
 // switch's generation differs, so a removed rule cuts an untracked flow at
-// once while tracked flows live on (spec 2.4). Untracked entries do not use
-// the conntrack allowance, and their protocol state only picks timeouts:
-// they never return Invalid.
+// once while tracked flows live on (spec 2.4). An untracked flow never
+// becomes tracked: when the rules no longer make it untracked, the switch
+// judges each of its packets by the rules of its own direction and applies
+// it with Pass. Untracked entries do not use the conntrack allowance, and
+// their protocol state only picks timeouts: they never return Invalid.
+//
+// ICMP queries are keyed with the requester as side A, so only the
+// answering side's replies match a request's entry; the other side's
+// requests are flows of their own, and a reply that finds no entry opens
+// none ([PacketInfo.ICMPReply]).
 //
 // TCP follows Linux nf_conntrack's state table (tcp.go): SYN_SENT,
 // SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE,

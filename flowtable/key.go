@@ -8,7 +8,7 @@ const keyWords = 6
 // Key identifies a flow within a zone. It is canonical: the two directions
 // of one connection give the same Key. Side A is the (address, port) pair
 // that sorts first; for ICMP queries the "ports" are the identifier and the
-// request type, and the sides are ordered by address only.
+// request type, and side A is the requester.
 //
 // Layout (little-endian words, so that it hashes and compares as 48 bytes):
 //
@@ -57,23 +57,35 @@ func (k *Key) fill(p *PacketInfo) (srcIsA bool) {
 	case ProtoTCP, ProtoUDP:
 	case ProtoICMP, ProtoICMPv6:
 		// Both directions of a query carry the same id; the request type
-		// names the pair. Sides are ordered by address alone.
-		req, _ := icmpRequestType(p.Proto, p.ICMPType)
-		sp, dp, ports = p.ICMPID, uint16(req), false
+		// names the pair. Side A is the requester: a request is A's, a
+		// reply B's. So a tracked echo from A admits B's replies, while an
+		// echo request from B (even with the same id) has another key, and
+		// is a new flow judged by B's egress and A's ingress, as in EC2: the
+		// tracked "response traffic" of a ping is its replies.
+		req, reply, query := icmpQuery(p.Proto, p.ICMPType)
+		if query {
+			return k.set(p, s0, s1, d0, d1, p.ICMPID, uint16(req), !reply)
+		}
+		sp, dp, ports = 0, 0, false // errors: never keyed (Stateless)
 	default:
 		// Other protocols: address pair and protocol only (EC2, spec 2.1).
 		sp, dp, ports = 0, 0, false
 	}
 	srcIsA = addrPortLess(s0, s1, sp, d0, d1, dp, ports)
+	if !srcIsA && ports {
+		sp, dp = dp, sp
+	}
+	return k.set(p, s0, s1, d0, d1, sp, dp, srcIsA)
+}
+
+// set writes the key words: ports a and b, and the source as side A if
+// srcIsA, else the destination.
+func (k *Key) set(p *PacketInfo, s0, s1, d0, d1 uint64, a, b uint16, srcIsA bool) bool {
 	k[0] = uint64(p.Zone) | uint64(p.Proto)<<32 | uint64(p.Family)<<40
+	k[1] = uint64(a) | uint64(b)<<16
 	if srcIsA {
-		k[1] = uint64(sp) | uint64(dp)<<16
 		k[2], k[3], k[4], k[5] = s0, s1, d0, d1
 	} else {
-		if ports {
-			sp, dp = dp, sp
-		}
-		k[1] = uint64(sp) | uint64(dp)<<16
 		k[2], k[3], k[4], k[5] = d0, d1, s0, s1
 	}
 	return srcIsA

@@ -33,30 +33,43 @@ type PacketInfo struct {
 	Length   uint32   // bytes to count for this packet (the IP packet length)
 }
 
-// icmpRequestType returns the request type of a query/reply pair that t
-// belongs to, and whether t is one of them.
-func icmpRequestType(proto, t uint8) (req uint8, ok bool) {
+// icmpQuery tells whether ICMP/ICMPv6 type t is a query (ok): a request or
+// the reply that answers it (reply), and the request type that names the
+// pair: echo, timestamp, information and address mask (RFC 792, 950); echo
+// and node information (RFC 4443, 4620).
+func icmpQuery(proto, t uint8) (req uint8, reply, ok bool) {
 	switch proto {
 	case ProtoICMP:
 		switch t {
-		case 8, 0:
-			return 8, true
-		case 13, 14:
-			return 13, true
-		case 15, 16:
-			return 15, true
-		case 17, 18:
-			return 17, true
+		case 8, 13, 15, 17:
+			return t, false, true
+		case 0:
+			return 8, true, true
+		case 14, 16, 18:
+			return t - 1, true, true
 		}
 	case ProtoICMPv6:
 		switch t {
-		case 128, 129:
-			return 128, true
-		case 139, 140:
-			return 139, true
+		case 128, 139:
+			return t, false, true
+		case 129, 140:
+			return t - 1, true, true
 		}
 	}
-	return 0, false
+	return 0, false, false
+}
+
+// ICMPReply reports whether p is an ICMP/ICMPv6 query reply (echo reply,
+// timestamp reply, ...). A reply belongs to the flow its request opened;
+// one that finds no such entry opens none (judgeNew): like an error, it is
+// decided by the rules alone, so an unsolicited reply cannot make an entry
+// that the requests of the other side would then match.
+func (p *PacketInfo) ICMPReply() bool {
+	if p.Proto != ProtoICMP && p.Proto != ProtoICMPv6 {
+		return false
+	}
+	_, reply, _ := icmpQuery(p.Proto, p.ICMPType)
+	return reply
 }
 
 // Stateless reports whether p is a packet the table never keeps state for:
@@ -69,6 +82,6 @@ func (p *PacketInfo) Stateless() bool {
 	if p.Proto != ProtoICMP && p.Proto != ProtoICMPv6 {
 		return false
 	}
-	_, ok := icmpRequestType(p.Proto, p.ICMPType)
+	_, _, ok := icmpQuery(p.Proto, p.ICMPType)
 	return !ok
 }

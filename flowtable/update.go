@@ -45,14 +45,36 @@ func (t *Table) Update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 // update is Update's general path: any state, any protocol.
 func (t *Table) update(f Flow, p *PacketInfo, gen uint64, now int64) Result {
 	e := f.Entry
+	if e.state.Load()&bitTracked == 0 && e.gen.Load() != gen {
+		return Recheck
+	}
+	return t.apply(f, p, now)
+}
+
+// Pass applies p to untracked entry f whatever ruleset generation admitted
+// it. The switch calls it for a flow that the current rules no longer make
+// untracked, once they have allowed p in its own direction: such a flow
+// stays untracked (EC2 decides untracked flows by the rules, packet by
+// packet, in both directions, and never starts tracking a flow midway),
+// and its entry only remembers the flow so that its later packets are not
+// mistaken for a new connection until it idles out or TCP ends it. Results
+// as Update, except Recheck.
+func (t *Table) Pass(f Flow, p *PacketInfo, now int64) Result {
+	e := f.Entry
+	if e == nil || e.seq.Load() != f.seq {
+		return Expired
+	}
+	return t.apply(f, p, now)
+}
+
+// apply checks f's idle timeout, runs the state machine for p and counts it.
+func (t *Table) apply(f Flow, p *PacketInfo, now int64) Result {
+	e := f.Entry
 	cfg := t.zoneCfg(p.Zone)
 	for {
 		w := e.state.Load()
 		st := State(w & stateMask)
 		tracked := w&bitTracked != 0
-		if !tracked && e.gen.Load() != gen {
-			return Recheck
-		}
 		last := e.lastSeen.Load()
 		timeout := cfg.timeouts[st.Class()]
 		if now-last >= timeout {

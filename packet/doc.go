@@ -59,8 +59,9 @@
 //     using Fragment.{Proto, ID}. A TCP fragment at offset 8 could rewrite
 //     the header's flags (RFC 1858) and is refused (FragMalformed), as is a
 //     non-last IPv6 fragment whose length is not a multiple of 8.
-//   - ICMPv4 and ICMPv6 echo messages carry their identifier (ICMPID), the
-//     "port" of an ICMP flow.
+//   - ICMP query messages (echo, and for ICMPv4 timestamp, information and
+//     address mask) carry their identifier (ICMPID), the "port" of an ICMP
+//     flow (HasIdent).
 //
 // Building design: Encode writes every byte of its header, so a reused
 // buffer needs no clearing; it panics like a slice index on a short slice

@@ -259,14 +259,22 @@ func (b ICMP) Type() uint8 { return b[0] }
 // Code is the message code.
 func (b ICMP) Code() uint8 { return b[1] }
 
-// Ident is the echo identifier (meaningful for echo request/reply).
+// Ident is the query identifier (meaningful for the messages HasIdent
+// names).
 func (b ICMP) Ident() uint16 { return binary.BigEndian.Uint16(b[4:]) }
 
-// IsEcho reports whether an ICMP message of this family and type is an echo
-// request or reply, the only ICMP messages whose flow includes an identifier.
-func IsEcho(family, typ uint8) bool {
+// HasIdent reports whether an ICMP message of this family and type carries
+// an identifier in bytes 4-5 that its reply repeats: echo (ICMPv4 and
+// ICMPv6), timestamp, information and address mask (RFC 792, 950). These
+// identifiers are a query flow's "port". ICMPv6 node information (RFC 4620)
+// matches its reply by a 64-bit nonce instead and is keyed without one.
+func HasIdent(family, typ uint8) bool {
 	if family == 4 {
-		return typ == ICMPv4EchoRequest || typ == ICMPv4EchoReply
+		switch typ {
+		case ICMPv4EchoRequest, ICMPv4EchoReply, 13, 14, 15, 16, 17, 18:
+			return true
+		}
+		return false
 	}
 	return typ == ICMPv6EchoRequest || typ == ICMPv6EchoReply
 }

@@ -315,7 +315,7 @@ func (p *Parsed) parseL4(b []byte) Reason {
 			return L4Truncated
 		}
 		p.ICMPType, p.ICMPCode = c.Type(), c.Code()
-		if IsEcho(p.Family, p.ICMPType) {
+		if HasIdent(p.Family, p.ICMPType) {
 			p.ICMPID = c.Ident()
 		}
 		p.PayloadOff = p.L4Off + ICMPLen

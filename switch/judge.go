@@ -18,10 +18,7 @@ func ruleRef(r uint32) ruleset.RuleRef { return ruleset.RuleRef(r) }
 // Established flows (a hit that Update accepts) never touch the
 // classifier: a tracked flow keeps flowing whatever the rules say now. An
 // untracked flow is a cache of the rules of the generation that admitted
-// it; when the generation changed Update says Recheck and the flow's
-// opening packet is classified again: still allowed → re-admitted (perhaps
-// now tracked); not allowed → the entry goes and this packet is judged as
-// a new flow, so a revoked rule stops untracked traffic at once.
+// it; when the generation changed Update says Recheck (recheck below).
 //
 // forward calls Update itself (one call fewer per side, which the packet
 // path feels) and comes here only for the rest: judgeHit after an Update
@@ -42,22 +39,44 @@ func (w *worker) judgeHit(v *view, e *eniView, d flowtable.Direction, pi *flowta
 	return w.judgeNew(v, e, d, pi)
 }
 
-// recheck classifies the opening packet of untracked flow f again, under
-// generation v. done false: the flow is no longer allowed (its entry is
-// gone) or gone meanwhile, and pi is to be judged as a new flow.
+// recheck judges packet pi of untracked flow f after the rules changed.
+// EC2 decides an untracked flow by the rules, in both directions, and
+// interrupts it at once when a rule that enables it is removed
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html,
+// "Untracked connections"; spec 2.2 and 2.4). So:
+//   - if the current rules still make the flow's opening packet allowed and
+//     untracked, the entry is readmitted under the new generation (the fast
+//     path again);
+//   - otherwise the flow stays untracked and each of its packets is judged
+//     by the rules of its own direction alone: a direction no rule allows
+//     any more stops at once (for example the replies, when the outbound
+//     0.0.0.0/0 rule that made the flow untracked is revoked), the other
+//     goes on. It is never turned into a tracked flow midway, so the revoke
+//     cannot be undone by a packet of either side; a later new connection
+//     (a new SYN, or the same tuple once this entry has idled out) is judged
+//     afresh and may then be tracked.
+//
+// done false: the entry is gone and pi is to be judged as a new flow.
 func (w *worker) recheck(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (r DropReason, rule uint32, done bool) {
 	t := w.s.flows
-	vo := w.classify(e, d, pi, f.Reply)
-	if !vo.Allowed {
-		t.Delete(f)
-		return DropNone, 0, false
+	if vo := w.classify(e, d, pi, f.Reply); vo.Allowed && !vo.Tracked {
+		if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
+			return insertReason(err), 0, true
+		}
+		return applied(t.Update(f, pi, v.gen, w.now), uint32(vo.Rule))
 	}
-	if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
-		return insertReason(err), 0, true
+	vd := w.classify(e, d, pi, false)
+	if !vd.Allowed {
+		return sgReason(d), 0, true
 	}
-	switch t.Update(f, pi, v.gen, w.now) {
+	return applied(t.Pass(f, pi, w.now), uint32(vd.Rule))
+}
+
+// applied maps the result of applying a packet to its entry in recheck.
+func applied(res flowtable.Result, rule uint32) (DropReason, uint32, bool) {
+	switch res {
 	case flowtable.Accept:
-		return DropNone, uint32(vo.Rule), true
+		return DropNone, rule, true
 	case flowtable.Invalid:
 		return DropConntrackInvalid, 0, true
 	}
@@ -66,13 +85,14 @@ func (w *worker) recheck(v *view, e *eniView, d flowtable.Direction, pi *flowtab
 
 // judgeNew decides a packet with no usable conntrack entry by e's rules
 // and inserts its flow; stateless packets (ICMP errors and the like, spec:
-// not "related") are decided by the rules alone and make no entry.
+// not "related") and ICMP query replies without their request are decided
+// by the rules alone and make no entry.
 func (w *worker) judgeNew(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo) (DropReason, uint32) {
 	vd := w.classify(e, d, pi, false)
 	if !vd.Allowed {
 		return sgReason(d), 0
 	}
-	if pi.Stateless() {
+	if pi.Stateless() || pi.ICMPReply() {
 		return DropNone, uint32(vd.Rule)
 	}
 	if _, err := w.s.flows.Insert(pi, admission(vd, v.gen), w.now); err != nil {
