@@ -38,6 +38,11 @@ type Config struct {
 	Log *slog.Logger
 	// Version is reported by Status.
 	Version string
+	// FlowBudget is the switch's flow-table size in entries: an interface
+	// whose reservation (2 x its conntrack allowance) the table cannot hold
+	// beside the others' is refused (ruleset.State.SetFlowBudget). 0: no
+	// check.
+	FlowBudget int
 }
 
 // DefaultVPC is the VPC of a fresh daemon before any lab re-bases it.
@@ -117,6 +122,7 @@ func (d *Daemon) restore() error {
 			return err
 		}
 	}
+	state.SetFlowBudget(d.cfg.FlowBudget)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.state = state
@@ -169,6 +175,7 @@ func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
 // longer exists (deleted through the EC2 API). Callers hold d.mu and have
 // persisted next.
 func (d *Daemon) swap(next *ruleset.State) {
+	next.SetFlowBudget(d.cfg.FlowBudget) // states rebuilt from a spec start without it
 	d.generation = d.dp.Publish(next)
 	d.state = next
 	live := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"sgswitch/admin"
@@ -453,5 +454,30 @@ func TestRemoveLabOffline(t *testing.T) {
 	}
 	if names := groupNames(t, h.d); names["web"] || names["app"] {
 		t.Errorf("lab groups survived: %v", names)
+	}
+}
+
+// TestFlowBudgetRefusesLabThatDoesNotFit: a daemon whose switch table holds
+// one interface's reservation (2 x the default conntrack allowance) refuses
+// a two-node lab with NetworkInterfaceLimitExceeded and keeps nothing of it.
+func TestFlowBudgetRefusesLabThatDoesNotFit(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(Config{StateDir: dir, VPC: DefaultVPC(), Dataplane: newFakeDataplane(), Wirer: newMemWirer(),
+		Version: "test", FlowBudget: 2*ruleset.DefaultConntrackMax + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = d.ApplyLab(context.Background(), loadLab(t, "restart.yaml"))
+	if err == nil || !strings.Contains(err.Error(), ruleset.CodeNetworkInterfaceLimitExceeded) {
+		t.Fatalf("ApplyLab: %v, want %s", err, ruleset.CodeNetworkInterfaceLimitExceeded)
+	}
+	if err := d.Read(func(st *ruleset.State) error {
+		if n := len(st.Spec().Interfaces); n != 0 {
+			t.Errorf("%d interfaces kept after the refusal", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -71,6 +71,7 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 	if err != nil {
 		return nil, err
 	}
+	next.SetFlowBudget(d.cfg.FlowBudget) // a rebased VPC is a new State
 	before := next.Spec()
 	enis, err := testbed.Apply(next, lab)
 	if err != nil {

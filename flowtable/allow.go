@@ -51,6 +51,8 @@ func (t *Table) ZoneStats(z uint32) ZoneStats {
 	return ZoneStats{
 		Entries:                     uint64(max(zs.entries.Load(), 0)),
 		Tracked:                     tracked,
+		Reserved:                    uint64(t.reservation(z)),
+		UntrackedFull:               zs.untrackedFull.Load(),
 		ConntrackAllowanceAvailable: avail,
 		ConntrackAllowanceExceeded:  zs.conntrackExceeded.Load(),
 		NewConnectionsThrottled:     zs.newConnThrottled.Load(),

@@ -28,16 +28,22 @@ func TestConntrackMax(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Untracked flows do not use the allowance.
+	// Untracked flows do not use the allowance; they have as many entries
+	// again of their own.
 	for i := range 4 {
 		p := tcp(5, "198.18.0.1", uint16(2000+i), "198.18.0.2", 80, TCPSyn)
-		if _, err := tb.Insert(&p, Admission{Generation: 1}, 0); err != nil {
+		_, err := tb.Insert(&p, Admission{Generation: 1}, 0)
+		if want := error(nil); i == 3 {
+			if !errors.Is(err, ErrUntrackedFull) {
+				t.Fatalf("fourth untracked flow: %v, want ErrUntrackedFull", err)
+			}
+		} else if err != want {
 			t.Fatal(err)
 		}
 	}
 	st := tb.ZoneStats(5)
-	if len(flows) != 3 || exceeded != 2 || st.ConntrackAllowanceExceeded != 2 ||
-		st.ConntrackAllowanceAvailable != 0 || st.Tracked != 3 || st.Entries != 7 {
+	if len(flows) != 3 || exceeded != 2 || st.ConntrackAllowanceExceeded != 2 || st.UntrackedFull != 1 ||
+		st.ConntrackAllowanceAvailable != 0 || st.Tracked != 3 || st.Entries != 6 || st.Reserved != 6 {
 		t.Fatalf("flows %d exceeded %d stats %+v", len(flows), exceeded, st)
 	}
 	// Another zone is not affected.
@@ -50,7 +56,7 @@ func TestConntrackMax(t *testing.T) {
 	if got := tb.ZoneStats(5).ConntrackAllowanceAvailable; got != 1 {
 		t.Fatalf("available after delete %d", got)
 	}
-	if n := tb.Expire(121*sec, tb.Slots()); n != 2+4+1 {
+	if n := tb.Expire(121*sec, tb.Slots()); n != 2+3+1 {
 		t.Fatalf("expired %d", n)
 	}
 	if st := tb.ZoneStats(5); st.ConntrackAllowanceAvailable != 3 || st.Entries != 0 {
@@ -162,5 +168,66 @@ func TestLimitNames(t *testing.T) {
 		if l.String() != n {
 			t.Errorf("%d: %q", l, l.String())
 		}
+	}
+}
+
+// TestZoneReservations: each zone with an allowance reserves 2 x
+// ConntrackMax entries; the table refuses reservations beyond its capacity,
+// and a zone that floods new flows, tracked or not, cannot take the entries
+// another zone reserved (issue 13 item 9).
+func TestZoneReservations(t *testing.T) {
+	tb := New(Config{Capacity: 100})
+	cfg := func(n uint64) ZoneConfig { return ZoneConfig{Allowances: Allowances{ConntrackMax: n}} }
+	if err := tb.ConfigureZone(1, cfg(30)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.ConfigureZone(2, cfg(30)); !errors.Is(err, ErrNoRoom) {
+		t.Fatalf("zone 2 beyond capacity: %v, want ErrNoRoom", err)
+	}
+	if tb.Reserved() != 60 {
+		t.Fatalf("reserved %d, want 60", tb.Reserved())
+	}
+	if err := tb.ConfigureZone(2, cfg(20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.ConfigureZone(3, cfg(1)); !errors.Is(err, ErrNoRoom) {
+		t.Fatalf("zone 3: %v, want ErrNoRoom", err)
+	}
+	// Zone 1 floods: 100 tracked and 100 untracked new flows.
+	var full, untrackedFull int
+	for i := range 100 {
+		for _, a := range []Admission{tracked, {Generation: 1}} {
+			p := udp(1, "198.18.0.1", uint16(i), "198.18.0.2", uint16(1000+b2i(a.Tracked)))
+			switch _, err := tb.Insert(&p, a, 0); {
+			case err == nil:
+			case errors.Is(err, ErrConntrackFull):
+				full++
+			case errors.Is(err, ErrUntrackedFull):
+				untrackedFull++
+			default:
+				t.Fatalf("zone 1 flood: %v", err)
+			}
+		}
+	}
+	if full != 70 || untrackedFull != 70 {
+		t.Fatalf("zone 1 refused %d tracked, %d untracked; want 70 each", full, untrackedFull)
+	}
+	// Zone 2 still gets every entry it reserved.
+	for i := range 20 {
+		for _, a := range []Admission{tracked, {Generation: 1}} {
+			p := udp(2, "198.18.0.3", uint16(i), "198.18.0.4", uint16(1000+b2i(a.Tracked)))
+			if _, err := tb.Insert(&p, a, 0); err != nil {
+				t.Fatalf("zone 2 flow %d: %v", i, err)
+			}
+		}
+	}
+	st := tb.ZoneStats(2)
+	if st.Tracked != 20 || st.Entries != 40 || st.ConntrackAllowanceAvailable != 0 || st.Reserved != 40 {
+		t.Fatalf("zone 2: %+v", st)
+	}
+	// Releasing zone 1 makes room for zone 3.
+	tb.ReleaseZone(1)
+	if err := tb.ConfigureZone(3, cfg(1)); err != nil {
+		t.Fatal(err)
 	}
 }

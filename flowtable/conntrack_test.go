@@ -81,13 +81,15 @@ func TestRuleChangeTrackedVersusUntracked(t *testing.T) {
 
 func TestReadmit(t *testing.T) {
 	tb := New(Config{Capacity: 16})
-	if err := tb.ConfigureZone(0, ZoneConfig{Allowances: Allowances{ConntrackMax: 1}}); err != nil {
+	if err := tb.ConfigureZone(0, ZoneConfig{Allowances: Allowances{ConntrackMax: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	a := udp(0, "198.18.0.1", 1, "198.18.0.2", 2)
 	b := udp(0, "198.18.0.1", 3, "198.18.0.2", 4)
+	c := udp(0, "198.18.0.1", 5, "198.18.0.2", 6)
 	mustInsert(t, tb, a, Admission{Generation: 1}, 0)
 	mustInsert(t, tb, b, Admission{Generation: 1}, 0)
+	mustInsert(t, tb, c, Admission{Tracked: true, Generation: 2, Rule: 9}, 0) // one tracked slot left
 	r, fa := send(tb, a, 2, sec)
 	if r != Recheck {
 		t.Fatal(r)
@@ -111,9 +113,13 @@ func TestReadmit(t *testing.T) {
 		t.Fatal(r)
 	}
 	st := tb.ZoneStats(0)
-	if st.Tracked != 1 || st.ConntrackAllowanceExceeded != 1 || st.ConntrackAllowanceAvailable != 0 {
+	if st.Tracked != 2 || st.ConntrackAllowanceExceeded != 1 || st.ConntrackAllowanceAvailable != 0 {
 		t.Fatalf("%+v", st)
 	}
+	// a moved from the untracked share to the tracked one: room for an
+	// untracked flow again.
+	d := udp(0, "198.18.0.1", 7, "198.18.0.2", 8)
+	mustInsert(t, tb, d, Admission{Generation: 2}, sec)
 	for info := range tb.Entries(sec) {
 		if info.Tracked && (info.Rule != 9 || info.Generation != 2) {
 			t.Fatalf("%+v", info)

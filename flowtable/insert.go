@@ -9,6 +9,7 @@ package flowtable
 //	ErrInvalid          p cannot open a flow (TCP without SYN or a bare ACK: see the package comment)
 //	ErrConntrackFull    tracked flow beyond the zone's ConntrackMax (counted: conntrack_allowance_exceeded)
 //	ErrNewConnThrottled tracked flow beyond NewConnectionsPerSecond (counted)
+//	ErrUntrackedFull    untracked flow beyond the zone's ConntrackMax untracked entries (counted)
 //	ErrZoneFull         zone at MaxPerZone entries
 //	ErrTableFull        no free entry
 //	ErrNoZone           p.Zone >= MaxZones
@@ -82,6 +83,9 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, sr
 			z.entries.Add(-1)
 			return Flow{}, err
 		}
+	} else if err := t.reserveUntracked(z); err != nil {
+		z.entries.Add(-1)
+		return Flow{}, err
 	}
 	if t.count.Add(1) > t.capacity {
 		t.count.Add(-1)
@@ -120,8 +124,24 @@ func (t *Table) unreserve(z *zone, tracked bool, err error) (Flow, error) {
 	z.entries.Add(-1)
 	if tracked {
 		z.tracked.Add(-1)
+	} else {
+		z.untracked.Add(-1)
 	}
 	return Flow{}, err
+}
+
+// reserveUntracked takes one untracked entry of the zone's share: as many
+// as its ConntrackMax (none: unlimited). EC2 keeps no state for untracked
+// flows and counts them in no allowance; sgswitch caches them, and the
+// cache must be bounded per interface for the table to be shared fairly.
+func (t *Table) reserveUntracked(z *zone) error {
+	n := z.untracked.Add(1)
+	if max := z.cfg.Load().allow.ConntrackMax; max != 0 && uint64(n) > max {
+		z.untracked.Add(-1)
+		z.untrackedFull.Add(1)
+		return ErrUntrackedFull
+	}
+	return nil
 }
 
 // freeSlot returns a free home slot of bucket b, or else an entry of the

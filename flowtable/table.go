@@ -22,6 +22,8 @@ var (
 	ErrConntrackFull    = errors.New("flowtable: conntrack allowance exceeded")
 	ErrNewConnThrottled = errors.New("flowtable: new tracked connections per second exceeded")
 	ErrZoneFull         = errors.New("flowtable: zone entry limit reached")
+	ErrUntrackedFull    = errors.New("flowtable: the zone's untracked entries are at its conntrack allowance")
+	ErrNoRoom           = errors.New("flowtable: the table cannot hold every zone's reserved entries")
 	ErrTableFull        = errors.New("flowtable: table full")
 	ErrNoZone           = errors.New("flowtable: zone out of range")
 )
@@ -69,6 +71,10 @@ type Table struct {
 	maxPerZone int64
 	count      atomic.Int64
 	sweep      atomic.Uint64 // expiry cursor into slab
+
+	resMu    sync.Mutex // guards reserved and zoneRes (control path only)
+	reserved int64      // sum of zoneRes
+	zoneRes  []int64    // entries reserved per zone: 2 x its ConntrackMax
 }
 
 // slotsPerBucket is how many entries a bucket holds in place; more chain
@@ -111,6 +117,7 @@ func New(c Config) *Table {
 		zones:      make([]zone, c.MaxZones),
 		capacity:   int64(c.Capacity),
 		maxPerZone: int64(c.MaxPerZone),
+		zoneRes:    make([]int64, c.MaxZones),
 	}
 	for i := range t.shards {
 		t.shards[i].free = make([]uint32, 0, pool/ns+1)
@@ -193,6 +200,13 @@ var defaultZoneConfig = resolveZoneConfig(ZoneConfig{})
 // ConfigureZone sets a zone's timeouts and allowances. Timeouts out of
 // EC2's ranges fail with an *Error of code InvalidParameterValue. New
 // timeouts apply to existing entries at their next packet or expiry check.
+//
+// A zone with a ConntrackMax reserves 2 x ConntrackMax entries (Allowances).
+// If the reservations of all zones would then exceed Capacity, the zone is
+// configured all the same (its own limits hold) but keeps its previous
+// reservation, and the error wraps ErrNoRoom: its entries are not
+// guaranteed. Callers that size the table for their zones (the switch,
+// behind ruleset's flow budget) never see it.
 func (t *Table) ConfigureZone(z uint32, c ZoneConfig) error {
 	if err := c.Timeouts.Validate(); err != nil {
 		return err
@@ -202,7 +216,47 @@ func (t *Table) ConfigureZone(z uint32, c ZoneConfig) error {
 		return fmt.Errorf("configuring zone %d: %w", z, ErrNoZone)
 	}
 	zs.cfg.Store(resolveZoneConfig(c))
+	if err := t.reserve(z, 2*int64(c.Allowances.ConntrackMax)); err != nil {
+		return fmt.Errorf("configuring zone %d: %w", z, err)
+	}
 	return nil
+}
+
+// reserve sets zone z's reservation to n entries, if the table holds it.
+func (t *Table) reserve(z uint32, n int64) error {
+	t.resMu.Lock()
+	defer t.resMu.Unlock()
+	next := t.reserved - t.zoneRes[z] + n
+	if next > t.capacity {
+		return fmt.Errorf("%w: %d entries reserved of %d, this zone asks %d", ErrNoRoom, t.reserved-t.zoneRes[z], t.capacity, n)
+	}
+	t.reserved, t.zoneRes[z] = next, n
+	return nil
+}
+
+// ReleaseZone gives back zone z's reservation and its limits, once the
+// interface that owned it is gone (its entries are the caller's to flush).
+func (t *Table) ReleaseZone(z uint32) {
+	zs := t.zone(z)
+	if zs == nil {
+		return
+	}
+	zs.cfg.Store(defaultZoneConfig)
+	_ = t.reserve(z, 0) // giving back always fits
+}
+
+// reservation returns zone z's reserved entries.
+func (t *Table) reservation(z uint32) int64 {
+	t.resMu.Lock()
+	defer t.resMu.Unlock()
+	return t.zoneRes[z]
+}
+
+// Reserved returns the entries all zones have reserved together.
+func (t *Table) Reserved() int {
+	t.resMu.Lock()
+	defer t.resMu.Unlock()
+	return int(t.reserved)
 }
 
 // Timeout returns the idle timeout of class c in zone z, in nanoseconds.

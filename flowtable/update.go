@@ -143,8 +143,12 @@ func (t *Table) Readmit(f Flow, a Admission) error {
 			nw |= bitTracked
 		}
 		if e.state.CompareAndSwap(w, nw) {
-			if was && !a.Tracked {
+			switch {
+			case was && !a.Tracked:
 				z.tracked.Add(-1)
+				z.untracked.Add(1) // an existing entry: not refused, but counted
+			case !was && a.Tracked:
+				z.untracked.Add(-1)
 			}
 			break
 		}
@@ -220,6 +224,8 @@ func (t *Table) release(e *Entry, zoneID uint32) {
 		z.entries.Add(-1)
 		if w&bitTracked != 0 {
 			z.tracked.Add(-1)
+		} else {
+			z.untracked.Add(-1)
 		}
 	}
 	t.count.Add(-1)

@@ -8,8 +8,15 @@ const LinkLocalPPS = 1024
 
 // Allowances are one interface's limits (EC2/ENA allowances). Zero means
 // unlimited, except LinkLocalPPS where zero means EC2's 1024.
+//
+// ConntrackMax also bounds the zone's untracked entries (a cache of the
+// rules, which EC2 does not count against the allowance) to as many again,
+// and a zone with a ConntrackMax reserves both, 2 x ConntrackMax entries
+// of the table (ConfigureZone): one interface cannot fill the table that
+// the others' allowances are counted in, as in EC2, where each interface
+// has its own allowance.
 type Allowances struct {
-	ConntrackMax            uint64 // tracked entries (conntrack_allowance_*)
+	ConntrackMax            uint64 // tracked entries (conntrack_allowance_*); untracked entries up to as many again
 	NewConnectionsPerSecond uint64 // new tracked entries per second (tracking throttle)
 	PPS                     uint64 // packets per second, both directions together
 	BandwidthInMbps         uint64 // toward the instance
@@ -50,9 +57,10 @@ func resolveZoneConfig(c ZoneConfig) *zoneConfig {
 // zone is the live state of one zone: its configuration, entry counts,
 // token buckets and ENA counters. All fields are atomic.
 type zone struct {
-	cfg     atomic.Pointer[zoneConfig]
-	entries atomic.Int64
-	tracked atomic.Int64
+	cfg       atomic.Pointer[zoneConfig]
+	entries   atomic.Int64
+	tracked   atomic.Int64
+	untracked atomic.Int64
 
 	newConn, pps, bwIn, bwOut, link bucket
 
@@ -62,7 +70,8 @@ type zone struct {
 	bwInExceeded      atomic.Uint64
 	bwOutExceeded     atomic.Uint64
 	linkExceeded      atomic.Uint64
-	_                 [40]byte // keep neighbouring zones off each other's lines
+	untrackedFull     atomic.Uint64
+	_                 [24]byte // keep neighbouring zones off each other's lines
 }
 
 // Direction says which way a packet crosses an interface.
@@ -106,6 +115,8 @@ func (l Limit) String() string {
 type ZoneStats struct {
 	Entries                     uint64 // tracked + untracked entries
 	Tracked                     uint64
+	Reserved                    uint64 // table entries set aside for the zone (2 x ConntrackMax)
+	UntrackedFull               uint64 // new untracked flows refused: the zone's untracked entries at ConntrackMax
 	ConntrackAllowanceAvailable uint64 // conntrack_allowance_available (gauge)
 	ConntrackAllowanceExceeded  uint64 // conntrack_allowance_exceeded
 	NewConnectionsThrottled     uint64 // the tracking throttle (not an ENA name)

@@ -52,7 +52,7 @@ func newRig(t *testing.T) *rig {
 	}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sw: vswitch.New(vswitch.Config{FlowCapacity: 1 << 10})}
+	r := &rig{sw: vswitch.New(vswitch.Config{FlowCapacity: 1 << 16})}
 	mk := func(name, ip string, groups ...string) host {
 		ni, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: name, IPv4: []netip.Addr{netip.MustParseAddr(ip)}, Groups: groups})
 		if err != nil {

@@ -83,12 +83,19 @@ func BenchState(nRules int) (*ruleset.State, error) {
 	} {
 		mac, _ := net.ParseMAC(e.mac)
 		if _, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: e.name, MAC: mac, IPv4: []netip.Addr{e.v4},
-			IPv6: []netip.Addr{e.v6}, Groups: []string{e.group}}); err != nil {
+			IPv6: []netip.Addr{e.v6}, Groups: []string{e.group},
+			Allowances: ruleset.Allowances{ConntrackMax: benchConntrackMax}}); err != nil {
 			return nil, fmt.Errorf("bench interface %s: %w", e.name, err)
 		}
 	}
 	return st, nil
 }
+
+// benchConntrackMax is each bench interface's conntrack allowance: the two
+// interfaces reserve 2 x this each, exactly the switch's default table
+// (vswitch.DefaultFlowCapacity), so a bench measures the switch, not the
+// default allowance of a lab node (ruleset.DefaultConntrackMax).
+const benchConntrackMax = 1 << 16
 
 // Groups are the bench's security groups in both forms: the ruleset State
 // (for sgswitch) and its nftexport rendering (for the kernel and OVS).

@@ -85,7 +85,7 @@ func (c *Compiler) Compile(st *State) *Snapshot {
 		ci := &CompiledInterface{
 			ID: e.ID, Name: e.Name, Index: e.Index, MAC: macBytes(e.MAC),
 			IPv4: slices.Clone(e.IPv4), IPv6: slices.Clone(e.IPv6), Groups: slices.Clone(e.Groups),
-			Conntrack: e.Conntrack.WithDefaults(), Allowances: e.Allowances,
+			Conntrack: e.Conntrack.WithDefaults(), Allowances: e.Allowances.Effective(e.InstanceType),
 		}
 		for _, egress := range []bool{false, true} {
 			t := usedTables[tableKey(e.Groups, egress, hashes)]

@@ -18,6 +18,12 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 	if err := ValidateConntrackSpec(spec.Conntrack); err != nil {
 		return nil, err
 	}
+	if _, ok := ConntrackMaxFor(spec.InstanceType); !ok {
+		return nil, errorf(CodeInvalidParameterValue, "The instance type '%s' is not supported: sgswitch knows family.size types with sizes nano, micro, small, medium, large, xlarge, Nxlarge and metal.", spec.InstanceType)
+	}
+	if err := st.checkFlowBudget("", spec.Allowances, spec.InstanceType); err != nil {
+		return nil, err
+	}
 	if len(spec.IPv4) == 0 {
 		return nil, errorf(CodeMissingParameter, "The request must contain the parameter PrivateIpAddress")
 	}
@@ -40,6 +46,7 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 		ID: id, Index: st.freeIndex(), Name: spec.Name, Description: spec.Description,
 		MAC: mac.String(), IPv4: append([]netip.Addr(nil), spec.IPv4...), IPv6: append([]netip.Addr(nil), spec.IPv6...),
 		Groups: groups, Conntrack: spec.Conntrack, Allowances: spec.Allowances, Tags: append([]Tag(nil), spec.Tags...),
+		InstanceType: spec.InstanceType,
 	}
 	st.s.Interfaces = append(st.s.Interfaces, e)
 	st.eniByID[id] = len(st.s.Interfaces) - 1
@@ -225,6 +232,9 @@ func (st *State) SetInterfaceAddresses(id string, v4, v6 []netip.Addr) error {
 func (st *State) SetInterfaceAllowances(id string, a Allowances) error {
 	i, err := st.lookupInterface(id)
 	if err != nil {
+		return err
+	}
+	if err := st.checkFlowBudget(id, a, st.s.Interfaces[i].InstanceType); err != nil {
 		return err
 	}
 	st.s.Interfaces[i].Allowances = a

@@ -41,4 +41,5 @@ const (
 	CodePrefixListMaxEntriesExceeded            = "PrefixListMaxEntriesExceeded"
 	CodeInvalidIPAddressInUse                   = "InvalidIPAddress.InUse"
 	CodeInvalidFilter                           = "InvalidParameterValue"
+	CodeNetworkInterfaceLimitExceeded           = "NetworkInterfaceLimitExceeded"
 )

@@ -52,7 +52,7 @@ type CompiledInterface struct {
 	Groups     []string
 	In, Out    *Classifier
 	Conntrack  ConntrackSpec // defaults filled in
-	Allowances Allowances
+	Allowances Allowances    // defaults filled in: ConntrackMax is never 0
 }
 
 // Snapshot is one immutable, complete version of the compiled ruleset.

@@ -114,6 +114,9 @@ type InterfaceSpec struct {
 	Conntrack   ConntrackSpec `json:"Conntrack"`
 	Allowances  Allowances    `json:"Allowances"`
 	Tags        []Tag         `json:"Tags,omitempty"` // besides Name
+	// InstanceType is the lab node's instance type; it picks the
+	// allowances the interface does not name (allowances.go).
+	InstanceType string `json:"InstanceType,omitempty"`
 }
 
 // State is one VPC's mutable model. It is NOT safe for concurrent use:
@@ -125,6 +128,8 @@ type State struct {
 	groupByID map[string]int
 	plByID    map[string]int
 	eniByID   map[string]int
+	// flowBudget is the switch's flow-table size (SetFlowBudget); not in s.
+	flowBudget int64
 }
 
 // NewState makes a State with the VPC's default group.
@@ -254,7 +259,7 @@ func StateFromSpec(sp Spec) (*State, error) {
 
 // Clone returns a deep copy that shares nothing with st.
 func (st *State) Clone() *State {
-	c := &State{s: cloneSpec(st.s)}
+	c := &State{s: cloneSpec(st.s), flowBudget: st.flowBudget}
 	c.reindex()
 	return c
 }

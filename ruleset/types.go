@@ -180,8 +180,10 @@ func (c ConntrackSpec) WithDefaults() ConntrackSpec {
 	return c
 }
 
-// Allowances are sgswitch's per-interface limits (0 = unlimited), enforced by
-// the switch and counted under the ENA metric names.
+// Allowances are sgswitch's per-interface limits (0 = unlimited, except
+// ConntrackMax, where 0 is the default of the interface's instance type:
+// allowances.go), enforced by the switch and counted under the ENA metric
+// names.
 type Allowances struct {
 	ConntrackMax            uint64 `json:"ConntrackMax,omitempty"`
 	NewConnectionsPerSecond uint64 `json:"NewConnectionsPerSecond,omitempty"`
@@ -238,15 +240,16 @@ type NetworkInterface struct {
 
 // ENISpec is the input of CreateNetworkInterface.
 type ENISpec struct {
-	Name        string           // the Name tag; also a lab name for ResolveInterface
-	Description string           // optional
-	MAC         net.HardwareAddr // nil: a locally administered MAC derived from the id
-	IPv4        []netip.Addr     // first is primary; at least one, inside the VPC subnet
-	IPv6        []netip.Addr     // needs the VPC to have IPv6
-	Groups      []string         // ids or names; empty: the default group
-	Conntrack   ConntrackSpec
-	Allowances  Allowances
-	Tags        []Tag // besides Name
+	Name         string           // the Name tag; also a lab name for ResolveInterface
+	Description  string           // optional
+	MAC          net.HardwareAddr // nil: a locally administered MAC derived from the id
+	IPv4         []netip.Addr     // first is primary; at least one, inside the VPC subnet
+	IPv6         []netip.Addr     // needs the VPC to have IPv6
+	Groups       []string         // ids or names; empty: the default group
+	Conntrack    ConntrackSpec
+	Allowances   Allowances
+	Tags         []Tag  // besides Name
+	InstanceType string // the node's instance type ("": none); picks default allowances
 }
 
 // VPCInfo describes the VPC of a State.

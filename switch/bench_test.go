@@ -57,9 +57,12 @@ func benchLab(b *testing.B, capacity int, clock flowtable.Clock) (*lab, *node, *
 	l := newLabConfig(b, Config{FlowCapacity: capacity, Clock: clock}, ruleset.VPCConfig{LiftQuotas: true})
 	srv, cli := l.group("srv"), l.group("cli")
 	l.egress(cli, allCIDR("0.0.0.0/0"))
-	c := l.node("client", cli)
+	// Each side's allowance takes half of the table (2 x ConntrackMax
+	// entries are reserved per interface): the flows benchmarked fit.
+	a := ruleset.Allowances{ConntrackMax: uint64(capacity / 4)}
+	c := l.nodeSpec("client", ruleset.ENISpec{Groups: []string{cli}, Allowances: a})
 	l.portCfg = memport.Config{Sink: true, Queue: 1}
-	s := l.node("server", srv)
+	s := l.nodeSpec("server", ruleset.ENISpec{Groups: []string{srv}, Allowances: a})
 	return l, c, s, srv
 }
 
@@ -79,7 +82,7 @@ func BenchmarkPipeline(b *testing.B) {
 // benchEstablished: 10,000 tracked TCP flows client→server, their frames
 // in random order, batches of 64; both sides' conntrack entries are hit.
 func benchEstablished(b *testing.B, flows int, clock flowtable.Clock) {
-	l, c, s, srv := benchLab(b, max(1<<12, 2*flows*3/2), clock)
+	l, c, s, srv := benchLab(b, max(1<<12, 4*flows), clock) // each side reserves 2 x its allowance
 	l.ingress(srv, tcpCIDR(80, "198.18.0.0/24"))
 	l.publish()
 	syns, acks := make([][]byte, flows), make([][]byte, flows)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"sgswitch/packet"
+	"sgswitch/ruleset"
 )
 
 // TestUntrackedRevokeStopsReplies is issue 13 item 1 (EC2 connection
@@ -193,4 +194,87 @@ func entriesOf(l *lab, eni string) []string {
 		}
 	}
 	return out
+}
+
+// TestOneInterfaceCannotStarveAnother is issue 13 item 9. The table is
+// sized exactly for the reservations of four interfaces (2 x conntrack
+// allowance each). A flooder opens far more new flows than its allowance,
+// tracked (default allowance) or untracked (explicit allowance); meanwhile
+// a client keeps opening connections to a server, and every one of them is
+// delivered. The flood is dropped at the flooder only, counted there, and
+// every interface's conntrack_allowance_available is exact.
+func TestOneInterfaceCannotStarveAnother(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		max       uint64 // 0: the default allowance
+		untracked bool
+		reason    DropReason
+	}{
+		{"tracked-default-allowance", 0, false, DropConntrackFull},
+		{"untracked-explicit-allowance", 64, true, DropUntrackedFull},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			max := tc.max
+			if max == 0 {
+				max = ruleset.DefaultConntrackMax
+			}
+			l := newLabConfig(t, Config{FlowCapacity: 4 * 2 * int(max)}, ruleset.VPCConfig{})
+			flood, sink, cli, srv := l.group("flood"), l.group("sink"), l.group("cli"), l.group("srv")
+			l.egress(flood, allCIDR("0.0.0.0/0"))
+			l.ingress(sink, permCIDR("udp", 0, 65535, "198.18.0.0/24"))
+			if tc.untracked { // open rules both ways on both sides: untracked
+				l.ingress(flood, permCIDR("udp", 0, 65535, "0.0.0.0/0"))
+				l.ingress(sink, permCIDR("udp", 0, 65535, "0.0.0.0/0"))
+				l.egress(sink, allCIDR("0.0.0.0/0"))
+			}
+			l.egress(cli, allCIDR("0.0.0.0/0"))
+			l.ingress(srv, tcpCIDR(443, "198.18.0.0/24"))
+			a := ruleset.Allowances{ConntrackMax: tc.max}
+			f := l.nodeSpec("flooder", ruleset.ENISpec{Groups: []string{flood}, Allowances: a})
+			k := l.nodeSpec("sink", ruleset.ENISpec{Groups: []string{sink}, Allowances: a})
+			c := l.nodeSpec("client", ruleset.ENISpec{Groups: []string{cli}, Allowances: a})
+			s := l.nodeSpec("server", ruleset.ENISpec{Groups: []string{srv}, Allowances: a})
+			l.publish()
+
+			const rounds, burst = 50, 64
+			perRound := (5*int(max) + rounds - 1) / rounds // five allowances' worth: more than the whole table
+			sent := 0
+			for r := range rounds {
+				for done := 0; done < perRound; {
+					var frames [][]byte
+					for ; done < perRound && len(frames) < burst; done++ {
+						frames = append(frames, udp(f, k, 4, uint16(1024+sent%60000), uint16(2000+sent/60000)))
+						sent++
+					}
+					l.send(f, frames...)
+					l.got(k)
+				}
+				// The victim's connection of this round gets through.
+				l.handshake(c, s, 4, uint16(40000+r), 443)
+			}
+			if d := l.dropList(c); len(d) != 0 {
+				t.Fatalf("client drops %v", d)
+			}
+			if d := l.dropList(s); len(d) != 0 {
+				t.Fatalf("server drops %v", d)
+			}
+			fs, _ := l.sw.Stats(f.eni)
+			if want := uint64(sent) - max; fs.Drops[Egress][tc.reason] != want {
+				t.Fatalf("flooder's %s drops %d, want %d (%v)", tc.reason, fs.Drops[Egress][tc.reason], want, l.dropList(f))
+			}
+			for _, n := range []struct {
+				node    *node
+				tracked uint64
+			}{{f, 0}, {c, rounds}, {s, rounds}} {
+				want := max - n.tracked
+				if n.node == f && !tc.untracked {
+					want = 0 // the flood took all of it
+				}
+				st, _ := l.sw.Stats(n.node.eni)
+				if st.Conntrack.ConntrackAllowanceAvailable != want {
+					t.Errorf("%s: conntrack_allowance_available %d, want %d (%+v)", n.node.name, st.Conntrack.ConntrackAllowanceAvailable, want, st.Conntrack)
+				}
+			}
+		})
+	}
 }

@@ -61,7 +61,7 @@ func newLabConfig(t testing.TB, cfg Config, vpc ruleset.VPCConfig) *lab {
 		cfg.Clock = clock
 	}
 	if cfg.FlowCapacity == 0 {
-		cfg.FlowCapacity = 1 << 12
+		cfg.FlowCapacity = 1 << 16 // 8 interfaces at the default allowance (ruleset.DefaultConntrackMax)
 	}
 	return &lab{t: t, st: st, comp: ruleset.NewCompiler(), sw: New(cfg), clock: clock}
 }

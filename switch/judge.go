@@ -139,6 +139,8 @@ func insertReason(err error) DropReason {
 	switch {
 	case errors.Is(err, flowtable.ErrConntrackFull):
 		return DropConntrackFull
+	case errors.Is(err, flowtable.ErrUntrackedFull):
+		return DropUntrackedFull
 	case errors.Is(err, flowtable.ErrNewConnThrottled):
 		return DropNewConnThrottled
 	case errors.Is(err, flowtable.ErrInvalid):

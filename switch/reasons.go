@@ -37,6 +37,7 @@ const (
 	DropFragTableFull                                                          // no room to remember a first fragment's verdict
 	DropGSO                                                                    // super-frame the destination cannot take and the switch cannot segment
 	DropTxError                                                                // the destination port refused the write
+	DropUntrackedFull                                                          // new untracked flow beyond the interface's untracked entries (its conntrack allowance again)
 	NumDropReasons
 )
 
@@ -68,6 +69,7 @@ var dropNames = [NumDropReasons]string{
 	DropFragTableFull:    "frag-table-full",
 	DropGSO:              "gso-unsupported",
 	DropTxError:          "tx-error",
+	DropUntrackedFull:    "untracked-cache-full",
 }
 
 // String is the reason's counter name.

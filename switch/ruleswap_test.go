@@ -27,7 +27,7 @@ import (
 //   - The tracked TCP 22 flow opened under A is accepted under every
 //     generation: revoking its rule does not cut it.
 func TestRuleSwapUnderLoad(t *testing.T) {
-	l := newLabConfig(t, Config{FlowCapacity: 1 << 15}, ruleset.VPCConfig{})
+	l := newLabConfig(t, Config{FlowCapacity: 1 << 16}, ruleset.VPCConfig{})
 	srv, cli := l.group("srv"), l.group("cli")
 	l.egress(srv, allCIDR("0.0.0.0/0"))
 	l.egress(cli, allCIDR("0.0.0.0/0"))

@@ -20,7 +20,9 @@ type Config struct {
 	// Clock is read once per batch; default flowtable.SystemClock.
 	Clock flowtable.Clock
 	// FlowCapacity is the number of flow-table entries (both sides of a
-	// flow take one each); default 1<<18 (32 MB).
+	// flow take one each); default DefaultFlowCapacity. Each interface
+	// reserves 2 x its conntrack allowance of them (ruleset.Allowances):
+	// the table must hold the sum.
 	FlowCapacity int
 	// MaxInterfaces bounds CompiledInterface.Index (conntrack zones);
 	// default 1024.
@@ -51,6 +53,13 @@ type Config struct {
 type Service interface {
 	Serve(eniID string, frame []byte, reply func(frame []byte))
 }
+
+// DefaultFlowCapacity is the flow table's default size: 262,144 entries
+// (about 50 MB), 32 interfaces at the default conntrack allowance.
+const DefaultFlowCapacity = 1 << 18
+
+// FlowCapacity returns the flow table's size in entries.
+func (s *Switch) FlowCapacity() int { return s.flows.Capacity() }
 
 // ErrNoSuchPort is returned by RemovePort for an interface with no port.
 var ErrNoSuchPort = errors.New("vswitch: no port attached to that interface")
@@ -97,7 +106,7 @@ func New(cfg Config) *Switch {
 		cfg.Clock = flowtable.SystemClock{}
 	}
 	if cfg.FlowCapacity == 0 {
-		cfg.FlowCapacity = 1 << 18
+		cfg.FlowCapacity = DefaultFlowCapacity
 	}
 	if cfg.MaxInterfaces == 0 {
 		cfg.MaxInterfaces = 1024

@@ -45,6 +45,7 @@ func (s *Switch) reassignedZones(now map[uint32]string) map[uint32]bool {
 		if now[z] != id {
 			changed[z] = true
 			delete(s.zoneCfg, z)
+			s.flows.ReleaseZone(z) // a new owner reserves afresh in Publish
 		}
 	}
 	s.zoneOwner = now

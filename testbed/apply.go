@@ -278,8 +278,9 @@ func (a *applier) interfaces() error {
 				UdpStreamTimeout:      n.Conntrack.UdpStreamTimeout,
 				UdpTimeout:            n.Conntrack.UdpTimeout,
 			},
-			Allowances: ruleset.Allowances(n.Allowances),
-			Tags:       []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
+			Allowances:   ruleset.Allowances(n.Allowances),
+			InstanceType: n.InstanceType,
+			Tags:         []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
 		}
 		if n.IPv6.IsValid() {
 			spec.IPv6 = []netip.Addr{n.IPv6}

@@ -89,7 +89,10 @@ type Node struct {
 	Groups     []string   `json:"securityGroups,omitempty"`
 	Conntrack  Conntrack  `json:"conntrack"`
 	Allowances Allowances `json:"allowances"`
-	Line       int        `json:"line,omitempty"`
+	// InstanceType (instance-type) picks the allowances the node does not
+	// name (ruleset.ConntrackMaxFor); "" for none.
+	InstanceType string `json:"instanceType,omitempty"`
+	Line         int    `json:"line,omitempty"`
 }
 
 // Conntrack is EC2's ConnectionTrackingSpecification in seconds (0 = default).
@@ -99,7 +102,9 @@ type Conntrack struct {
 	UdpTimeout            int32 `json:"udpTimeout,omitempty"`
 }
 
-// Allowances are per-interface limits (0 = unlimited).
+// Allowances are per-interface limits (0 = unlimited, except ConntrackMax:
+// 0 is the default of the node's instance type, ruleset.DefaultConntrackMax
+// without one; every interface has a conntrack allowance).
 type Allowances struct {
 	ConntrackMax            uint64 `json:"conntrackMax,omitempty"`
 	NewConnectionsPerSecond uint64 `json:"newConnectionsPerSecond,omitempty"`

@@ -246,6 +246,8 @@ func (d *decoder) node(p kv) Node {
 			d.conntrack(f.val, fp, &nd.Conntrack)
 		case "allowances":
 			d.allowances(f.val, fp, &nd.Allowances)
+		case "instance-type":
+			nd.InstanceType = d.str(f.val, fp)
 		default:
 			d.unknown(path, f)
 		}

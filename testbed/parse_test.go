@@ -86,7 +86,7 @@ func TestParseShop(t *testing.T) {
 	}
 	web1 := lab.Node("web1")
 	if web1.Kind != KindNetns || web1.Port != PortTAP || web1.Conntrack.TcpEstablishedTimeout != 3600 ||
-		web1.Allowances.ConntrackMax != 100000 || web1.IPv6 != netip.MustParseAddr("fd00:5e5e:0:1::11") {
+		web1.Allowances.ConntrackMax != 20000 || web1.InstanceType != "t3.large" || web1.IPv6 != netip.MustParseAddr("fd00:5e5e:0:1::11") {
 		t.Fatalf("web1 %+v", web1)
 	}
 	if lab.Node("db1").Port != PortAFXDP || lab.Node("client").Groups != nil {
@@ -143,6 +143,7 @@ func TestParseRefuses(t *testing.T) {
 		{"node name", strings.Replace(minimal, "a: {", "A_1: {", 1), []string{`node name "A_1"`}},
 		{"node name long", strings.Replace(minimal, "a: {", "abcdefghijklmnopqrstu: {", 1), []string{"at most 20"}},
 		{"node kind", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, kind: docker}", 1), []string{"kind must be netns or vm"}},
+		{"instance type", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, instance-type: t3.huge}", 1), []string{`instance-type "t3.huge"`}},
 		{"node port", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, port: dpdk}", 1), []string{"port must be tap or afxdp"}},
 		{"vm without interface", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, kind: vm}", 1), []string{"kind: vm needs interface"}},
 		{"vm interface too long", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, kind: vm, interface: abcdefghijklmnop}", 1), []string{"kind: vm needs interface"}},

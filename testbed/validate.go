@@ -3,6 +3,8 @@ package testbed
 import (
 	"fmt"
 	"net/netip"
+
+	"sgswitch/ruleset"
 )
 
 // validate checks what the decoder cannot see key by key: names, the
@@ -127,6 +129,9 @@ func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
 			e.add(path, nd.Line, "security group %q listed twice", g)
 		}
 		seen[g] = true
+	}
+	if _, ok := ruleset.ConntrackMaxFor(nd.InstanceType); !ok {
+		e.add(path, nd.Line, "instance-type %q: sgswitch knows family.size types with sizes nano, micro, small, medium, large, xlarge, Nxlarge and metal", nd.InstanceType)
 	}
 	if len(nd.Groups) > lab.Settings.GroupsPerInterface {
 		e.add(path, nd.Line, "SecurityGroupsPerInterfaceLimitExceeded: %d groups, at most %d (settings.groups-per-interface)",

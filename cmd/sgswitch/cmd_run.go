@@ -46,6 +46,8 @@ func init() {
 			&cli.DurationFlag{Name: "flowlog-window", Value: observe.DefaultFlowLogWindow, Usage: "flow-log aggregation interval"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+			&cli.IntFlag{Name: "flow-capacity", Value: vswitch.DefaultFlowCapacity,
+				Usage: "flow-table entries (about 200 bytes each, allocated at start); each interface reserves 2 x its conntrack allowance, and one that does not fit is refused"},
 		},
 		Action: runDaemon,
 	})
@@ -78,7 +80,10 @@ func runDaemon(c *cli.Context) error {
 	if flowlogDir == "" {
 		flowlogDir = filepath.Join(c.String("state-dir"), "flowlogs")
 	}
-	dp := daemon.NewSwitchDataplane(vswitch.Config{}, log)
+	if c.Int("flow-capacity") < 1 {
+		return cli.Exit("--flow-capacity must be at least 1", 2)
+	}
+	dp := daemon.NewSwitchDataplane(vswitch.Config{FlowCapacity: c.Int("flow-capacity")}, log)
 	obs := observe.NewService(dp.Switch(), observe.Config{
 		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
@@ -91,6 +96,7 @@ func runDaemon(c *cli.Context) error {
 	d, err := daemon.Open(daemon.Config{
 		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
 		Wirer: testbed.HostWirer{}, Log: log, Version: version,
+		FlowBudget: dp.Switch().FlowCapacity(),
 	})
 	if err != nil {
 		return err
