@@ -130,6 +130,27 @@ func TestValidationErrors(t *testing.T) {
 		{name: "malformed group peer", op: ingress(perm("tcp", 1, 1, "sg-xyz")), code: CodeInvalidGroupIdMalformed},
 		{name: "group peer in another VPC", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupId: "sg-0123456789abcdef0", VpcId: "vpc-other"}}}), code: CodeInvalidGroupNotFound},
 		{name: "unknown prefix list", op: ingress(perm("tcp", 1, 1, "pl-0123456789abcdef0")), code: CodeInvalidPrefixListIDNotFound},
+		{name: "malformed prefix list", op: ingress(perm("tcp", 1, 1, "pl-zz")), code: CodeInvalidPrefixListIDMalformed, msg: "The prefix list ID 'pl-zz' is malformed"},
+		{name: "malformed prefix list egress", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-zz")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDMalformed},
+		{name: "malformed prefix list revoke", op: func(f *fixture) error {
+			_, _, err := f.st.RevokeSecurityGroupIngress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-zz")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDMalformed},
+		{name: "unknown prefix list revoke", op: func(f *fixture) error {
+			_, _, err := f.st.RevokeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-0123456789abcdef0")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDNotFound},
+		{name: "prefix list name com.amazonaws", op: func(f *fixture) error {
+			_, err := f.st.CreateManagedPrefixList("com.amazonaws.office", 1, nil)
+			return err
+		}, code: CodeInvalidParameterValue},
+		{name: "prefix list name pl- ok", op: func(f *fixture) error {
+			_, err := f.st.CreateManagedPrefixList("pl-office", 1, nil)
+			return err
+		}},
 		{name: "group peer by name ok", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupName: "db"}}})},
 
 		// Rule descriptions ('&' only in IpRange/Ipv6Range).
