@@ -120,7 +120,24 @@ func TestValidationErrors(t *testing.T) {
 		{name: "duplicate rule", op: ingress(perm("tcp", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate, msg: `the specified rule "peer: 203.0.113.0/24, TCP, from port: 22, to port: 22, ALLOW" already exists`},
 		{name: "duplicate non-canonical twin", op: ingress(perm("tcp", 22, 22, "203.0.113.77/24")), code: CodeInvalidPermissionDuplicate},
 		{name: "duplicate via protocol number", op: ingress(perm("6", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate},
-		{name: "duplicate within one batch", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.1.2.3/8")), code: CodeInvalidPermissionDuplicate},
+		// The same permission twice in one request is InvalidParameterValue;
+		// InvalidPermission.Duplicate is for a rule the group already has.
+		{name: "same permission twice in one IpRanges", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.0.0.0/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same permission non-canonical twin in one request", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.1.2.3/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same permission in two IpPermissions", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), perm("tcp", 1, 1, "10.0.0.0/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same group peer twice", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupName: "db"}, {GroupName: "db"}}}), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same prefix list twice", op: func(f *fixture) error {
+			p := perm("tcp", 1, 1, f.pl, f.pl)
+			_, err := f.st.AuthorizeSecurityGroupIngress(f.web, []IpPermission{p}, nil)
+			return err
+		}, code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same egress permission twice", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("udp", 53, 53, "::/0"), perm("udp", 53, 53, "::/0")}, nil)
+			return err
+		}, code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "existing rule given twice", op: ingress(perm("tcp", 22, 22, "203.0.113.0/24", "203.0.113.0/24")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same peer other description still the same permission", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), IpRanges: []IpRange{{CidrIp: "10.0.0.0/8", Description: str("a")}, {CidrIp: "10.0.0.0/8", Description: str("b")}}}), code: CodeInvalidParameterValue},
+		{name: "same peer other ports in one request ok", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), perm("tcp", 2, 2, "10.0.0.0/8"))},
 		{name: "duplicate ipv6 twin", op: ingress(perm("tcp", 22, 22, "2001:db8:ffff::/32")), code: CodeInvalidPermissionDuplicate},
 		{name: "same peer other ports ok", op: ingress(perm("tcp", 23, 23, "203.0.113.0/24"))},
 
