@@ -65,6 +65,10 @@ func TestHandlerProtocolErrors(t *testing.T) {
 		{"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default", 400, codeMissingParameter},
 		{"Action=DescribeVpcs&Version=2016-11-15&DryRun=true", 412, codeDryRunOperation},
 		{"Action=DescribeVpcs&Version=2016-11-15&%zz", 400, codeInvalidParameterValue},
+		{"Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-1&GroupId.1=sg-2", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Action=DeleteSecurityGroup", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Version=2016-11-15", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Bogus.1=x", 400, codeUnknownParameter},
 	}
 	for _, c := range cases {
 		rec := post(t, h, c.body)
