@@ -69,6 +69,7 @@ func TestHandlerProtocolErrors(t *testing.T) {
 		{"Action=DescribeVpcs&Version=2016-11-15&Action=DeleteSecurityGroup", 400, codeInvalidParameterValue},
 		{"Action=DescribeVpcs&Version=2016-11-15&Version=2016-11-15", 400, codeInvalidParameterValue},
 		{"Action=DescribeVpcs&Version=2016-11-15&Bogus.1=x", 400, codeUnknownParameter},
+		{"Action=CreateSecurityGroup&Version=2016-11-15&GroupName=t&GroupDescription=t&TagSpecification.1.ResourceType=security-group&TagSpecification.1.Tag.1.Key=aWs:x", 400, codeInvalidParameterValue},
 	}
 	for _, c := range cases {
 		rec := post(t, h, c.body)

@@ -11,6 +11,9 @@ import (
 // may be given by id or (as a lab convenience) by name; none means the
 // default group.
 func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error) {
+	if err := validateTagKeys(spec.Tags); err != nil {
+		return nil, err
+	}
 	groups, err := st.interfaceGroups(spec.Groups, true)
 	if err != nil {
 		return nil, err

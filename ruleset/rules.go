@@ -19,6 +19,9 @@ func (st *State) AuthorizeSecurityGroupEgress(group string, perms []IpPermission
 }
 
 func (st *State) authorize(group string, egress bool, perms []IpPermission, tags []Tag) ([]SecurityGroupRule, error) {
+	if err := validateTagKeys(tags); err != nil {
+		return nil, err
+	}
 	g, err := st.lookupGroup(group)
 	if err != nil {
 		return nil, err

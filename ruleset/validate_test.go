@@ -120,6 +120,25 @@ func TestValidationErrors(t *testing.T) {
 		{name: "duplicate rule", op: ingress(perm("tcp", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate, msg: `the specified rule "peer: 203.0.113.0/24, TCP, from port: 22, to port: 22, ALLOW" already exists`},
 		{name: "duplicate non-canonical twin", op: ingress(perm("tcp", 22, 22, "203.0.113.77/24")), code: CodeInvalidPermissionDuplicate},
 		{name: "duplicate via protocol number", op: ingress(perm("6", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate},
+		// Tag keys starting with aws: (any case) are EC2's own.
+		{name: "aws: tag key on create", op: func(f *fixture) error {
+			_, err := f.st.CreateSecurityGroup("tagged", "d", []Tag{{Key: "aws:owner", Value: "x"}})
+			return err
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "AWS: tag key on authorize", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupIngress(f.web, []IpPermission{perm("tcp", 9, 9, "10.0.0.0/8")}, []Tag{{Key: "AWS:x"}})
+			return err
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "Aws: tag key on CreateTags", op: func(f *fixture) error {
+			return f.st.CreateTags([]string{f.web}, []Tag{{Key: "ok", Value: "1"}, {Key: "Aws:x", Value: "1"}})
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "aws: tag key on interface", op: func(f *fixture) error {
+			_, err := f.st.CreateNetworkInterface(ENISpec{IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.77")}, Tags: []Tag{{Key: "aws:x"}}})
+			return err
+		}, code: CodeInvalidParameterValue},
+		{name: "aws in a tag value ok", op: func(f *fixture) error {
+			return f.st.CreateTags([]string{f.web}, []Tag{{Key: "owner", Value: "aws:me"}, {Key: "awsx", Value: "1"}})
+		}},
 		// The same permission twice in one request is InvalidParameterValue;
 		// InvalidPermission.Duplicate is for a rule the group already has.
 		{name: "same permission twice in one IpRanges", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.0.0.0/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
