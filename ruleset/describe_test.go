@@ -227,3 +227,65 @@ func (l *filterLab) ruleLabels(rs []SecurityGroupRule) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestDescribeNetworkInterfacesFilters: one row per filter sgswitch
+// supports for DescribeNetworkInterfaces, each a name EC2 documents
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html).
+func TestDescribeNetworkInterfacesFilters(t *testing.T) {
+	l := newFilterLab(t)
+	web1 := mustENI(t, l.st, "web1", "198.18.0.11", "fd00:5e5e:0:1::11", l.ids["web"])
+	jump := mustENI(t, l.st, "jump", "198.18.0.12", "", l.ids["bastion"], l.ids["web"])
+	names := map[string]string{web1: "web1", jump: "jump"}
+	macs, err := l.st.DescribeNetworkInterfaces([]string{web1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpc := l.st.VPC()
+	f := func(name string, values ...string) Filter { return Filter{Name: name, Values: values} }
+	both := []string{"jump", "web1"}
+	cases := []struct {
+		name    string
+		filters []Filter
+		want    []string
+		code    string
+	}{
+		{"network-interface-id", []Filter{f("network-interface-id", jump)}, []string{"jump"}, ""},
+		{"group-id", []Filter{f("group-id", l.ids["bastion"])}, []string{"jump"}, ""},
+		{"group-id any of the groups", []Filter{f("group-id", l.ids["web"])}, both, ""},
+		{"group-name", []Filter{f("group-name", "bastion")}, []string{"jump"}, ""},
+		{"mac-address", []Filter{f("mac-address", macs[0].MacAddress)}, []string{"web1"}, ""},
+		{"private-ip-address", []Filter{f("private-ip-address", "198.18.0.12")}, []string{"jump"}, ""},
+		{"addresses.private-ip-address wildcard", []Filter{f("addresses.private-ip-address", "198.18.0.1?")}, both, ""},
+		{"ipv6-addresses.ipv6-address", []Filter{f("ipv6-addresses.ipv6-address", "fd00:5e5e:0:1::11")}, []string{"web1"}, ""},
+		{"vpc-id", []Filter{f("vpc-id", vpc.VpcId)}, both, ""},
+		{"subnet-id", []Filter{f("subnet-id", vpc.SubnetId)}, both, ""},
+		{"status", []Filter{f("status", "in-use")}, both, ""},
+		{"description", []Filter{f("description", "")}, both, ""},
+		{"tag:Name", []Filter{f("tag:Name", "web1")}, []string{"web1"}, ""},
+		{"tag-key", []Filter{f("tag-key", "Name")}, both, ""},
+		{"several values are ORed", []Filter{f("tag:Name", "web1", "jump")}, both, ""},
+		{"several filters are ANDed", []Filter{f("group-id", l.ids["web"]), f("tag:Name", "jump")}, []string{"jump"}, ""},
+		{"undocumented alias ipv6-address", []Filter{f("ipv6-address", "fd00:5e5e:0:1::11")}, nil, CodeInvalidParameterValue},
+		{"unknown filter", []Filter{f("bogus", "x")}, nil, CodeInvalidParameterValue},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ns, err := l.st.DescribeNetworkInterfaces(nil, c.filters)
+			if c.code != "" {
+				wantCode(t, err, c.code)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range ns {
+				got = append(got, names[n.NetworkInterfaceId])
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
