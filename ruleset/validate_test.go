@@ -167,6 +167,8 @@ func TestValidationErrors(t *testing.T) {
 		{name: "group peer in another VPC", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupId: "sg-0123456789abcdef0", VpcId: "vpc-other"}}}), code: CodeInvalidGroupNotFound},
 		{name: "unknown prefix list", op: ingress(perm("tcp", 1, 1, "pl-0123456789abcdef0")), code: CodeInvalidPrefixListIDNotFound},
 		{name: "malformed prefix list", op: ingress(perm("tcp", 1, 1, "pl-zz")), code: CodeInvalidPrefixListIDMalformed, msg: "The prefix list ID 'pl-zz' is malformed"},
+		{name: "malformed prefix list modify", op: modify(SecurityGroupRuleRequest{IpProtocol: str("tcp"), FromPort: i32(1), ToPort: i32(1), PrefixListId: str("pl-zz")}), code: CodeInvalidPrefixListIDMalformed},
+		{name: "unknown prefix list modify", op: modify(SecurityGroupRuleRequest{IpProtocol: str("tcp"), FromPort: i32(1), ToPort: i32(1), PrefixListId: str("pl-0123456789abcdef0")}), code: CodeInvalidPrefixListIDNotFound},
 		{name: "malformed prefix list egress", op: func(f *fixture) error {
 			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-zz")}, nil)
 			return err
