@@ -65,6 +65,14 @@ func TestHandlerProtocolErrors(t *testing.T) {
 		{"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default", 400, codeMissingParameter},
 		{"Action=DescribeVpcs&Version=2016-11-15&DryRun=true", 412, codeDryRunOperation},
 		{"Action=DescribeVpcs&Version=2016-11-15&%zz", 400, codeInvalidParameterValue},
+		{"Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-1&GroupId.1=sg-2", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Action=DeleteSecurityGroup", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Version=2016-11-15", 400, codeInvalidParameterValue},
+		{"Action=DescribeVpcs&Version=2016-11-15&Bogus.1=x", 400, codeUnknownParameter},
+		{"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=1&IpPermissions.1.ToPort=1&IpPermissions.1.PrefixListIds.1.PrefixListId=pl-zz", 400, "InvalidPrefixListId.Malformed"},
+		{"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=1&IpPermissions.1.ToPort=1&IpPermissions.1.PrefixListIds.1.PrefixListId=pl-0123456789abcdef0", 400, "InvalidPrefixListID.NotFound"},
+		{"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=1&IpPermissions.1.ToPort=1&IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0/8&IpPermissions.1.IpRanges.2.CidrIp=10.0.0.0/8", 400, codeInvalidParameterValue},
+		{"Action=CreateSecurityGroup&Version=2016-11-15&GroupName=t&GroupDescription=t&TagSpecification.1.ResourceType=security-group&TagSpecification.1.Tag.1.Key=aWs:x", 400, codeInvalidParameterValue},
 	}
 	for _, c := range cases {
 		rec := post(t, h, c.body)

@@ -59,6 +59,9 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 // (Action, Version, and SigV2/SigV4 signing parameters, which are
 // accepted unchecked) and returns the action name.
 func splitEnvelope(vals url.Values) (string, error) {
+	if err := refuseRepeats(vals); err != nil {
+		return "", err
+	}
 	action := vals.Get("Action")
 	if action == "" {
 		return "", errorf(codeMissingAction, "The request must contain the parameter Action")

@@ -53,10 +53,32 @@ func (n *queryNode) child(name string) *queryNode {
 	return c
 }
 
+// refuseRepeats refuses a request that gives one parameter more than once
+// (GroupId.1 twice), where keeping either value would be a guess. The
+// Query API pages (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html,
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html)
+// say nothing about repeats and no EC2 error code names them, so this is
+// InvalidParameterValue, which the error-code page
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)
+// gives for a value that "is not valid … or cannot be used": the value of a
+// repeated parameter cannot be used. InvalidParameterCombination is for
+// different parameters that conflict, which a repeat is not.
+func refuseRepeats(vals url.Values) error {
+	for _, key := range sortedKeys(vals) {
+		if n := len(vals[key]); n > 1 {
+			return errorf(codeInvalidParameterValue, "The parameter %s is given %d times; give each parameter once", key, n)
+		}
+	}
+	return nil
+}
+
 // buildQueryTree splits the dotted keys of vals into a tree.
 func buildQueryTree(vals url.Values) (*queryNode, error) {
 	if len(vals) > maxQueryParams {
 		return nil, errorf(codeInvalidParameterValue, "too many parameters (%d, at most %d)", len(vals), maxQueryParams)
+	}
+	if err := refuseRepeats(vals); err != nil {
+		return nil, err
 	}
 	root := &queryNode{}
 	for key, vs := range vals {
@@ -71,7 +93,7 @@ func buildQueryTree(vals url.Values) (*queryNode, error) {
 			}
 			n = n.child(p)
 		}
-		if len(vs) > 0 {
+		if len(vs) == 1 {
 			v := vs[0]
 			n.value = &v
 		}
@@ -215,7 +237,7 @@ func firstChildPath(n *queryNode) string {
 	return n.children[sortedKeys(n.children)[0]].path
 }
 
-func sortedKeys(m map[string]*queryNode) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -133,6 +133,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"Filter.1.Value=x", codeInvalidParameterValue},
 		{"Filter.1.Nme=x", codeUnknownParameter},
 		{"Filter..Name=x", codeUnknownParameter},
+		{"GroupId.1=sg-1&GroupId.1=sg-2", codeInvalidParameterValue},         // repeated: EC2 would not pick one
+		{"GroupId.1=sg-1&GroupId.1=sg-1", codeInvalidParameterValue},         // even with the same value
+		{"Filter.1.Name=a&Filter.1.Name=b", codeInvalidParameterValue},       // nested
+		{"Filter.1.Name=a&Filter.1.Value.1=x&Bogus=1", codeUnknownParameter}, // unknown stays UnknownParameter
 	}
 	for _, c := range listCases {
 		var in DescribeSecurityGroupsInput

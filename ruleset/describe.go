@@ -14,7 +14,22 @@ import (
 // protocol, group-id, group-name, prefix-list-id, user-id. Several values of
 // one filter are ORed and may use the wildcards * and ?. Rule filters are
 // judged independently: a group matches when any combination of its rules
-// satisfies all of them (they need not hold for one rule).
+// satisfies all of them (they need not hold for one rule). Filter names and
+// meanings are those of
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html;
+// any other name is InvalidParameterValue. Where that page leaves a
+// meaning open, the choices (TestDescribeSecurityGroupsFilters holds them):
+//   - ip-permission.group-name ("the name of a security group that has been
+//     referenced") matches a rule by the referenced group's name however the
+//     rule was written: rules are stored with the group id, and the page
+//     speaks of the referenced group, not of how it was named in the request.
+//   - ip-permission.protocol matches a rule's protocol by name and by number
+//     (tcp and 6 both match a TCP rule): the page lists "tcp | udp | icmp or
+//     a protocol number" as the values, and EC2 stores 6 as tcp.
+//   - from-port/to-port compare the stored value exactly (no range
+//     containment: a filter for 22 does not match a 20-30 rule); protocol -1
+//     rules have -1 in both, as DescribeSecurityGroupRules shows them.
+//   - user-id is the VPC owner for every group reference (one account here).
 func (st *State) DescribeSecurityGroups(ids, names []string, filters []Filter) ([]SecurityGroup, error) {
 	var sel []*GroupSpec
 	if len(ids) == 0 && len(names) == 0 {
@@ -186,7 +201,10 @@ func wildMatch(pattern, v string) bool {
 // DescribeSecurityGroupRules returns rules by id (unknown id:
 // InvalidSecurityGroupRuleId.NotFound), filtered by group-id (malformed:
 // InvalidGroupId.Malformed; unknown: no rules), security-group-rule-id,
-// tag:<key>, tag-key.
+// tag:<key>
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroupRules.html),
+// and tag-key, the tag filter every other EC2 Describe action has; any other
+// name is InvalidParameterValue.
 func (st *State) DescribeSecurityGroupRules(ids []string, filters []Filter) ([]SecurityGroupRule, error) {
 	var all []SecurityGroupRule
 	byID := map[string]int{}

@@ -11,6 +11,9 @@ import (
 // may be given by id or (as a lab convenience) by name; none means the
 // default group.
 func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error) {
+	if err := validateTagKeys(spec.Tags); err != nil {
+		return nil, err
+	}
 	groups, err := st.interfaceGroups(spec.Groups, true)
 	if err != nil {
 		return nil, err
@@ -243,8 +246,12 @@ func (st *State) SetInterfaceAllowances(id string, a Allowances) error {
 
 // DescribeNetworkInterfaces lists interfaces (all when ids is empty) that
 // match every filter: network-interface-id, group-id, group-name,
-// mac-address, private-ip-address, ipv6-address (alias ipv6-addresses.ipv6-address),
-// vpc-id, subnet-id, status, description, tag:<key>, tag-key.
+// mac-address, private-ip-address (alias addresses.private-ip-address),
+// ipv6-addresses.ipv6-address, vpc-id, subnet-id, status, description,
+// tag:<key>, tag-key: each a name EC2 documents
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html).
+// The page has no plain "ipv6-address", so it is InvalidParameterValue like
+// any other unknown name.
 func (st *State) DescribeNetworkInterfaces(ids []string, filters []Filter) ([]NetworkInterface, error) {
 	var sel []*InterfaceSpec
 	if len(ids) == 0 {
@@ -294,7 +301,7 @@ func interfaceMatches(d *NetworkInterface, filters []Filter) (bool, error) {
 			for _, a := range d.PrivateIpAddresses {
 				vals = append(vals, a.PrivateIpAddress)
 			}
-		case f.Name == "ipv6-address", f.Name == "ipv6-addresses.ipv6-address":
+		case f.Name == "ipv6-addresses.ipv6-address":
 			for _, a := range d.Ipv6Addresses {
 				vals = append(vals, a.Ipv6Address)
 			}

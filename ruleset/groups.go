@@ -7,6 +7,9 @@ import (
 // CreateSecurityGroup creates a group with EC2's initial rules (no inbound;
 // outbound all to 0.0.0.0/0, and ::/0 when the VPC has IPv6).
 func (st *State) CreateSecurityGroup(name, description string, tags []Tag) (*SecurityGroup, error) {
+	if err := validateTagKeys(tags); err != nil {
+		return nil, err
+	}
 	g, err := st.newGroup(name, description, tags)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package ruleset
 
-import "net/netip"
+import (
+	"net/netip"
+	"strings"
+)
 
 // CreateManagedPrefixList creates a customer-managed prefix list. The
 // address family is that of the entries (IPv4 when there are none).
@@ -8,8 +11,8 @@ func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []
 	if name == "" {
 		return nil, errorf(CodeMissingParameter, "The request must contain the parameter PrefixListName")
 	}
-	if len(name) > 255 || len(name) >= 3 && name[:3] == "pl-" {
-		return nil, errorf(CodeInvalidParameterValue, "The prefix list name '%s' is invalid.", name)
+	if err := validatePrefixListName(name); err != nil {
+		return nil, err
 	}
 	if maxEntries < 1 || maxEntries > 1000 {
 		return nil, errorf(CodeInvalidParameterValue, "The maximum number of entries must be between 1 and 1000, not %d.", maxEntries)
@@ -51,6 +54,19 @@ func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []
 	return &d, nil
 }
 
+// validatePrefixListName applies the one constraint EC2 documents for
+// PrefixListName: "Up to 255 characters in length. The name cannot start with
+// com.amazonaws." (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateManagedPrefixList.html).
+// Read literally, so the prefix is case-sensitive and a name such as
+// "pl-office" is an ordinary name: ids and names never share a field in
+// EC2's API, so nothing forbids it.
+func validatePrefixListName(name string) error {
+	if len(name) > 255 || strings.HasPrefix(name, "com.amazonaws") {
+		return errorf(CodeInvalidParameterValue, "The prefix list name '%s' is invalid. Names cannot start with com.amazonaws and are up to 255 characters.", name)
+	}
+	return nil
+}
+
 // DescribeManagedPrefixLists lists prefix lists (all when ids is empty).
 func (st *State) DescribeManagedPrefixLists(ids []string) ([]ManagedPrefixList, error) {
 	var out []ManagedPrefixList
@@ -80,14 +96,25 @@ func (st *State) GetManagedPrefixListEntries(id string) ([]PrefixListEntry, erro
 	return out, nil
 }
 
-// ResolvePrefixList returns the id of a prefix list given by id or name.
+// ResolvePrefixList returns the id of a prefix list given by id or name
+// (a lab convenience). An existing id wins over a name, then names are
+// tried, so a list named "pl-office" is found by its name; anything else is
+// judged as the id EC2 expects in that place: InvalidPrefixListId.Malformed
+// or InvalidPrefixListID.NotFound (EC2's own capitalisation of each code).
 func (st *State) ResolvePrefixList(nameOrID string) (string, error) {
+	if st.prefixList(nameOrID) != nil {
+		return nameOrID, nil
+	}
 	for _, p := range st.s.PrefixLists {
-		if p.ID == nameOrID || p.Name == nameOrID {
+		if p.Name == nameOrID {
 			return p.ID, nil
 		}
 	}
-	return "", errorf(CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", nameOrID)
+	pl, err := st.lookupPrefixList(nameOrID)
+	if err != nil {
+		return "", err
+	}
+	return pl.ID, nil
 }
 
 func (st *State) describePrefixList(p *PrefixListSpec) ManagedPrefixList {

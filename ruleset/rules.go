@@ -19,6 +19,9 @@ func (st *State) AuthorizeSecurityGroupEgress(group string, perms []IpPermission
 }
 
 func (st *State) authorize(group string, egress bool, perms []IpPermission, tags []Tag) ([]SecurityGroupRule, error) {
+	if err := validateTagKeys(tags); err != nil {
+		return nil, err
+	}
 	g, err := st.lookupGroup(group)
 	if err != nil {
 		return nil, err
@@ -27,17 +30,18 @@ func (st *State) authorize(group string, egress bool, perms []IpPermission, tags
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestRepeats(add); err != nil {
+		return nil, err
+	}
 	existing := *g.rules(egress)
-	seen := make(map[string]bool, len(existing)+len(add))
+	seen := make(map[string]bool, len(existing))
 	for i := range existing {
 		seen[ruleKey(&existing[i])] = true
 	}
 	for i := range add {
-		k := ruleKey(&add[i])
-		if seen[k] {
+		if seen[ruleKey(&add[i])] {
 			return nil, duplicateError(&add[i])
 		}
-		seen[k] = true
 	}
 	all := append(append([]RuleSpec(nil), existing...), add...)
 	if err := st.checkRuleQuota(all); err != nil {
@@ -233,6 +237,34 @@ func (st *State) modifiedRule(old *RuleSpec, req *SecurityGroupRuleRequest) (Rul
 	return nr, nil
 }
 
+// checkRequestRepeats refuses an Authorize request that names the same
+// permission (protocol, ports and peer) twice, in two IpPermissions or twice
+// in one's peer lists. EC2 answers this with InvalidParameterValue "The same
+// permission must not appear multiple times", not InvalidPermission.Duplicate,
+// which it keeps for a rule the group already has. The API Reference
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html)
+// does not list the message; it is EC2's answer as reported in
+// https://github.com/aws/aws-sdk-go/issues/1340 and
+// https://github.com/hashicorp/terraform-provider-aws/issues/29492.
+// Permissions are compared in canonical form (descriptions ignored), the
+// form in which EC2 compares a request with existing rules (API_IpRange.html:
+// a non-canonical CIDR duplicates its canonical twin), so 10.1.2.3/8 and
+// 10.0.0.0/8 in one request are the same permission.
+func checkRequestRepeats(add []RuleSpec) error {
+	seen := make(map[string]bool, len(add))
+	for i := range add {
+		k := ruleKey(&add[i])
+		if seen[k] {
+			return errorf(CodeInvalidParameterValue, "The same permission must not appear multiple times")
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+// checkNoDuplicates refuses a group's rule list (after
+// ModifySecurityGroupRules) in which two rules became the same:
+// InvalidPermission.Duplicate, as for adding a rule that exists.
 func checkNoDuplicates(rules []RuleSpec) error {
 	seen := make(map[string]bool, len(rules))
 	for i := range rules {

@@ -6,6 +6,9 @@ import "strings"
 // interfaces (eni-) and prefix lists (pl-). All or nothing. An interface's
 // Name tag is its lab name.
 func (st *State) CreateTags(ids []string, tags []Tag) error {
+	if err := validateTagKeys(tags); err != nil {
+		return err
+	}
 	return st.changeTags(ids, func(cur []Tag) []Tag {
 		for _, t := range tags {
 			cur = setTag(cur, t)
@@ -106,4 +109,20 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 		return func() { p.Tags = f(append([]Tag(nil), p.Tags...)) }, nil
 	}
 	return nil, errorf("InvalidID", "The ID '%s' is not valid", id)
+}
+
+// validateTagKeys refuses tag keys that start with "aws:" in any case, which
+// EC2 keeps for itself: "You can't use aws: (or any upper or lowercase
+// combination of it) as a prefix for tag keys … it is reserved for AWS use"
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+// Every user path that tags (CreateTags, tags given at creation) calls it;
+// ImportJSON does not, because describe output of real groups carries
+// AWS's own aws: tags (aws:cloudformation:stack-name).
+func validateTagKeys(tags []Tag) error {
+	for _, t := range tags {
+		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {
+			return errorf(CodeInvalidParameterValue, "Tag keys starting with 'aws:' are reserved for internal use")
+		}
+	}
+	return nil
 }

@@ -120,7 +120,43 @@ func TestValidationErrors(t *testing.T) {
 		{name: "duplicate rule", op: ingress(perm("tcp", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate, msg: `the specified rule "peer: 203.0.113.0/24, TCP, from port: 22, to port: 22, ALLOW" already exists`},
 		{name: "duplicate non-canonical twin", op: ingress(perm("tcp", 22, 22, "203.0.113.77/24")), code: CodeInvalidPermissionDuplicate},
 		{name: "duplicate via protocol number", op: ingress(perm("6", 22, 22, "203.0.113.0/24")), code: CodeInvalidPermissionDuplicate},
-		{name: "duplicate within one batch", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.1.2.3/8")), code: CodeInvalidPermissionDuplicate},
+		// Tag keys starting with aws: (any case) are EC2's own.
+		{name: "aws: tag key on create", op: func(f *fixture) error {
+			_, err := f.st.CreateSecurityGroup("tagged", "d", []Tag{{Key: "aws:owner", Value: "x"}})
+			return err
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "AWS: tag key on authorize", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupIngress(f.web, []IpPermission{perm("tcp", 9, 9, "10.0.0.0/8")}, []Tag{{Key: "AWS:x"}})
+			return err
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "Aws: tag key on CreateTags", op: func(f *fixture) error {
+			return f.st.CreateTags([]string{f.web}, []Tag{{Key: "ok", Value: "1"}, {Key: "Aws:x", Value: "1"}})
+		}, code: CodeInvalidParameterValue, msg: "Tag keys starting with 'aws:' are reserved for internal use"},
+		{name: "aws: tag key on interface", op: func(f *fixture) error {
+			_, err := f.st.CreateNetworkInterface(ENISpec{IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.77")}, Tags: []Tag{{Key: "aws:x"}}})
+			return err
+		}, code: CodeInvalidParameterValue},
+		{name: "aws in a tag value ok", op: func(f *fixture) error {
+			return f.st.CreateTags([]string{f.web}, []Tag{{Key: "owner", Value: "aws:me"}, {Key: "awsx", Value: "1"}})
+		}},
+		// The same permission twice in one request is InvalidParameterValue;
+		// InvalidPermission.Duplicate is for a rule the group already has.
+		{name: "same permission twice in one IpRanges", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.0.0.0/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same permission non-canonical twin in one request", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8", "10.1.2.3/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same permission in two IpPermissions", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), perm("tcp", 1, 1, "10.0.0.0/8")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same group peer twice", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupName: "db"}, {GroupName: "db"}}}), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same prefix list twice", op: func(f *fixture) error {
+			p := perm("tcp", 1, 1, f.pl, f.pl)
+			_, err := f.st.AuthorizeSecurityGroupIngress(f.web, []IpPermission{p}, nil)
+			return err
+		}, code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same egress permission twice", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("udp", 53, 53, "::/0"), perm("udp", 53, 53, "::/0")}, nil)
+			return err
+		}, code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "existing rule given twice", op: ingress(perm("tcp", 22, 22, "203.0.113.0/24", "203.0.113.0/24")), code: CodeInvalidParameterValue, msg: "The same permission must not appear multiple times"},
+		{name: "same peer other description still the same permission", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), IpRanges: []IpRange{{CidrIp: "10.0.0.0/8", Description: str("a")}, {CidrIp: "10.0.0.0/8", Description: str("b")}}}), code: CodeInvalidParameterValue},
+		{name: "same peer other ports in one request ok", op: ingress(perm("tcp", 1, 1, "10.0.0.0/8"), perm("tcp", 2, 2, "10.0.0.0/8"))},
 		{name: "duplicate ipv6 twin", op: ingress(perm("tcp", 22, 22, "2001:db8:ffff::/32")), code: CodeInvalidPermissionDuplicate},
 		{name: "same peer other ports ok", op: ingress(perm("tcp", 23, 23, "203.0.113.0/24"))},
 
@@ -130,6 +166,29 @@ func TestValidationErrors(t *testing.T) {
 		{name: "malformed group peer", op: ingress(perm("tcp", 1, 1, "sg-xyz")), code: CodeInvalidGroupIdMalformed},
 		{name: "group peer in another VPC", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupId: "sg-0123456789abcdef0", VpcId: "vpc-other"}}}), code: CodeInvalidGroupNotFound},
 		{name: "unknown prefix list", op: ingress(perm("tcp", 1, 1, "pl-0123456789abcdef0")), code: CodeInvalidPrefixListIDNotFound},
+		{name: "malformed prefix list", op: ingress(perm("tcp", 1, 1, "pl-zz")), code: CodeInvalidPrefixListIDMalformed, msg: "The prefix list ID 'pl-zz' is malformed"},
+		{name: "malformed prefix list modify", op: modify(SecurityGroupRuleRequest{IpProtocol: str("tcp"), FromPort: i32(1), ToPort: i32(1), PrefixListId: str("pl-zz")}), code: CodeInvalidPrefixListIDMalformed},
+		{name: "unknown prefix list modify", op: modify(SecurityGroupRuleRequest{IpProtocol: str("tcp"), FromPort: i32(1), ToPort: i32(1), PrefixListId: str("pl-0123456789abcdef0")}), code: CodeInvalidPrefixListIDNotFound},
+		{name: "malformed prefix list egress", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-zz")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDMalformed},
+		{name: "malformed prefix list revoke", op: func(f *fixture) error {
+			_, _, err := f.st.RevokeSecurityGroupIngress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-zz")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDMalformed},
+		{name: "unknown prefix list revoke", op: func(f *fixture) error {
+			_, _, err := f.st.RevokeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 1, 1, "pl-0123456789abcdef0")}, nil)
+			return err
+		}, code: CodeInvalidPrefixListIDNotFound},
+		{name: "prefix list name com.amazonaws", op: func(f *fixture) error {
+			_, err := f.st.CreateManagedPrefixList("com.amazonaws.office", 1, nil)
+			return err
+		}, code: CodeInvalidParameterValue},
+		{name: "prefix list name pl- ok", op: func(f *fixture) error {
+			_, err := f.st.CreateManagedPrefixList("pl-office", 1, nil)
+			return err
+		}},
 		{name: "group peer by name ok", op: ingress(IpPermission{IpProtocol: "tcp", FromPort: i32(1), ToPort: i32(1), UserIdGroupPairs: []UserIdGroupPair{{GroupName: "db"}}})},
 
 		// Rule descriptions ('&' only in IpRange/Ipv6Range).

@@ -92,7 +92,11 @@ func TestApplyRefuses(t *testing.T) {
 		{"malformed group id", group("      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourceSecurityGroupId: sg-xyz}\n"),
 			"security-groups.web.SecurityGroupIngress[1]", "InvalidGroupId.Malformed"},
 		{"unknown prefix list", group("      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourcePrefixListId: office}\n"),
-			"security-groups.web.SecurityGroupIngress[1]", ""},
+			"security-groups.web.SecurityGroupIngress[1]", "InvalidPrefixListId.Malformed"},
+		{"malformed prefix list id", group("      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourcePrefixListId: pl-zz}\n"),
+			"security-groups.web.SecurityGroupIngress[1]", "InvalidPrefixListId.Malformed"},
+		{"unknown prefix list id", group("      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourcePrefixListId: pl-0123456789abcdef0}\n"),
+			"security-groups.web.SecurityGroupIngress[1]", "InvalidPrefixListID.NotFound"},
 		{"icmp type -1 code 0", group("      - {IpProtocol: icmp, FromPort: -1, ToPort: 0, CidrIp: 0.0.0.0/0}\n"),
 			"security-groups.web.SecurityGroupIngress[1]", ""},
 		{"bad description", group("      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0, Description: 'a<b'}\n"),
@@ -106,7 +110,7 @@ func TestApplyRefuses(t *testing.T) {
 			"security-groups.web.SecurityGroupIngress[2]", "RulesPerSecurityGroupLimitExceeded"},
 		{"node unknown group", head + "topology:\n  nodes:\n    a: {ip: 198.18.0.10, security-groups: [nosuch]}\n", "topology.nodes.a", "InvalidGroup.NotFound"},
 		{"conntrack range", head + "topology:\n  nodes:\n    a: {ip: 198.18.0.10, conntrack: {udp-timeout: 61}}\n", "topology.nodes.a", "InvalidParameterValue"},
-		{"prefix list name", head + "prefix-lists:\n  pl-x: {max-entries: 1}\n" + nodes, "prefix-lists.pl-x", "InvalidParameterValue"},
+		{"prefix list name", head + "prefix-lists:\n  com.amazonaws.x: {max-entries: 1}\n" + nodes, "prefix-lists.com.amazonaws.x", "InvalidParameterValue"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,4 +249,50 @@ func TestApplyChecksStructure(t *testing.T) {
 	if lab.Nodes[0].Kind != "" || lab.Settings.GroupsPerInterface != 0 {
 		t.Fatal("Apply changed the caller's lab")
 	}
+}
+
+// TestApplyPrefixListNamedLikeID: a prefix list may be named "pl-office"
+// (EC2 refuses only names starting with com.amazonaws), and a rule naming
+// it reaches that list rather than being read as a malformed id.
+func TestApplyPrefixListNamedLikeID(t *testing.T) {
+	const file = "name: t\nsubnet: 198.18.0.0/24\nprefix-lists:\n  pl-office: {max-entries: 1, entries: [198.18.0.0/28]}\n" +
+		"security-groups:\n  web:\n    GroupDescription: web\n    SecurityGroupIngress:\n      - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourcePrefixListId: pl-office}\n" +
+		"topology:\n  nodes:\n    a: {ip: 198.18.0.10, security-groups: [web]}\n"
+	lab, err := Parse("t.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ruleset.NewState(ScratchVPC(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(st, lab); err != nil {
+		t.Fatal(err)
+	}
+	pls, err := st.DescribeManagedPrefixLists(nil)
+	if err != nil || len(pls) != 1 || pls[0].PrefixListName != "pl-office" {
+		t.Fatalf("prefix lists %+v %v", pls, err)
+	}
+	rules, err := st.DescribeSecurityGroupRules(nil, []ruleset.Filter{{Name: "group-id", Values: []string{mustGroup(t, st, "web")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rules {
+		if r.PrefixListId != nil {
+			got = append(got, *r.PrefixListId)
+		}
+	}
+	if len(got) != 1 || got[0] != pls[0].PrefixListId {
+		t.Fatalf("rule prefix lists %v, want [%s]", got, pls[0].PrefixListId)
+	}
+}
+
+func mustGroup(t *testing.T, st *ruleset.State, name string) string {
+	t.Helper()
+	id, err := st.ResolveGroup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

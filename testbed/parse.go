@@ -1,8 +1,10 @@
 package testbed
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -30,12 +32,9 @@ func Parse(filename string, data []byte) (lab *Lab, err error) {
 			lab, err = nil, &PosError{File: d.file, Err: fmt.Errorf("invalid YAML: %v", r)}
 		}
 	}()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &PosError{File: d.file, Err: errors.New(strings.TrimPrefix(err.Error(), "yaml: "))}
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, &PosError{File: d.file, Err: errors.New("empty file")}
+	doc, err := d.oneDocument(data)
+	if err != nil {
+		return nil, err
 	}
 	lab = &Lab{File: d.file}
 	d.lab(doc.Content[0], lab)
@@ -46,6 +45,30 @@ func Parse(filename string, data []byte) (lab *Lab, err error) {
 		return nil, err
 	}
 	return lab, nil
+}
+
+// oneDocument decodes the file's only YAML document. A lab file is one
+// document: a second one (after a "---") was silently ignored, so a lab
+// pasted twice, or two labs in one file, ran as the first alone; it is
+// refused with the line where it starts. A leading "---" is fine.
+func (d *decoder) oneDocument(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &PosError{File: d.file, Err: errors.New(strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, &PosError{File: d.file, Err: errors.New("empty file")}
+	}
+	var next yaml.Node
+	err := dec.Decode(&next)
+	switch {
+	case errors.Is(err, io.EOF):
+		return &doc, nil
+	case err != nil:
+		return nil, &PosError{File: d.file, Err: errors.New(strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	return nil, &PosError{File: d.file, Line: next.Line, Err: errors.New("a second YAML document starts here; a lab file holds one document (one lab)")}
 }
 
 func (d *decoder) lab(n *yaml.Node, lab *Lab) {

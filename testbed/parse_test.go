@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"encoding/json"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -279,5 +280,24 @@ func TestParseSizeBound(t *testing.T) {
 	_, err := Parse("big.yaml", pad(bounded.MaxBytes+1))
 	if err == nil || err.Error() != "big.yaml: file larger than 4194304 bytes" {
 		t.Fatalf("Parse of %d bytes = %v, want big.yaml: file larger than 4194304 bytes", bounded.MaxBytes+1, err)
+	}
+}
+
+// TestParseOneDocument: a lab file is one YAML document. A second document
+// was silently ignored; it is refused with its line. A leading "---" or a
+// closing "..." around the one document is fine.
+func TestParseOneDocument(t *testing.T) {
+	for _, ok := range []string{"---\n" + minimal, minimal + "...\n", "--- # lab\n" + minimal} {
+		if _, err := Parse("t.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	lines := strings.Count(minimal, "\n")
+	for _, tail := range []string{"---\nname: other\n", "---\n", "--- \n# only a comment\n"} {
+		_, err := Parse("t.yaml", []byte(minimal+tail))
+		var pe *PosError
+		if !errors.As(err, &pe) || pe.File != "t.yaml" || pe.Line != lines+1 || !strings.Contains(err.Error(), "second YAML document") {
+			t.Errorf("%q: got %v, want a second-document error at line %d", tail, err, lines+1)
+		}
 	}
 }
