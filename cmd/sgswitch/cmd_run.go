@@ -18,6 +18,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/flowlog"
 	"sgswitch/observe"
 	vswitch "sgswitch/switch"
 	"sgswitch/testbed"
@@ -48,6 +49,10 @@ func init() {
 				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
 			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2), one rotated file per interface, here (default: STATE-DIR/flowlogs)"},
 			&cli.DurationFlag{Name: "flowlog-window", Value: observe.DefaultFlowLogWindow, Usage: "flow-log aggregation interval"},
+			&cli.IntFlag{Name: "flowlog-max-mb", Value: flowlog.DefaultMaxBytes >> 20, Usage: "rotate a flow-log file before it grows past this many MiB; 0: no size bound"},
+			&cli.DurationFlag{Name: "flowlog-rotate-age", Value: flowlog.DefaultRotateAge, Usage: "rotate a flow-log file written to for this long; 0: no age bound"},
+			&cli.IntFlag{Name: "flowlog-keep", Value: flowlog.DefaultKeep, Usage: "rotated flow-log files kept per interface"},
+			&cli.DurationFlag{Name: "flowlog-max-age", Value: flowlog.DefaultMaxAge, Usage: "remove flow-log files not written for this long (also those of removed interfaces); 0: never"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 		},
@@ -93,6 +98,10 @@ func runDaemon(c *cli.Context) error {
 		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
 		FlowLogOff: c.Bool("no-flowlogs"),
+		FlowLogRotation: &flowlog.Rotation{
+			MaxBytes: int64(c.Int("flowlog-max-mb")) << 20, RotateAge: c.Duration("flowlog-rotate-age"),
+			Keep: c.Int("flowlog-keep"), MaxAge: c.Duration("flowlog-max-age"),
+		},
 	})
 	dp.OnPublish = func(compile, publish time.Duration) {
 		obs.Metrics.ObserveCompile(compile)

@@ -9,6 +9,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/flowlog"
 	"sgswitch/nftexport"
 	"sgswitch/observe"
 	"sgswitch/testbed"
@@ -62,6 +63,10 @@ func TestFlagDefaultsComeFromPackages(t *testing.T) {
 		{[]string{"run"}, "subnet", vpc.CIDR.String()},
 		{[]string{"run"}, "subnet-ipv6", vpc.IPv6CIDR.String()},
 		{[]string{"run"}, "flowlog-window", observe.DefaultFlowLogWindow},
+		{[]string{"run"}, "flowlog-max-mb", flowlog.DefaultMaxBytes >> 20},
+		{[]string{"run"}, "flowlog-rotate-age", flowlog.DefaultRotateAge},
+		{[]string{"run"}, "flowlog-keep", flowlog.DefaultKeep},
+		{[]string{"run"}, "flowlog-max-age", flowlog.DefaultMaxAge},
 		{[]string{"capture"}, "count", observe.DefaultCaptureCount},
 		{[]string{"capture"}, "duration", observe.DefaultCaptureDuration},
 		{[]string{"lab", "check"}, "timeout", testbed.DefaultCheckTimeout},
