@@ -11,8 +11,9 @@
 // ec2api.NewHandler) and Prometheus metrics.
 //
 // Design: the live State is never mutated. Write clones it, runs the
-// change on the clone, saves the clone's Spec (and any lab records) in one
-// store transaction (fsync), publishes the compiled clone to the switch and
+// change on the clone, saves what differs between the live Spec and the
+// clone's (store.Tx.SaveSpec writes only the objects that changed) and any
+// lab records in one store transaction (fsync), publishes the compiled clone to the switch and
 // only then swaps it in; if any step before the swap fails, nothing changed,
 // on disk or in memory. So a change the API reported as done survives kill
 // -9, and a packet never sees a half-applied change.
