@@ -48,7 +48,8 @@ type Status struct {
 	Socket        string       `json:"socket"`
 	EC2Listen     string       `json:"ec2_listen,omitempty"`
 	MetricsListen string       `json:"metrics_listen,omitempty"`
-	Generation    uint64       `json:"generation"` // ruleset generation published to the switch
+	MetricsError  string       `json:"metrics_error,omitempty"` // why /metrics is not served
+	Generation    uint64       `json:"generation"`              // ruleset generation published to the switch
 	Groups        int          `json:"groups"`
 	Interfaces    int          `json:"interfaces"`
 	Labs          []string     `json:"labs"`

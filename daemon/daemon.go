@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,7 +109,7 @@ func (d *Daemon) restore() error {
 	}
 	var state *ruleset.State
 	if snap.Spec != nil {
-		if state, err = loadState(d.store.Path(), snap.Spec); err != nil {
+		if state, err = loadState(d.store.Path(), *snap.Spec); err != nil {
 			return err
 		}
 	} else {
@@ -118,7 +117,7 @@ func (d *Daemon) restore() error {
 			return fmt.Errorf("daemon VPC: %w", err)
 		}
 		// Persist the fresh VPC so its generated ids survive a restart.
-		if err := d.store.Update(func(tx *store.Tx) error { return putSpec(tx, state) }); err != nil {
+		if err := d.store.Update(func(tx *store.Tx) error { return saveSpec(tx, nil, state) }); err != nil {
 			return err
 		}
 	}
@@ -164,7 +163,7 @@ func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
 	if err := fn(next); err != nil {
 		return err
 	}
-	if err := d.store.Update(func(tx *store.Tx) error { return putSpec(tx, next) }); err != nil {
+	if err := d.store.Update(func(tx *store.Tx) error { return saveSpec(tx, d.state, next) }); err != nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
 	d.swap(next)
@@ -179,7 +178,7 @@ func (d *Daemon) swap(next *ruleset.State) {
 	d.generation = d.dp.Publish(next)
 	d.state = next
 	live := map[string]bool{}
-	for _, e := range next.Spec().Interfaces {
+	for _, e := range next.View().Interfaces {
 		live[e.ID] = true
 	}
 	for eni := range d.ports {
@@ -190,13 +189,9 @@ func (d *Daemon) swap(next *ruleset.State) {
 	}
 }
 
-// loadState decodes the ruleset spec a store holds (read from path); one
-// that does not decode or validate marks the store corrupt.
-func loadState(path string, raw []byte) (*ruleset.State, error) {
-	var spec ruleset.Spec
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
-	}
+// loadState rebuilds the model from the spec a store holds (read from
+// path); one that does not validate marks the store corrupt.
+func loadState(path string, spec ruleset.Spec) (*ruleset.State, error) {
 	state, err := ruleset.StateFromSpec(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
@@ -204,12 +199,15 @@ func loadState(path string, raw []byte) (*ruleset.State, error) {
 	return state, nil
 }
 
-func putSpec(tx *store.Tx, st *ruleset.State) error {
-	b, err := json.Marshal(st.Spec())
-	if err != nil {
-		return fmt.Errorf("encoding ruleset spec: %w", err)
+// saveSpec records the change from prev (the state the store holds; nil
+// for none) to next: the store writes only the objects that differ. It
+// reads both without copying them (View): neither changes meanwhile,
+// since callers hold d.mu and the live state is never mutated.
+func saveSpec(tx *store.Tx, prev, next *ruleset.State) error {
+	if prev == nil {
+		return tx.SaveSpec(nil, next.View())
 	}
-	return tx.PutSpec(b)
+	return tx.SaveSpec(prev.View(), next.View())
 }
 
 // pid is reported by Status.

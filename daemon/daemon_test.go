@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -322,7 +323,9 @@ func TestUnusableSpecRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Valid JSON, but no default group: not a state this daemon wrote.
-	s.Update(func(tx *store.Tx) error { return tx.PutSpec([]byte(`{"VPC":{"CIDR":"198.18.0.0/24"},"Groups":[]}`)) })
+	s.Update(func(tx *store.Tx) error {
+		return tx.SaveSpec(nil, &ruleset.Spec{VPC: ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24")}})
+	})
 	s.Close()
 	_, err = Open(Config{StateDir: dir, VPC: DefaultVPC(), Dataplane: newFakeDataplane()})
 	if !errors.Is(err, store.ErrCorrupt) {
@@ -479,5 +482,52 @@ func TestFlowBudgetRefusesLabThatDoesNotFit(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSchema1StoreConvertedOnFirstWrite: a daemon opens a store written by
+// the schema 1 code (../store/testdata/README.md) with the model it held,
+// converts it on its first change, and restarts onto the converted store
+// with that change and everything before it.
+func TestSchema1StoreConvertedOnFirstWrite(t *testing.T) {
+	old, err := os.ReadFile("../store/testdata/schema1.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../store/testdata/schema1-spec.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want ruleset.Spec
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, dir: t.TempDir(), wire: newMemWirer()}
+	if err := os.WriteFile(filepath.Join(h.dir, store.FileName), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	t.Cleanup(func() {
+		if h.d != nil {
+			h.d.Close()
+		}
+	})
+	var got ruleset.Spec
+	h.d.Read(func(st *ruleset.State) error { got = st.Spec(); return nil })
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("schema 1 model loaded as %+v, want %+v", got, want)
+	}
+	if err := h.d.Write(func(st *ruleset.State) error {
+		_, err := st.CreateSecurityGroup("after", "written after the conversion", nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.d.Read(func(st *ruleset.State) error { want = st.Spec(); return nil })
+	h.d.Close()
+	h.open()
+	h.d.Read(func(st *ruleset.State) error { got = st.Spec(); return nil })
+	if !reflect.DeepEqual(got, want) || len(got.Groups) != 4 {
+		t.Errorf("after the conversion and a restart the model is %+v, want %+v", got, want)
 	}
 }

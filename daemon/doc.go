@@ -11,8 +11,9 @@
 // ec2api.NewHandler) and Prometheus metrics.
 //
 // Design: the live State is never mutated. Write clones it, runs the
-// change on the clone, saves the clone's Spec (and any lab records) in one
-// store transaction (fsync), publishes the compiled clone to the switch and
+// change on the clone, saves what differs between the live Spec and the
+// clone's (store.Tx.SaveSpec writes only the objects that changed) and any
+// lab records in one store transaction (fsync), publishes the compiled clone to the switch and
 // only then swaps it in; if any step before the swap fails, nothing changed,
 // on disk or in memory. So a change the API reported as done survives kill
 // -9, and a packet never sees a half-applied change.
@@ -34,8 +35,13 @@
 // 0700; admin.Server.Listen replaces only a stale socket there); the EC2
 // Query API on ec2api.DefaultListen (127.0.0.1:8775) by default. The EC2 API has
 // no authentication, so Run refuses an address that is not loopback unless
-// Listen.EC2Any (`--ec2-listen-any`) says so explicitly. --metrics serves
-// Prometheus /metrics: the gatherers given in Listen (sgswitch run passes
+// Listen.EC2Any (`--ec2-listen-any`) says so explicitly. Listen.Metrics
+// serves Prometheus /metrics; `sgswitch run` passes DefaultMetricsListen
+// (127.0.0.1:9775) unless --metrics moves it or turns it off, so the daemon
+// EnsureRunning starts serves it too. A metrics address that cannot be
+// bound is a warning, not a failure: another program on 9775 must not keep
+// `lab up` from starting its daemon, so Run serves the rest and Status says
+// why metrics are off (MetricsError). /metrics has the gatherers given in Listen (sgswitch run passes
 // observe's registry: switch counters, compile/publish latency, Go runtime;
 // default: prometheus.DefaultGatherer) plus the daemon's own gauges (sgswitch_ruleset_
 // generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).

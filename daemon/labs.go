@@ -85,7 +85,7 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 		return nil, err
 	}
 	err = d.store.Update(func(tx *store.Tx) error {
-		if err := putSpec(tx, next); err != nil {
+		if err := saveSpec(tx, d.state, next); err != nil {
 			return err
 		}
 		return tx.PutLab(rec)
@@ -281,7 +281,7 @@ func (d *Daemon) RemoveLab(_ context.Context, name string) error {
 // removeLab commits the lab's removal, then takes its ports and namespaces
 // down. Callers hold d.mu.
 func (d *Daemon) removeLab(rec store.LabRecord) error {
-	next, err := commitLabRemoval(d.store, d.state.Spec(), rec)
+	next, err := commitLabRemoval(d.store, d.state, rec)
 	if err != nil {
 		return err
 	}
@@ -301,15 +301,16 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 	return nil
 }
 
-// commitLabRemoval stores the model without lab rec (removeFromSpec) and
-// drops the lab's record, in one transaction, and returns the new model.
-func commitLabRemoval(s *store.Store, spec ruleset.Spec, rec store.LabRecord) (*ruleset.State, error) {
-	next, err := ruleset.StateFromSpec(removeFromSpec(spec, rec))
+// commitLabRemoval stores the model (held by the store as prev) without
+// lab rec (removeFromSpec) and drops the lab's record, in one
+// transaction, and returns the new model.
+func commitLabRemoval(s *store.Store, prev *ruleset.State, rec store.LabRecord) (*ruleset.State, error) {
+	next, err := ruleset.StateFromSpec(removeFromSpec(prev.Spec(), rec))
 	if err != nil {
 		return nil, fmt.Errorf("removing lab %s from the model: %w", rec.Name, err)
 	}
 	err = s.Update(func(tx *store.Tx) error {
-		if err := putSpec(tx, next); err != nil {
+		if err := saveSpec(tx, prev, next); err != nil {
 			return err
 		}
 		return tx.DeleteLab(rec.Name)

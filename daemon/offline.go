@@ -34,10 +34,10 @@ func RemoveLabOffline(stateDir, name string) error {
 	if snap.Spec == nil { // a daemon stores its model before any lab
 		return fmt.Errorf("%s: %w (lab %s recorded without a ruleset spec)", st.Path(), store.ErrCorrupt, name)
 	}
-	state, err := loadState(st.Path(), snap.Spec)
+	state, err := loadState(st.Path(), *snap.Spec)
 	if err != nil {
 		return err
 	}
-	_, err = commitLabRemoval(st, state.Spec(), rec)
+	_, err = commitLabRemoval(st, state, rec)
 	return err
 }

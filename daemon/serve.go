@@ -14,6 +14,20 @@ import (
 	"sgswitch/admin"
 )
 
+// DefaultMetricsListen is where `sgswitch run` serves Prometheus /metrics
+// unless --metrics moves it or turns it off: loopback, next to the EC2
+// API's 8775, so the daemon `lab up` starts is scrapable without flags.
+const DefaultMetricsListen = "127.0.0.1:9775"
+
+// MetricsListen turns a --metrics value into a Listen.Metrics address:
+// "" and "off" turn metrics off, anything else is the address.
+func MetricsListen(flag string) string {
+	if flag == "off" {
+		return ""
+	}
+	return flag
+}
+
 // Listen says where Run serves.
 type Listen struct {
 	// Socket is the admin API's unix socket (mode 0600).
@@ -24,7 +38,11 @@ type Listen struct {
 	EC2Any bool
 	// EC2Handler serves the EC2 Query API (ec2api.NewHandler(d)).
 	EC2Handler http.Handler
-	// Metrics is the Prometheus /metrics address ("" = off).
+	// Metrics is the Prometheus /metrics address ("" = off). An address
+	// that cannot be bound is not fatal: Run logs a warning, serves
+	// everything else and reports why in Status (MetricsError), because
+	// another program on the port must not keep the switch (or `lab up`)
+	// from starting.
 	Metrics string
 	// Gatherers are served on /metrics beside the daemon's own gauges
 	// (nil: prometheus.DefaultGatherer). Each metric name must come from
@@ -32,11 +50,14 @@ type Listen struct {
 	Gatherers []prometheus.Gatherer
 	// Mount adds routes to the admin server before it starts.
 	Mount func(*admin.Server)
+
+	metricsErr string // why Metrics is not served, set by Run
 }
 
 // fill reports the addresses in a Status.
 func (l Listen) fill(s *admin.Status) {
 	s.Socket, s.EC2Listen, s.MetricsListen = l.Socket, l.EC2, l.Metrics
+	s.MetricsError = l.metricsErr
 }
 
 // CheckLoopback refuses an EC2 listen address that is not loopback.
@@ -81,20 +102,13 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 		l.EC2 = s.addr
 	}
 	if l.Metrics != "" {
-		mux := http.NewServeMux()
-		gather := prometheus.Gatherers{prometheus.DefaultGatherer}
-		if l.Gatherers != nil {
-			gather = append(prometheus.Gatherers(nil), l.Gatherers...)
+		if s, err := d.listenMetrics(l); err != nil {
+			d.log.Warn("metrics are not served; the daemon runs without them", "addr", l.Metrics, "err", err)
+			l.Metrics, l.metricsErr = "", err.Error()
+		} else {
+			servers = append(servers, s)
+			l.Metrics = s.addr
 		}
-		gather = append(gather, d.metrics())
-		mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
-		s, err := listenHTTP("metrics", l.Metrics, mux)
-		if err != nil {
-			shutdownAll(servers)
-			return err
-		}
-		servers = append(servers, s)
-		l.Metrics = s.addr
 	}
 	d.mu.Lock()
 	d.listen = l
@@ -117,6 +131,20 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	cancel()
 	shutdownAll(servers)
 	return err
+}
+
+// listenMetrics binds l.Metrics and returns the /metrics server: the
+// gatherers of l (prometheus.DefaultGatherer when none) and the daemon's
+// own gauges.
+func (d *Daemon) listenMetrics(l Listen) (*httpServer, error) {
+	gather := prometheus.Gatherers{prometheus.DefaultGatherer}
+	if l.Gatherers != nil {
+		gather = append(prometheus.Gatherers(nil), l.Gatherers...)
+	}
+	gather = append(gather, d.metrics())
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
+	return listenHTTP("metrics", l.Metrics, mux)
 }
 
 type httpServer struct {

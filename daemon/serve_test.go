@@ -1,13 +1,18 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"sgswitch/admin"
 )
@@ -95,4 +100,112 @@ func TestRunRefusesNonLoopbackEC2(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("Run with 0.0.0.0 = %v", err)
 	}
+}
+
+// runInBackground runs h.d.Run with l until the test ends and returns a
+// client and the daemon's status once the admin socket answers.
+func runInBackground(t *testing.T, h *harness, l Listen) (*admin.Client, *admin.Status) {
+	t.Helper()
+	l.Socket = filepath.Join(t.TempDir(), "admin.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.d.Run(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("Run ended early: %v", err)
+		default:
+		}
+		if c, err := admin.Dial(l.Socket); err == nil {
+			if st, err := c.Status(ctx); err == nil && st.Socket != "" {
+				t.Cleanup(func() { c.Close() })
+				return c, st
+			}
+			c.Close()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the daemon did not answer within 10 s")
+	return nil, nil
+}
+
+// TestRunServesPrometheusText: the address `sgswitch run` passes by
+// default (MetricsListen of the flag's value; a free port here, not the
+// default 9775 itself, which another program on this host may hold)
+// answers /metrics in the Prometheus text exposition format.
+func TestRunServesPrometheusText(t *testing.T) {
+	h := newHarness(t)
+	_, st := runInBackground(t, h, Listen{Metrics: MetricsListen("127.0.0.1:0")})
+	if st.MetricsListen == "" || st.MetricsError != "" {
+		t.Fatalf("metrics not served: %+v", st)
+	}
+	resp, err := http.Get("http://" + st.MetricsListen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type = %q, want the Prometheus text format", ct)
+	}
+	for _, want := range []string{"# TYPE sgswitch_labs gauge\nsgswitch_labs 0\n", "# HELP go_goroutines "} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q:\n%.300s", want, body)
+		}
+	}
+}
+
+func TestMetricsListenOff(t *testing.T) {
+	for flag, want := range map[string]string{"": "", "off": "", "127.0.0.1:1": "127.0.0.1:1"} {
+		if got := MetricsListen(flag); got != want {
+			t.Errorf("MetricsListen(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}
+
+// TestRunMetricsPortTakenWarns: another program holding the metrics port
+// does not stop the daemon: it serves the admin API, logs a warning and
+// reports why metrics are off in its status.
+func TestRunMetricsPortTakenWarns(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	h := newHarness(t)
+	var logBuf syncBuffer
+	h.d.log = slog.New(slog.NewTextHandler(&logBuf, nil))
+	_, st := runInBackground(t, h, Listen{Metrics: held.Addr().String()})
+	if st.MetricsListen != "" || !strings.Contains(st.MetricsError, "address already in use") {
+		t.Errorf("status metrics = %q, error %q; want none served and the reason", st.MetricsListen, st.MetricsError)
+	}
+	if log := logBuf.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, held.Addr().String()) {
+		t.Errorf("no warning naming %s in the log:\n%s", held.Addr(), log)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -17,8 +17,23 @@
 // frame while flow logging is on (never when it is off: the hook is not
 // installed). Flush closes a window: it returns every interface's records in
 // a stable order, emits NODATA/SKIPDATA, and starts a new window. A Writer
-// appends records to one file per interface and rotates it at a size bound,
-// keeping a bounded number of old files.
+// appends records to one file per interface, <eni>.log.
+//
+// Rotation and retention (Rotation; defaults DefaultRotation, `sgswitch
+// run --flowlog-max-mb/--flowlog-rotate-age/--flowlog-keep/--flowlog-max-age`):
+// a file is rotated before a write that would take it past 64 MiB, or once
+// it has been written to for a day; 5 rotated files are kept per interface
+// (<eni>.log.1 newest … .5 oldest); and any flow-log file not written for
+// 7 days is removed, also those of interfaces that no longer exist, which
+// nothing else would ever remove; only files named eni-….log[.N] are
+// considered, so other files in the directory are never touched. So an interface uses at most 6 × 64 MiB
+// and nothing is kept much past a week. Rotation renames the file and the
+// next write creates a new one: a file's records move with it, and a
+// window's batch for an interface is written to one file with one write,
+// so a record is never split across files. A rotation that fails (a
+// rename refused) is reported, and the batch still goes to the current file.
+// Ages are read from an injected clock (Writer.Now), so tests advance time
+// instead of sleeping.
 //
 // Thread-safety: Observe may be called from any number of goroutines; each
 // interface has its own mutex, so ports on different interfaces do not

@@ -1,34 +1,40 @@
 package flowlog
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Writer appends records to one file per interface, <dir>/<eni>.log, with
-// a header line naming the fields. A file that would grow past MaxBytes is
-// rotated to <eni>.log.1 (older ones shift up to .Keep, the oldest is
-// removed), so the disk use per interface is bounded by (Keep+1)×MaxBytes.
+// a header line naming the fields, and rotates the files as Rotation says
+// (NewWriter: DefaultRotation). A batch of records for one interface is
+// written to one file whole: rotation happens between batches, so a
+// record is never split across files, and renaming a file keeps every
+// record it holds.
 type Writer struct {
-	Dir      string
-	Fields   []string
-	MaxBytes int64
-	Keep     int
+	Dir    string
+	Fields []string
+	Rotation
+	// Now is the writer's clock (nil: time.Now); tests inject one.
+	Now func() time.Time
 
-	mu sync.Mutex
+	mu      sync.Mutex
+	started map[string]time.Time // when each current file was started
 }
 
-// NewWriter returns a Writer with the default format, 10 MB files and 3
-// rotated files kept.
+// NewWriter returns a Writer with the default format and DefaultRotation.
 func NewWriter(dir string) *Writer {
-	return &Writer{Dir: dir, Fields: DefaultFields, MaxBytes: 10 << 20, Keep: 3}
+	return &Writer{Dir: dir, Fields: DefaultFields, Rotation: DefaultRotation()}
 }
 
-// Write appends records, grouped by interface.
+// Write appends records, grouped by interface, then removes the files
+// Rotation no longer keeps. A failure for one interface does not keep the
+// others' records from being written; the failures are returned together.
 func (w *Writer) Write(recs []Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -44,12 +50,23 @@ func (w *Writer) Write(recs []Record) error {
 		}
 		byIface[id] = append(byIface[id], recs[i].Format(w.Fields))
 	}
+	now := w.now()
+	var errs []error
+	written := map[string]bool{}
 	for _, id := range order {
-		if err := w.appendLines(id, byIface[id]); err != nil {
-			return err
+		if err := w.appendLines(id, byIface[id], now); err != nil {
+			errs = append(errs, err)
 		}
+		written[w.Path(id)] = true
 	}
-	return nil
+	removed, err := w.sweep(w.Dir, now, written)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("flowlog: %w", err))
+	}
+	for _, path := range removed {
+		delete(w.started, path) // an interface gone for MaxAge
+	}
+	return errors.Join(errs...)
 }
 
 // Path is the current file of interface eni.
@@ -57,53 +74,76 @@ func (w *Writer) Path(eni string) string {
 	return filepath.Join(w.Dir, sanitize(eni)+".log")
 }
 
-func (w *Writer) appendLines(eni string, lines []string) error {
-	path := w.Path(eni)
-	size := int64(0)
-	if st, err := os.Stat(path); err == nil {
-		size = st.Size()
+func (w *Writer) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
 	}
+	return time.Now()
+}
+
+// appendLines writes lines to eni's current file, rotating it first when
+// the batch would take it past its bounds. If rotation fails the lines
+// still go to the current file: a full disk or a bad rename must not cost
+// records.
+func (w *Writer) appendLines(eni string, lines []string, now time.Time) error {
+	path := w.Path(eni)
+	size, start := w.current(path, now)
 	add := int64(0)
 	for _, l := range lines {
 		add += int64(len(l)) + 1
 	}
-	if size > 0 && w.MaxBytes > 0 && size+add > w.MaxBytes {
-		if err := w.rotate(path); err != nil {
-			return err
+	var rotErr error
+	if w.needsRotation(size, add, start, now) {
+		if rotErr = w.rotate(path); rotErr == nil {
+			size = 0
+		} else {
+			rotErr = fmt.Errorf("flowlog: rotating %s: %w", path, rotErr)
 		}
-		size = 0
+	}
+	if size == 0 {
+		w.started[path] = now
+	}
+	return errors.Join(rotErr, w.appendFile(path, size == 0, lines))
+}
+
+// current returns the size of the current file and when it was started:
+// when this writer created it or, for a file it found, its last change.
+func (w *Writer) current(path string, now time.Time) (int64, time.Time) {
+	if w.started == nil {
+		w.started = map[string]time.Time{}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, now
+	}
+	start, ok := w.started[path]
+	if !ok {
+		start = st.ModTime()
+		w.started[path] = start
+	}
+	return st.Size(), start
+}
+
+// appendFile appends lines (after the header line when header) with one
+// write, so the file never ends inside a record unless the disk fails.
+func (w *Writer) appendFile(path string, header bool, lines []string) error {
+	var b strings.Builder
+	if header {
+		b.WriteString(strings.Join(w.Fields, " ") + "\n")
+	}
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("flowlog: %w", err)
 	}
-	bw := bufio.NewWriter(f)
-	if size == 0 {
-		bw.WriteString(strings.Join(w.Fields, " ") + "\n")
-	}
-	for _, l := range lines {
-		bw.WriteString(l)
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
+	if _, err := f.WriteString(b.String()); err != nil {
 		f.Close()
 		return fmt.Errorf("flowlog: %w", err)
 	}
 	return f.Close()
-}
-
-func (w *Writer) rotate(path string) error {
-	if w.Keep <= 0 {
-		return os.Remove(path)
-	}
-	os.Remove(fmt.Sprintf("%s.%d", path, w.Keep))
-	for i := w.Keep - 1; i >= 1; i-- {
-		os.Rename(fmt.Sprintf("%s.%d", path, i), fmt.Sprintf("%s.%d", path, i+1))
-	}
-	if err := os.Rename(path, path+".1"); err != nil {
-		return fmt.Errorf("flowlog: rotating: %w", err)
-	}
-	return nil
 }
 
 // sanitize keeps file names to the characters ENI ids and lab names use.

@@ -33,7 +33,9 @@ type Config struct {
 	FlowLogDir    string        // "" = flow logs only to followers
 	FlowLogWindow time.Duration // 0 = DefaultFlowLogWindow
 	FlowLogFields []string      // nil = the default format
-	FlowLogOff    bool          // no flow logs at all
+	// FlowLogRotation bounds the flow-log files (nil = flowlog.DefaultRotation).
+	FlowLogRotation *flowlog.Rotation
+	FlowLogOff      bool // no flow logs at all
 }
 
 // NewService observes sw.
@@ -44,6 +46,9 @@ func NewService(sw *vswitch.Switch, cfg Config) *Service {
 		s.FlowLogs = NewFlowLogs(cfg.AccountID, cfg.FlowLogDir, cfg.FlowLogWindow, 0)
 		if s.FlowLogs.Writer != nil && cfg.FlowLogFields != nil {
 			s.FlowLogs.Writer.Fields = cfg.FlowLogFields
+		}
+		if s.FlowLogs.Writer != nil && cfg.FlowLogRotation != nil {
+			s.FlowLogs.Writer.Rotation = *cfg.FlowLogRotation
 		}
 		s.hooks.Set("flowlogs", s.FlowLogs)
 	}

@@ -1,36 +1,66 @@
 // Package store keeps the daemon's state on disk so that it survives a
 // restart, including kill -9.
 //
-// What: one bbolt file, <state-dir>/state.db, holding the whole security
-// group model (a ruleset.Spec as JSON: groups, rules, prefix lists,
-// interfaces, settings, id counters) and the wiring of every lab (which ENI
-// is wired to which network namespace, port kind and interface name).
+// What: one bbolt file, <state-dir>/state.db, holding the security group
+// model (a ruleset.Spec: the VPC, groups, rules, prefix lists, interfaces,
+// the id counter), the wiring of every lab (which ENI is wired to which
+// network namespace, port kind and interface name) and daemon settings.
 //
-// Design: the store does not interpret the ruleset Spec; it keeps the JSON
-// bytes the daemon hands it, so the store has no dependency on the model and
-// a model change needs no store change. Lab records are typed (LabRecord)
-// because the daemon re-attaches ports from them on start.
+// Design: the in-memory ruleset.Spec is the model; the store keeps each
+// object of it under its own key, so a change writes the objects it
+// changed and nothing else. Tx.SaveSpec takes the spec before and after a
+// change and turns the difference into puts and deletes (a comparison per
+// object, a write per changed object), so an authorize writes one rule
+// record (and the VPC record, whose id counter moved) whether the model
+// holds a hundred rules or fifty thousand. Records are the model's own
+// types as JSON, so a field added to the model needs no store change. Lab
+// records are typed (LabRecord) because the daemon re-attaches ports from
+// them on start.
 //
-// Layout (buckets):
+// Layout (buckets, schema 2):
 //
-//	meta:    "schema" -> decimal SchemaVersion, "created" -> RFC 3339 time
-//	ruleset: "spec"   -> ruleset.Spec JSON
-//	labs:    <lab name> -> LabRecord JSON
-//	settings: <key> -> value (free-form daemon settings)
+//	meta:         "schema" -> decimal SchemaVersion, "created" -> RFC 3339 time
+//	vpc:          "vpc" -> {VPC, IDCounter}
+//	groups:       <sg- id> -> {Prev, Group (without its rules)}
+//	rules:        <sgr- id> -> {Group, Egress, Prev, Rule}
+//	prefix-lists: <pl- id> -> {Prev, PrefixList}
+//	interfaces:   <eni- id> -> {Prev, Interface}
+//	labs:         <lab name> -> LabRecord JSON
+//	settings:     <key> -> value (free-form daemon settings)
+//
+// Order: the model's lists are ordered (creation order, describe output,
+// interface indexes), so each record names the id of the one before it in
+// its list (Prev, "" for the first): appending writes one record, removing
+// one rewrites only its successor. Load rebuilds every list from these
+// links and refuses a store whose links do not form one chain per list.
+// Rule ids are unique in the whole model (the model generates them from
+// one counter), so rules share one bucket.
+//
+// Migration: schema 1 kept the whole spec as one JSON record
+// ("ruleset"/"spec"). Such a file loads as it is; the first SaveSpec
+// converts it in its own transaction (every object written, the old
+// record removed, schema set to 2), so a crash leaves either the old
+// layout or the new one. An older sgswitch refuses a schema 2 file
+// (ErrNewerVersion) rather than misreading it.
 //
 // Updates and versioning: every change is one bbolt read-write transaction
 // (Update), committed with fsync before Update returns, so a change the API
-// reported as done is on disk. The schema version is checked on Open: a
-// file written by a newer sgswitch (ErrNewerVersion) or a file that is not
-// a valid sgswitch store (ErrCorrupt) is refused with a message naming the
-// file, and the file is never written to: Open validates it read-only
-// (shared lock, full consistency check) before opening it for writing.
-// A state.db that is not a regular file is refused the same way.
+// reported as done is on disk, and a crash never leaves half a change. The
+// schema version is checked on Open: a file written by a newer sgswitch
+// (ErrNewerVersion) or a file that is not a valid sgswitch store
+// (ErrCorrupt) is refused with a message naming the file, and the file is
+// never written to: Open validates it read-only (shared lock, full
+// consistency check) before opening it for writing. A state.db that is not
+// a regular file is refused the same way. A record that does not decode,
+// names an id other than its key, or breaks its list's chain makes Load
+// fail with ErrCorrupt naming the record; nothing is written then.
 //
-// Size: no spec or lab record is larger than bounded.MaxBytes (4 MiB),
-// the bound of every input sgswitch reads. Put refuses a larger one, so
-// the store never writes what it would not read back, and a file holding
-// one is refused as corrupt before anything is decoded.
+// Size: no record is larger than bounded.MaxBytes (4 MiB), the bound of
+// every input sgswitch reads. A write of a larger one is refused, so the
+// store never writes what it would not read back, and a file holding one
+// is refused as corrupt before anything is decoded. Since every object is
+// a record of its own, the bound applies to one group, rule, prefix list,
+// interface or lab, not to the model as a whole.
 //
 // Thread-safety: a Store may be used by many goroutines; bbolt serialises
 // writers. Only one process may hold the store open (an exclusive file
@@ -43,6 +73,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,6 +81,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"sgswitch/internal/bounded"
+	"sgswitch/ruleset"
 )
 
 // corrupt is ErrCorrupt for the file at path, saying what was wrong and
@@ -59,8 +91,9 @@ func corrupt(path string, detail any) error {
 		path, ErrCorrupt, detail)
 }
 
-// SchemaVersion is the layout version this code writes and reads.
-const SchemaVersion = 1
+// SchemaVersion is the layout version this code writes; it also reads
+// schema 1 (see Migration in the package comment).
+const SchemaVersion = 2
 
 // FileName is the store's file inside the state directory.
 const FileName = "state.db"
@@ -77,13 +110,11 @@ var (
 
 var (
 	bucketMeta     = []byte("meta")
-	bucketRuleset  = []byte("ruleset")
 	bucketLabs     = []byte("labs")
 	bucketSettings = []byte("settings")
 
 	keySchema  = []byte("schema")
 	keyCreated = []byte("created")
-	keySpec    = []byte("spec")
 )
 
 // lockTimeout bounds the wait for the file lock held by another process.
@@ -187,23 +218,38 @@ func checkFile(db *bolt.DB, path string) (err error) {
 	})
 }
 
-// checkSizes refuses a file holding a spec or lab record larger than the
-// input limit (bounded.MaxBytes), which this code never writes.
+// checkSizes refuses a file holding a record larger than the input limit
+// (bounded.MaxBytes), which this code never writes.
 func checkSizes(tx *bolt.Tx, path string) error {
 	if b := tx.Bucket(bucketRuleset); b != nil {
 		if err := bounded.Check("ruleset spec", int64(len(b.Get(keySpec)))); err != nil {
 			return corrupt(path, err)
 		}
 	}
-	if b := tx.Bucket(bucketLabs); b != nil {
-		return b.ForEach(func(k, v []byte) error {
-			if err := bounded.Check(fmt.Sprintf("lab %q", k), int64(len(v))); err != nil {
+	for _, name := range slices.Concat(modelBuckets, [][]byte{bucketLabs}) {
+		b := tx.Bucket(name)
+		if b == nil {
+			continue
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			if err := bounded.Check(recordName(name, k), int64(len(v))); err != nil {
 				return corrupt(path, err)
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// recordName names a record in messages: `lab "shop"`, `rules "sgr-…"`.
+func recordName(bucket, key []byte) string {
+	if string(bucket) == string(bucketLabs) {
+		return fmt.Sprintf("lab %q", key)
+	}
+	return fmt.Sprintf("%s %q", bucket, key)
 }
 
 // checkSchema accepts a file with our schema (or older), or an empty bbolt
@@ -236,7 +282,7 @@ func (s *Store) initMeta() error {
 		if err := checkSchema(tx, s.path); err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bucketMeta, bucketRuleset, bucketLabs, bucketSettings} {
+		for _, name := range slices.Concat([][]byte{bucketMeta, bucketLabs, bucketSettings}, modelBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -276,7 +322,7 @@ type NodeWiring struct {
 
 // Snapshot is everything in the store, as loaded on start.
 type Snapshot struct {
-	Spec     json.RawMessage      // nil when nothing was saved yet
+	Spec     *ruleset.Spec        // nil when nothing was saved yet
 	Labs     map[string]LabRecord // by lab name
 	Settings map[string]string
 }
@@ -288,10 +334,12 @@ func (s *Store) Load() (*Snapshot, error) {
 		if err := checkSizes(tx, s.path); err != nil {
 			return err
 		}
-		if b := tx.Bucket(bucketRuleset).Get(keySpec); b != nil {
-			snap.Spec = append(json.RawMessage(nil), b...)
+		spec, err := loadSpec(tx)
+		if err != nil {
+			return corrupt(s.path, err)
 		}
-		err := tx.Bucket(bucketLabs).ForEach(func(k, v []byte) error {
+		snap.Spec = spec
+		err = tx.Bucket(bucketLabs).ForEach(func(k, v []byte) error {
 			var rec LabRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return corrupt(s.path, fmt.Sprintf("lab %q: %v", k, err))
@@ -314,23 +362,15 @@ func (s *Store) Load() (*Snapshot, error) {
 }
 
 // Tx is one atomic change; see Update.
-type Tx struct{ tx *bolt.Tx }
+type Tx struct {
+	tx  *bolt.Tx
+	ops []op // SaveSpec's writes, applied together in key order
+}
 
 // Update runs fn in one read-write transaction and commits it durably
 // (fsync) before returning. If fn fails nothing is written.
 func (s *Store) Update(fn func(*Tx) error) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
-}
-
-// PutSpec replaces the saved ruleset Spec (JSON).
-func (t *Tx) PutSpec(spec []byte) error {
-	if err := bounded.Check("ruleset spec", int64(len(spec))); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if !json.Valid(spec) {
-		return errors.New("store: spec is not valid JSON")
-	}
-	return t.tx.Bucket(bucketRuleset).Put(keySpec, spec)
 }
 
 // PutLab saves (or replaces) a lab record.

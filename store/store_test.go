@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"sgswitch/ruleset"
 )
 
 func openT(t *testing.T, dir string) *Store {
@@ -39,9 +43,9 @@ func sampleLab() LabRecord {
 func TestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	s := openT(t, dir)
-	spec := []byte(`{"groups":[{"GroupId":"sg-1"}],"next":7}`)
+	spec := sampleSpec(t)
 	err := s.Update(func(tx *Tx) error {
-		if err := tx.PutSpec(spec); err != nil {
+		if err := tx.SaveSpec(nil, &spec); err != nil {
 			return err
 		}
 		if err := tx.PutLab(sampleLab()); err != nil {
@@ -62,8 +66,8 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(snap.Spec, spec) {
-		t.Errorf("spec = %s, want %s", snap.Spec, spec)
+	if snap.Spec == nil || !reflect.DeepEqual(*snap.Spec, spec) {
+		t.Errorf("spec = %+v, want %+v", snap.Spec, spec)
 	}
 	got, _ := json.Marshal(snap.Labs["shop"])
 	want, _ := json.Marshal(sampleLab())
@@ -99,8 +103,9 @@ func TestFailedUpdateWritesNothing(t *testing.T) {
 	s := openT(t, t.TempDir())
 	defer s.Close()
 	boom := errors.New("boom")
+	spec := sampleSpec(t)
 	err := s.Update(func(tx *Tx) error {
-		if err := tx.PutSpec([]byte(`{"a":1}`)); err != nil {
+		if err := tx.SaveSpec(nil, &spec); err != nil {
 			return err
 		}
 		return boom
@@ -110,10 +115,7 @@ func TestFailedUpdateWritesNothing(t *testing.T) {
 	}
 	snap, _ := s.Load()
 	if snap.Spec != nil {
-		t.Errorf("spec written by a failed update: %s", snap.Spec)
-	}
-	if err := s.Update(func(tx *Tx) error { return tx.PutSpec([]byte("{not json")) }); err == nil {
-		t.Error("PutSpec accepted invalid JSON")
+		t.Errorf("spec written by a failed update: %+v", snap.Spec)
 	}
 }
 
@@ -126,11 +128,13 @@ func TestDurableAfterKill(t *testing.T) {
 		if err != nil {
 			os.Exit(3)
 		}
+		var prev *ruleset.Spec
 		for i := 0; i < 5; i++ {
-			spec := []byte(`{"n":` + strconv.Itoa(i) + `}`)
-			if err := s.Update(func(tx *Tx) error { return tx.PutSpec(spec) }); err != nil {
+			next := ruleset.Spec{VPC: ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24")}, IDCounter: uint64(i)}
+			if err := s.Update(func(tx *Tx) error { return tx.SaveSpec(prev, &next) }); err != nil {
 				os.Exit(4)
 			}
+			prev = &next
 		}
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
@@ -149,8 +153,8 @@ func TestDurableAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(snap.Spec) != `{"n":4}` {
-		t.Errorf("spec after kill = %s, want {\"n\":4}", snap.Spec)
+	if snap.Spec == nil || snap.Spec.IDCounter != 4 {
+		t.Errorf("spec after kill = %+v, want the fifth (IDCounter 4)", snap.Spec)
 	}
 }
 
@@ -249,7 +253,8 @@ func TestRefuseCorrupt(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := openT(t, dir)
-			s.Update(func(tx *Tx) error { return tx.PutSpec([]byte(`{"x":1}`)) })
+			spec := sampleSpec(t)
+			s.Update(func(tx *Tx) error { return tx.SaveSpec(nil, &spec) })
 			s.Close()
 			tc.corrupt(t, filepath.Join(dir, FileName))
 			refuseUnchanged(t, dir, ErrCorrupt)
@@ -289,16 +294,19 @@ func bigJSON(n int) []byte {
 }
 
 // TestSnapshotSizeBound is the regression test for unbounded snapshots:
-// the store never writes a spec or lab record over the 4 MiB input limit
-// (so whatever it wrote, it can read back), and Open refuses, unchanged,
-// a file holding one.
+// the store never writes a record over the 4 MiB input limit (so whatever
+// it wrote, it can read back), and Open refuses, unchanged, a file
+// holding one. The bound is per object: the model as a whole may be
+// larger (TestModelLargerThanOneRecord).
 func TestSnapshotSizeBound(t *testing.T) {
 	const limit = 4 << 20
 	dir := t.TempDir()
 	s := openT(t, dir)
-	err := s.Update(func(tx *Tx) error { return tx.PutSpec(bigJSON(limit + 1)) })
-	if err == nil || !strings.Contains(err.Error(), "ruleset spec: larger than the 4 MiB limit") {
-		t.Errorf("PutSpec over the limit: %v", err)
+	spec := sampleSpec(t)
+	spec.Groups[1].Description = strings.Repeat("x", limit)
+	err := s.Update(func(tx *Tx) error { return tx.SaveSpec(nil, &spec) })
+	if err == nil || !strings.Contains(err.Error(), "groups "+spec.Groups[1].ID+": larger than the 4 MiB limit") {
+		t.Errorf("SaveSpec of a group over the limit: %v", err)
 	}
 	rec := sampleLab()
 	rec.Lab = bigJSON(limit + 1)
@@ -306,12 +314,9 @@ func TestSnapshotSizeBound(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `lab "shop": larger than the 4 MiB limit`) {
 		t.Errorf("PutLab over the limit: %v", err)
 	}
-	if err := s.Update(func(tx *Tx) error { return tx.PutSpec(bigJSON(limit)) }); err != nil {
-		t.Errorf("PutSpec of exactly the limit: %v", err)
-	}
 	s.Close()
 
-	for _, bucket := range [][]byte{bucketRuleset, bucketLabs} {
+	for _, bucket := range [][]byte{bucketRuleset, bucketRules, bucketLabs} {
 		t.Run(string(bucket), func(t *testing.T) {
 			dir := t.TempDir()
 			openT(t, dir).Close()
@@ -321,11 +326,11 @@ func TestSnapshotSizeBound(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = db.Update(func(tx *bolt.Tx) error {
-				key := keySpec
-				if string(bucket) == string(bucketLabs) {
-					key = []byte("shop")
+				b, err := tx.CreateBucketIfNotExists(bucket)
+				if err != nil {
+					return err
 				}
-				return tx.Bucket(bucket).Put(key, bigJSON(limit+1))
+				return b.Put(keySpec, bigJSON(limit+1))
 			})
 			db.Close()
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/flowlog"
 	"sgswitch/observe"
 	vswitch "sgswitch/switch"
 	"sgswitch/testbed"
@@ -29,7 +31,9 @@ func init() {
 		Description: "State lives in STATE-DIR/state.db and survives restarts (also kill -9): groups,\n" +
 			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached.\n" +
 			"The EC2 Query API has no authentication, so it listens on loopback only unless\n" +
-			"--ec2-listen-any is given.",
+			"--ec2-listen-any is given. Prometheus /metrics is served on " + daemon.DefaultMetricsListen + " unless\n" +
+			"--metrics moves it or turns it off; if that port is taken the daemon starts anyway,\n" +
+			"logs a warning and `sgswitch status` says why metrics are not served.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "where the state store lives"},
 			&cli.StringFlag{Name: "socket", Value: admin.DefaultSocket, EnvVars: []string{admin.SocketEnv},
@@ -37,13 +41,18 @@ func init() {
 			&cli.StringFlag{Name: "ec2-listen", Value: ec2api.DefaultListen,
 				Usage: "EC2 Query API address (loopback); empty: off"},
 			&cli.BoolFlag{Name: "ec2-listen-any", Usage: "allow a non-loopback --ec2-listen address"},
-			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus /metrics on this address"},
+			&cli.StringFlag{Name: "metrics", Value: daemon.DefaultMetricsListen,
+				Usage: "serve Prometheus /metrics on this address; '' or off: no metrics (a port in use is a warning, not a failure)"},
 			&cli.StringFlag{Name: "subnet", Value: daemon.DefaultVPC().CIDR.String(),
 				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
 			&cli.StringFlag{Name: "subnet-ipv6", Value: daemon.DefaultVPC().IPv6CIDR.String(),
 				Usage: "IPv6 subnet of a fresh VPC; empty: no IPv6"},
 			&cli.StringFlag{Name: "flowlog-dir", Usage: "write VPC flow logs (version 2), one rotated file per interface, here (default: STATE-DIR/flowlogs)"},
 			&cli.DurationFlag{Name: "flowlog-window", Value: observe.DefaultFlowLogWindow, Usage: "flow-log aggregation interval"},
+			&cli.IntFlag{Name: "flowlog-max-mb", Value: flowlog.DefaultMaxBytes >> 20, Usage: "rotate a flow-log file before it grows past this many MiB; 0: no size bound"},
+			&cli.DurationFlag{Name: "flowlog-rotate-age", Value: flowlog.DefaultRotateAge, Usage: "rotate a flow-log file written to for this long; 0: no age bound"},
+			&cli.IntFlag{Name: "flowlog-keep", Value: flowlog.DefaultKeep, Usage: "rotated flow-log files kept per interface"},
+			&cli.DurationFlag{Name: "flowlog-max-age", Value: flowlog.DefaultMaxAge, Usage: "remove flow-log files not written for this long (also those of removed interfaces); 0: never"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 			&cli.IntFlag{Name: "flow-capacity", Value: vswitch.DefaultFlowCapacity,
@@ -75,6 +84,12 @@ func runDaemon(c *cli.Context) error {
 			return cli.Exit(err.Error(), 2)
 		}
 	}
+	metrics := daemon.MetricsListen(c.String("metrics"))
+	if metrics != "" {
+		if _, _, err := net.SplitHostPort(metrics); err != nil {
+			return cli.Exit(fmt.Sprintf("--metrics: %v", err), 2)
+		}
+	}
 
 	flowlogDir := c.String("flowlog-dir")
 	if flowlogDir == "" {
@@ -88,6 +103,10 @@ func runDaemon(c *cli.Context) error {
 		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
 		FlowLogOff: c.Bool("no-flowlogs"),
+		FlowLogRotation: &flowlog.Rotation{
+			MaxBytes: int64(c.Int("flowlog-max-mb")) << 20, RotateAge: c.Duration("flowlog-rotate-age"),
+			Keep: c.Int("flowlog-keep"), MaxAge: c.Duration("flowlog-max-age"),
+		},
 	})
 	dp.OnPublish = func(compile, publish time.Duration) {
 		obs.Metrics.ObserveCompile(compile)
@@ -112,7 +131,7 @@ func runDaemon(c *cli.Context) error {
 		EC2:        c.String("ec2-listen"),
 		EC2Any:     c.Bool("ec2-listen-any"),
 		EC2Handler: ec2api.NewHandler(d),
-		Metrics:    c.String("metrics"),
+		Metrics:    metrics,
 		Gatherers:  []prometheus.Gatherer{obs.Metrics.Registry},
 		Mount:      func(s *admin.Server) { obs.Mount(s) },
 	})

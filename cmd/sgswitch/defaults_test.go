@@ -9,6 +9,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/flowlog"
 	"sgswitch/nftexport"
 	"sgswitch/observe"
 	"sgswitch/testbed"
@@ -57,10 +58,15 @@ func TestFlagDefaultsComeFromPackages(t *testing.T) {
 		{[]string{"lab", "up"}, "socket", admin.DefaultSocket},
 		{[]string{"conntrack", "list"}, "socket", admin.DefaultSocket},
 		{[]string{"run"}, "ec2-listen", ec2api.DefaultListen},
+		{[]string{"run"}, "metrics", daemon.DefaultMetricsListen},
 		{[]string{"ec2"}, "endpoint-url", ec2api.DefaultEndpoint},
 		{[]string{"run"}, "subnet", vpc.CIDR.String()},
 		{[]string{"run"}, "subnet-ipv6", vpc.IPv6CIDR.String()},
 		{[]string{"run"}, "flowlog-window", observe.DefaultFlowLogWindow},
+		{[]string{"run"}, "flowlog-max-mb", flowlog.DefaultMaxBytes >> 20},
+		{[]string{"run"}, "flowlog-rotate-age", flowlog.DefaultRotateAge},
+		{[]string{"run"}, "flowlog-keep", flowlog.DefaultKeep},
+		{[]string{"run"}, "flowlog-max-age", flowlog.DefaultMaxAge},
 		{[]string{"capture"}, "count", observe.DefaultCaptureCount},
 		{[]string{"capture"}, "duration", observe.DefaultCaptureDuration},
 		{[]string{"lab", "check"}, "timeout", testbed.DefaultCheckTimeout},
@@ -69,6 +75,11 @@ func TestFlagDefaultsComeFromPackages(t *testing.T) {
 		if got := flagValue(t, c.path, c.flag); got != fmt.Sprint(c.want) {
 			t.Errorf("sgswitch %v --%s defaults to %q, want %q", c.path, c.flag, got, fmt.Sprint(c.want))
 		}
+	}
+	// The documented default (README, issue 14): the daemon `lab up`
+	// starts serves /metrics here without any flag.
+	if daemon.DefaultMetricsListen != "127.0.0.1:9775" {
+		t.Errorf("daemon.DefaultMetricsListen = %s, want 127.0.0.1:9775", daemon.DefaultMetricsListen)
 	}
 	if ec2api.DefaultEndpoint != "http://"+ec2api.DefaultListen {
 		t.Errorf("the client's default endpoint %s is not the daemon's default address %s", ec2api.DefaultEndpoint, ec2api.DefaultListen)
