@@ -42,6 +42,16 @@
 // signed at all, are accepted: SigV4 headers and SigV2/SigV4 query
 // parameters are ignored, never checked. Listen on loopback only.
 //
+// # Browsers
+//
+// A loopback listener is still reachable from any web page the user
+// opens, through the browser. browser.go refuses what only a browser
+// sends (UnauthorizedOperation, 403): a Host that is not this endpoint's
+// address or a loopback name with its port (DNS rebinding), an Origin
+// other than the endpoint's own, Sec-Fetch-Site cross-site or same-site,
+// and a GET of a state-changing action (only read actions may be GETs).
+// The AWS CLI and the SDKs send none of these.
+//
 // # Updates and dry runs
 //
 // Mutating actions run in Backend.Write, which hands the function a

@@ -16,8 +16,16 @@ import (
 // returns the output message (a pointer to a struct with ResponseMetadata).
 type action func(b Backend, vals url.Values) (any, error)
 
+// operation is one supported Action: its implementation and whether it
+// changes the state (only an operation that does not may come as a GET;
+// see browser.go).
+type operation struct {
+	run     action
+	mutates bool
+}
+
 // actions maps each supported Action to its implementation.
-var actions = map[string]action{
+var actions = map[string]operation{
 	"CreateSecurityGroup":                        write(createSecurityGroup),
 	"DeleteSecurityGroup":                        write(deleteSecurityGroup),
 	"DescribeSecurityGroups":                     read(describeSecurityGroups),
@@ -46,8 +54,8 @@ func Actions() []string {
 type dryRunner interface{ dryRun() bool }
 
 // read wraps a read-only action: decode, run under Backend.Read.
-func read[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
-	return func(b Backend, vals url.Values) (any, error) {
+func read[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
+	return operation{run: func(b Backend, vals url.Values) (any, error) {
 		in := new(I)
 		if err := decodeQuery(vals, in); err != nil {
 			return nil, err
@@ -61,14 +69,14 @@ func read[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
 			return err
 		})
 		return out, err
-	}
+	}}
 }
 
 // write wraps a mutating action: decode, run under Backend.Write, which
 // commits only on success (a dry run fails with DryRunOperation after all
 // checks, so its clone is dropped).
-func write[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
-	return func(b Backend, vals url.Values) (any, error) {
+func write[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
+	return operation{mutates: true, run: func(b Backend, vals url.Values) (any, error) {
 		in := new(I)
 		if err := decodeQuery(vals, in); err != nil {
 			return nil, err
@@ -82,7 +90,7 @@ func write[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
 			return err
 		})
 		return out, err
-	}
+	}}
 }
 
 type handler struct {
@@ -100,6 +108,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(codeInvalidAction, "The HTTP method %s is not supported; use POST or GET", r.Method), requestID)
 		return
 	}
+	if err := checkBrowser(r); err != nil {
+		writeError(w, err, requestID)
+		return
+	}
 	vals, err := readParams(w, r)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
@@ -110,12 +122,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	run, ok := actions[name]
+	op, ok := actions[name]
 	if !ok {
 		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
 		return
 	}
-	out, err := run(h.backend, vals)
+	if err := checkGET(r, name, op); err != nil {
+		writeError(w, err, requestID)
+		return
+	}
+	out, err := op.run(h.backend, vals)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return
