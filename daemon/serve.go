@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"sgswitch/admin"
+	"sgswitch/internal/httplimit"
 )
 
 // Listen says where Run serves.
@@ -24,6 +25,10 @@ type Listen struct {
 	EC2Any bool
 	// EC2Handler serves the EC2 Query API (ec2api.NewHandler(d)).
 	EC2Handler http.Handler
+	// EC2Limits and MetricsLimits bound the two TCP servers' timeouts
+	// and connections (zero fields: httplimit.Defaults). The admin
+	// socket has its own listener and is never subject to them.
+	EC2Limits, MetricsLimits httplimit.Limits
 	// Metrics is the Prometheus /metrics address ("" = off).
 	Metrics string
 	// Gatherers are served on /metrics beside the daemon's own gauges
@@ -72,7 +77,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	}
 	servers := []*httpServer{{name: "admin", serve: adm.Serve, shutdown: adm.Shutdown}}
 	if l.EC2 != "" && l.EC2Handler != nil {
-		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler)
+		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler, l.EC2Limits)
 		if err != nil {
 			adm.Shutdown(context.Background())
 			return err
@@ -88,7 +93,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 		}
 		gather = append(gather, d.metrics())
 		mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
-		s, err := listenHTTP("metrics", l.Metrics, mux)
+		s, err := listenHTTP("metrics", l.Metrics, mux, l.MetricsLimits)
 		if err != nil {
 			shutdownAll(servers)
 			return err
@@ -133,12 +138,17 @@ func (s *httpServer) run() error {
 	return nil
 }
 
-func listenHTTP(name, addr string, h http.Handler) (*httpServer, error) {
-	ln, err := net.Listen("tcp", addr)
+// listenHTTP listens on addr and returns a server of h bounded by lim:
+// a stalled client is dropped after its timeouts, and connections beyond
+// lim.MaxConns wait unaccepted, so no client can use up the daemon's
+// descriptors.
+func listenHTTP(name, addr string, h http.Handler, lim httplimit.Limits) (*httpServer, error) {
+	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s listen: %w", name, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ln := lim.Listener(tcp)
+	srv := lim.Server(h)
 	return &httpServer{
 		name: name,
 		addr: ln.Addr().String(),

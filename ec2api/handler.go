@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"sgswitch/internal/httplimit"
 	"sgswitch/ruleset"
 )
 
@@ -93,6 +94,10 @@ func write[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
 	}}
 }
 
+// requestIDHeader is where EC2 sends the request id (aws-sdk-go-v2 reads
+// X-Amzn-Requestid, then X-Amz-Requestid).
+const requestIDHeader = "x-amzn-RequestId"
+
 type handler struct {
 	backend Backend
 }
@@ -103,6 +108,10 @@ func NewHandler(b Backend) http.Handler { return &handler{backend: b} }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	// Every answer, success or error, carries its id in this header (the
+	// SDKs read it into the response metadata) and in the body
+	// (<requestId>, or <RequestID> in the error envelope).
+	w.Header().Set(requestIDHeader, requestID)
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, POST")
 		writeError(w, errorf(codeInvalidAction, "The HTTP method %s is not supported; use POST or GET", r.Method), requestID)
@@ -158,11 +167,10 @@ func Serve(ctx context.Context, addr string, b Backend) error {
 
 // ServeListener is Serve on an existing listener (which it closes).
 func ServeListener(ctx context.Context, ln net.Listener, b Backend) error {
-	srv := &http.Server{
-		Handler:           NewHandler(b),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(log.Writer(), "ec2api: ", log.LstdFlags),
-	}
+	lim := httplimit.Defaults()
+	srv := lim.Server(NewHandler(b))
+	srv.ErrorLog = log.New(log.Writer(), "ec2api: ", log.LstdFlags)
+	ln = lim.Listener(ln)
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
