@@ -20,9 +20,13 @@ type Listen struct {
 	// Socket is the admin API's unix socket (mode 0600).
 	Socket string
 	// EC2 is the EC2 Query API's address ("" = off). It must be a loopback
-	// address unless EC2Any is set: the API has no authentication.
+	// address unless EC2Any is set (opening it to other machines on
+	// purpose), and always when EC2Unauthenticated is set.
 	EC2    string
 	EC2Any bool
+	// EC2Unauthenticated says EC2Handler verifies no signature
+	// (--ec2-auth none): refused on anything but loopback.
+	EC2Unauthenticated bool
 	// EC2Handler serves the EC2 Query API (ec2api.NewHandler(d)).
 	EC2Handler http.Handler
 	// EC2Limits and MetricsLimits bound the two TCP servers' timeouts
@@ -55,7 +59,21 @@ func CheckLoopback(addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("EC2 listen address %q is not loopback; the EC2 API has no authentication (use --ec2-listen-any to allow it)", addr)
+		return fmt.Errorf("EC2 listen address %q is not loopback: other machines could reach the EC2 API (use --ec2-listen-any to allow it)", addr)
+	}
+	return nil
+}
+
+// CheckEC2Listen refuses a non-loopback EC2 address unless open (the
+// user opens it on purpose), and always without authentication: then
+// anyone who reaches it could rewrite the security groups.
+func CheckEC2Listen(addr string, open, unauthenticated bool) error {
+	err := CheckLoopback(addr)
+	if err != nil && unauthenticated {
+		return fmt.Errorf("%w; --ec2-auth none is for a loopback address only", err)
+	}
+	if err != nil && !open {
+		return err
 	}
 	return nil
 }
@@ -63,8 +81,8 @@ func CheckLoopback(addr string) error {
 // Run serves the APIs and moves packets until ctx is done, then shuts the
 // servers down (the daemon stays open; call Close).
 func (d *Daemon) Run(ctx context.Context, l Listen) error {
-	if l.EC2 != "" && !l.EC2Any {
-		if err := CheckLoopback(l.EC2); err != nil {
+	if l.EC2 != "" {
+		if err := CheckEC2Listen(l.EC2, l.EC2Any, l.EC2Unauthenticated); err != nil {
 			return err
 		}
 	}

@@ -38,9 +38,13 @@
 //
 // # Authentication
 //
-// This is a lab endpoint. Requests signed with any credentials, or not
-// signed at all, are accepted: SigV4 headers and SigV2/SigV4 query
-// parameters are ignored, never checked. Listen on loopback only.
+// NewSigV4Handler (the daemon's default, --ec2-auth sigv4) answers only
+// requests signed with SigV4 with the daemon's credentials; package
+// ec2auth verifies them over the raw body, which the handler reads
+// (bounded) before parsing it. NewHandler checks nothing (--ec2-auth
+// none, loopback only, refused by the daemon on any other address):
+// signing parameters are then accepted unchecked. Either way the
+// signing parameters are removed before the action's own are decoded.
 //
 // # Browsers
 //

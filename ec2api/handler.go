@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"sgswitch/ec2auth"
 	"sgswitch/internal/httplimit"
 	"sgswitch/ruleset"
 )
@@ -99,12 +100,20 @@ func write[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
 const requestIDHeader = "x-amzn-RequestId"
 
 type handler struct {
-	backend Backend
+	backend  Backend
+	verifier *ec2auth.Verifier // nil: no authentication
 }
 
-// NewHandler returns the EC2 Query API handler over b. It answers on any
+// NewHandler returns the EC2 Query API handler over b, without
+// authentication (--ec2-auth none, loopback only). It answers on any
 // path, as EC2 does on "/".
 func NewHandler(b Backend) http.Handler { return &handler{backend: b} }
+
+// NewSigV4Handler is NewHandler that answers only requests signed (SigV4)
+// with the credentials v holds.
+func NewSigV4Handler(b Backend, v *ec2auth.Verifier) http.Handler {
+	return &handler{backend: b, verifier: v}
+}
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
@@ -121,7 +130,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err, requestID)
 		return
 	}
-	vals, err := readParams(w, r)
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, asAPIError(err), requestID)
+		return
+	}
+	if h.verifier != nil {
+		if err := h.verifier.Verify(r, body); err != nil {
+			writeError(w, asAPIError(err), requestID)
+			return
+		}
+	}
+	vals, err := parseParams(r, body)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return
@@ -146,12 +166,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out.(interface{ setRequestID(string) }).setRequestID(requestID)
-	body, err := encodeResponse(name, out)
+	resp, err := encodeResponse(name, out)
 	if err != nil {
 		writeError(w, errorf(codeInternalError, "encoding the response: %v", err), requestID)
 		return
 	}
-	writeXML(w, http.StatusOK, body)
+	writeXML(w, http.StatusOK, resp)
 }
 
 // Serve serves the EC2 API over b on addr (e.g. "127.0.0.1:8775") until

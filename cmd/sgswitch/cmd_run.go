@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/ec2auth"
 	"sgswitch/observe"
 	vswitch "sgswitch/switch"
 	"sgswitch/testbed"
@@ -28,8 +30,9 @@ func init() {
 		Usage: "run the daemon: the switch, the state store, the admin and EC2 APIs",
 		Description: "State lives in STATE-DIR/state.db and survives restarts (also kill -9): groups,\n" +
 			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached.\n" +
-			"The EC2 Query API has no authentication, so it listens on loopback only unless\n" +
-			"--ec2-listen-any is given.",
+			"The EC2 Query API verifies SigV4 signatures (--ec2-auth sigv4, the default) made with\n" +
+			"credentials the daemon writes to STATE-DIR/" + ec2auth.FileName + " (`sgswitch ec2 credentials`).\n" +
+			"It listens on loopback unless --ec2-listen-any is given; --ec2-auth none is loopback only.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "where the state store lives"},
 			&cli.StringFlag{Name: "socket", Value: admin.DefaultSocket, EnvVars: []string{admin.SocketEnv},
@@ -37,6 +40,7 @@ func init() {
 			&cli.StringFlag{Name: "ec2-listen", Value: ec2api.DefaultListen,
 				Usage: "EC2 Query API address (loopback); empty: off"},
 			&cli.BoolFlag{Name: "ec2-listen-any", Usage: "allow a non-loopback --ec2-listen address"},
+			&cli.StringFlag{Name: "ec2-auth", Value: "sigv4", Usage: "EC2 API authentication: sigv4, or none (loopback only)"},
 			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus /metrics on this address"},
 			&cli.StringFlag{Name: "subnet", Value: daemon.DefaultVPC().CIDR.String(),
 				Usage: "IPv4 subnet of a fresh VPC (the first lab re-bases it)"},
@@ -68,9 +72,23 @@ func runDaemon(c *cli.Context) error {
 			return cli.Exit(fmt.Sprintf("--subnet-ipv6: %v", err), 2)
 		}
 	}
-	if a := c.String("ec2-listen"); a != "" && !c.Bool("ec2-listen-any") {
-		if err := daemon.CheckLoopback(a); err != nil {
+	auth := c.String("ec2-auth")
+	if auth != "sigv4" && auth != "none" {
+		return cli.Exit(fmt.Sprintf("--ec2-auth %q: want sigv4 or none", auth), 2)
+	}
+	if a := c.String("ec2-listen"); a != "" {
+		if err := daemon.CheckEC2Listen(a, c.Bool("ec2-listen-any"), auth == "none"); err != nil {
 			return cli.Exit(err.Error(), 2)
+		}
+	}
+	ec2Handler := func(b ec2api.Backend) http.Handler { return ec2api.NewHandler(b) }
+	if auth == "sigv4" {
+		creds, err := ec2auth.LoadOrCreate(c.String("state-dir"))
+		if err != nil {
+			return err
+		}
+		ec2Handler = func(b ec2api.Backend) http.Handler {
+			return ec2api.NewSigV4Handler(b, &ec2auth.Verifier{Credentials: creds})
 		}
 	}
 
@@ -102,12 +120,13 @@ func runDaemon(c *cli.Context) error {
 	defer stop()
 	go obs.Run(ctx)
 	return d.Run(ctx, daemon.Listen{
-		Socket:     c.String("socket"),
-		EC2:        c.String("ec2-listen"),
-		EC2Any:     c.Bool("ec2-listen-any"),
-		EC2Handler: ec2api.NewHandler(d),
-		Metrics:    c.String("metrics"),
-		Gatherers:  []prometheus.Gatherer{obs.Metrics.Registry},
-		Mount:      func(s *admin.Server) { obs.Mount(s) },
+		Socket:             c.String("socket"),
+		EC2:                c.String("ec2-listen"),
+		EC2Any:             c.Bool("ec2-listen-any"),
+		EC2Handler:         ec2Handler(d),
+		EC2Unauthenticated: auth == "none",
+		Metrics:            c.String("metrics"),
+		Gatherers:          []prometheus.Gatherer{obs.Metrics.Registry},
+		Mount:              func(s *admin.Server) { obs.Mount(s) },
 	})
 }
