@@ -33,15 +33,18 @@
 //
 // Serving (Run): the admin API on a unix socket (mode 0600, directory
 // 0700; admin.Server.Listen replaces only a stale socket there); the EC2
-// Query API on ec2api.DefaultListen (127.0.0.1:8775) by default. The EC2 API has
-// no authentication, so Run refuses an address that is not loopback unless
-// Listen.EC2Any (`--ec2-listen-any`) says so explicitly. Listen.Metrics
-// serves Prometheus /metrics; `sgswitch run` passes DefaultMetricsListen
-// (127.0.0.1:9775) unless --metrics moves it or turns it off, so the daemon
-// EnsureRunning starts serves it too. A metrics address that cannot be
-// bound is a warning, not a failure: another program on 9775 must not keep
-// `lab up` from starting its daemon, so Run serves the rest and Status says
-// why metrics are off (MetricsError). /metrics has the gatherers given in Listen (sgswitch run passes
+// Query API on ec2api.DefaultListen (127.0.0.1:8775) by default, SigV4-verified
+// with credentials kept in the state directory (ec2auth). Run refuses an
+// EC2 address that is not loopback unless Listen.EC2Any (`--ec2-listen-any`)
+// says so explicitly, and always when Listen.EC2Unauthenticated (`--ec2-auth
+// none`). The EC2 and metrics servers are bounded by httplimit (timeouts, a
+// connection cap); the admin socket is not, and keeps answering.
+// Listen.Metrics serves Prometheus /metrics; `sgswitch run` passes
+// DefaultMetricsListen (127.0.0.1:9775) unless --metrics moves it or turns
+// it off, so the daemon EnsureRunning starts serves it too. A metrics
+// address that cannot be bound is a warning, not a failure: another program
+// on 9775 must not keep `lab up` from starting its daemon, so Run serves the
+// rest and Status says why metrics are off (MetricsError). /metrics has the gatherers given in Listen (sgswitch run passes
 // observe's registry: switch counters, compile/publish latency, Go runtime;
 // default: prometheus.DefaultGatherer) plus the daemon's own gauges (sgswitch_ruleset_
 // generation, sgswitch_labs, sgswitch_ports_attached, sgswitch_ports_failed).

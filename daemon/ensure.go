@@ -42,8 +42,10 @@ type StartOptions struct {
 	// EC2Listen is where a daemon started here serves the EC2 API
 	// ("" = the daemon's default).
 	EC2Listen string
+	// EC2Auth is a started daemon's --ec2-auth ("" = its default, sigv4).
+	EC2Auth string
 	// Command runs `sgswitch run`; EnsureRunning appends --state-dir,
-	// --socket and --ec2-listen (nil = this executable with "run").
+	// --socket, --ec2-listen and --ec2-auth (nil = this executable with "run").
 	Command []string
 	// Timeout bounds the wait for a started daemon (0 = StartTimeout).
 	Timeout time.Duration
@@ -86,6 +88,9 @@ func EnsureRunning(ctx context.Context, o StartOptions) (*admin.Client, error) {
 	argv = append(argv[:len(argv):len(argv)], "--state-dir", o.StateDir, "--socket", o.Socket)
 	if o.EC2Listen != "" {
 		argv = append(argv, "--ec2-listen", o.EC2Listen)
+	}
+	if o.EC2Auth != "" {
+		argv = append(argv, "--ec2-auth", o.EC2Auth)
 	}
 
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {

@@ -124,7 +124,7 @@ func TestEnsureRunningStartsADaemon(t *testing.T) {
 	var notice bytes.Buffer
 	t.Cleanup(func() { stopStarted(t, notice.String(), socket) })
 	cl, err := EnsureRunning(context.Background(), StartOptions{
-		Socket: socket, StateDir: stateDir, EC2Listen: "127.0.0.1:18779",
+		Socket: socket, StateDir: stateDir, EC2Listen: "127.0.0.1:18779", EC2Auth: "sigv4",
 		Command: helperCommand(t, "serve"), Notice: &notice,
 	})
 	if err != nil {
@@ -139,7 +139,7 @@ func TestEnsureRunningStartsADaemon(t *testing.T) {
 	if err != nil || st.Version != "helper" || strconv.Itoa(st.PID) != m[1] {
 		t.Errorf("status of the started daemon: %+v, %v (notice %q)", st, err, notice.String())
 	}
-	want := "--state-dir " + stateDir + " --socket " + socket + " --ec2-listen 127.0.0.1:18779"
+	want := "--state-dir " + stateDir + " --socket " + socket + " --ec2-listen 127.0.0.1:18779 --ec2-auth sigv4"
 	if log := tail(filepath.Join(stateDir, LogName), 20); !strings.Contains(log, "helper daemon args: "+want) {
 		t.Errorf("the daemon was not started with %q; its log:\n%s", want, log)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"sgswitch/admin"
+	"sgswitch/internal/httplimit"
 )
 
 // DefaultMetricsListen is where `sgswitch run` serves Prometheus /metrics
@@ -33,11 +34,19 @@ type Listen struct {
 	// Socket is the admin API's unix socket (mode 0600).
 	Socket string
 	// EC2 is the EC2 Query API's address ("" = off). It must be a loopback
-	// address unless EC2Any is set: the API has no authentication.
+	// address unless EC2Any is set (opening it to other machines on
+	// purpose), and always when EC2Unauthenticated is set.
 	EC2    string
 	EC2Any bool
+	// EC2Unauthenticated says EC2Handler verifies no signature
+	// (--ec2-auth none): refused on anything but loopback.
+	EC2Unauthenticated bool
 	// EC2Handler serves the EC2 Query API (ec2api.NewHandler(d)).
 	EC2Handler http.Handler
+	// EC2Limits and MetricsLimits bound the two TCP servers' timeouts
+	// and connections (zero fields: httplimit.Defaults). The admin
+	// socket has its own listener and is never subject to them.
+	EC2Limits, MetricsLimits httplimit.Limits
 	// Metrics is the Prometheus /metrics address ("" = off). An address
 	// that cannot be bound is not fatal: Run logs a warning, serves
 	// everything else and reports why in Status (MetricsError), because
@@ -71,7 +80,21 @@ func CheckLoopback(addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("EC2 listen address %q is not loopback; the EC2 API has no authentication (use --ec2-listen-any to allow it)", addr)
+		return fmt.Errorf("EC2 listen address %q is not loopback: other machines could reach the EC2 API (use --ec2-listen-any to allow it)", addr)
+	}
+	return nil
+}
+
+// CheckEC2Listen refuses a non-loopback EC2 address unless open (the
+// user opens it on purpose), and always without authentication: then
+// anyone who reaches it could rewrite the security groups.
+func CheckEC2Listen(addr string, open, unauthenticated bool) error {
+	err := CheckLoopback(addr)
+	if err != nil && unauthenticated {
+		return fmt.Errorf("%w; --ec2-auth none is for a loopback address only", err)
+	}
+	if err != nil && !open {
+		return err
 	}
 	return nil
 }
@@ -79,8 +102,8 @@ func CheckLoopback(addr string) error {
 // Run serves the APIs and moves packets until ctx is done, then shuts the
 // servers down (the daemon stays open; call Close).
 func (d *Daemon) Run(ctx context.Context, l Listen) error {
-	if l.EC2 != "" && !l.EC2Any {
-		if err := CheckLoopback(l.EC2); err != nil {
+	if l.EC2 != "" {
+		if err := CheckEC2Listen(l.EC2, l.EC2Any, l.EC2Unauthenticated); err != nil {
 			return err
 		}
 	}
@@ -93,7 +116,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	}
 	servers := []*httpServer{{name: "admin", serve: adm.Serve, shutdown: adm.Shutdown}}
 	if l.EC2 != "" && l.EC2Handler != nil {
-		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler)
+		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler, l.EC2Limits)
 		if err != nil {
 			adm.Shutdown(context.Background())
 			return err
@@ -144,7 +167,7 @@ func (d *Daemon) listenMetrics(l Listen) (*httpServer, error) {
 	gather = append(gather, d.metrics())
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
-	return listenHTTP("metrics", l.Metrics, mux)
+	return listenHTTP("metrics", l.Metrics, mux, l.MetricsLimits)
 }
 
 type httpServer struct {
@@ -161,12 +184,17 @@ func (s *httpServer) run() error {
 	return nil
 }
 
-func listenHTTP(name, addr string, h http.Handler) (*httpServer, error) {
-	ln, err := net.Listen("tcp", addr)
+// listenHTTP listens on addr and returns a server of h bounded by lim:
+// a stalled client is dropped after its timeouts, and connections beyond
+// lim.MaxConns wait unaccepted, so no client can use up the daemon's
+// descriptors.
+func listenHTTP(name, addr string, h http.Handler, lim httplimit.Limits) (*httpServer, error) {
+	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s listen: %w", name, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ln := lim.Listener(tcp)
+	srv := lim.Server(h)
 	return &httpServer{
 		name: name,
 		addr: ln.Addr().String(),

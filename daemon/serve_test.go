@@ -209,3 +209,18 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestRunRefusesUnauthenticatedBeyondLoopback(t *testing.T) {
+	h := newHarness(t)
+	err := h.d.Run(context.Background(), Listen{Socket: filepath.Join(t.TempDir(), "s"), EC2: "0.0.0.0:0", EC2Any: true,
+		EC2Unauthenticated: true, EC2Handler: http.NotFoundHandler()})
+	if err == nil || !strings.Contains(err.Error(), "--ec2-auth none") {
+		t.Errorf("Run with 0.0.0.0 and no authentication = %v", err)
+	}
+	if err := CheckEC2Listen("0.0.0.0:8775", true, false); err != nil {
+		t.Errorf("opened on purpose with sigv4: %v", err)
+	}
+	if err := CheckEC2Listen("127.0.0.1:8775", false, true); err != nil {
+		t.Errorf("loopback without authentication: %v", err)
+	}
+}

@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"sgswitch/ec2auth"
 )
 
 // DefaultListen is the address `sgswitch run` serves the EC2 API on by
-// default (loopback: the API has no authentication).
+// default (loopback; SigV4-authenticated unless --ec2-auth none).
 const DefaultListen = "127.0.0.1:8775"
 
 // DefaultEndpoint is the URL of the EC2 API at DefaultListen.
@@ -33,12 +36,19 @@ func ListenAddr(endpoint string) string {
 }
 
 // Client is a small EC2 Query API client over the messages of this
-// package; `sgswitch ec2` uses it. It does not sign requests (the
-// sgswitch endpoint accepts any or none), so it is not for real AWS.
+// package; `sgswitch ec2` uses it. It signs its requests with SigV4 when
+// given Credentials (the daemon's, ec2auth.Load), else sends them
+// unsigned (for an endpoint run with --ec2-auth none).
 type Client struct {
-	Endpoint   string       // e.g. DefaultEndpoint
-	HTTPClient *http.Client // nil: http.DefaultClient
+	Endpoint    string               // e.g. DefaultEndpoint
+	HTTPClient  *http.Client         // nil: http.DefaultClient
+	Credentials *ec2auth.Credentials // nil: unsigned
+	Region      string               // the signature's region ("" = DefaultRegion)
 }
+
+// DefaultRegion is the region the client signs for; the endpoint
+// accepts any.
+const DefaultRegion = "us-east-1"
 
 // Call sends action with the parameters of in (an …Input message) and
 // decodes the response into out (the matching …Output, or nil). An EC2
@@ -54,11 +64,19 @@ func (c *Client) Call(ctx context.Context, action string, in, out any) error {
 	if endpoint == "" {
 		endpoint = DefaultEndpoint
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(vals.Encode()))
+	payload := vals.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(payload))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if c.Credentials != nil {
+		region := c.Region
+		if region == "" {
+			region = DefaultRegion
+		}
+		ec2auth.Sign(req, []byte(payload), *c.Credentials, region, time.Now())
+	}
 	hc := c.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient

@@ -38,9 +38,23 @@
 //
 // # Authentication
 //
-// This is a lab endpoint. Requests signed with any credentials, or not
-// signed at all, are accepted: SigV4 headers and SigV2/SigV4 query
-// parameters are ignored, never checked. Listen on loopback only.
+// NewSigV4Handler (the daemon's default, --ec2-auth sigv4) answers only
+// requests signed with SigV4 with the daemon's credentials; package
+// ec2auth verifies them over the raw body, which the handler reads
+// (bounded) before parsing it. NewHandler checks nothing (--ec2-auth
+// none, loopback only, refused by the daemon on any other address):
+// signing parameters are then accepted unchecked. Either way the
+// signing parameters are removed before the action's own are decoded.
+//
+// # Browsers
+//
+// A loopback listener is still reachable from any web page the user
+// opens, through the browser. browser.go refuses what only a browser
+// sends (UnauthorizedOperation, 403): a Host that is not this endpoint's
+// address or a loopback name with its port (DNS rebinding), an Origin
+// other than the endpoint's own, Sec-Fetch-Site cross-site or same-site,
+// and a GET of a state-changing action (only read actions may be GETs).
+// The AWS CLI and the SDKs send none of these.
 //
 // # Updates and dry runs
 //

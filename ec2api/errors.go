@@ -68,7 +68,8 @@ func statusFor(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case "Unavailable", "ServiceUnavailable":
 		return http.StatusServiceUnavailable
-	case "UnauthorizedOperation", "AuthFailure":
+	case "UnauthorizedOperation", "AuthFailure", "SignatureDoesNotMatch",
+		"MissingAuthenticationToken", "RequestExpired":
 		return http.StatusForbidden
 	}
 	return http.StatusBadRequest

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"time"
 
+	"sgswitch/ec2auth"
+	"sgswitch/internal/httplimit"
 	"sgswitch/ruleset"
 )
 
@@ -16,8 +18,16 @@ import (
 // returns the output message (a pointer to a struct with ResponseMetadata).
 type action func(b Backend, vals url.Values) (any, error)
 
+// operation is one supported Action: its implementation and whether it
+// changes the state (only an operation that does not may come as a GET;
+// see browser.go).
+type operation struct {
+	run     action
+	mutates bool
+}
+
 // actions maps each supported Action to its implementation.
-var actions = map[string]action{
+var actions = map[string]operation{
 	"CreateSecurityGroup":                        write(createSecurityGroup),
 	"DeleteSecurityGroup":                        write(deleteSecurityGroup),
 	"DescribeSecurityGroups":                     read(describeSecurityGroups),
@@ -46,8 +56,8 @@ func Actions() []string {
 type dryRunner interface{ dryRun() bool }
 
 // read wraps a read-only action: decode, run under Backend.Read.
-func read[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
-	return func(b Backend, vals url.Values) (any, error) {
+func read[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
+	return operation{run: func(b Backend, vals url.Values) (any, error) {
 		in := new(I)
 		if err := decodeQuery(vals, in); err != nil {
 			return nil, err
@@ -61,14 +71,14 @@ func read[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
 			return err
 		})
 		return out, err
-	}
+	}}
 }
 
 // write wraps a mutating action: decode, run under Backend.Write, which
 // commits only on success (a dry run fails with DryRunOperation after all
 // checks, so its clone is dropped).
-func write[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
-	return func(b Backend, vals url.Values) (any, error) {
+func write[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
+	return operation{mutates: true, run: func(b Backend, vals url.Values) (any, error) {
 		in := new(I)
 		if err := decodeQuery(vals, in); err != nil {
 			return nil, err
@@ -82,25 +92,56 @@ func write[I, O any](run func(*ruleset.State, *I) (*O, error)) action {
 			return err
 		})
 		return out, err
-	}
+	}}
 }
+
+// requestIDHeader is where EC2 sends the request id (aws-sdk-go-v2 reads
+// X-Amzn-Requestid, then X-Amz-Requestid).
+const requestIDHeader = "x-amzn-RequestId"
 
 type handler struct {
-	backend Backend
+	backend  Backend
+	verifier *ec2auth.Verifier // nil: no authentication
 }
 
-// NewHandler returns the EC2 Query API handler over b. It answers on any
+// NewHandler returns the EC2 Query API handler over b, without
+// authentication (--ec2-auth none, loopback only). It answers on any
 // path, as EC2 does on "/".
 func NewHandler(b Backend) http.Handler { return &handler{backend: b} }
 
+// NewSigV4Handler is NewHandler that answers only requests signed (SigV4)
+// with the credentials v holds.
+func NewSigV4Handler(b Backend, v *ec2auth.Verifier) http.Handler {
+	return &handler{backend: b, verifier: v}
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	// Every answer, success or error, carries its id in this header (the
+	// SDKs read it into the response metadata) and in the body
+	// (<requestId>, or <RequestID> in the error envelope).
+	w.Header().Set(requestIDHeader, requestID)
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, POST")
 		writeError(w, errorf(codeInvalidAction, "The HTTP method %s is not supported; use POST or GET", r.Method), requestID)
 		return
 	}
-	vals, err := readParams(w, r)
+	if err := checkBrowser(r); err != nil {
+		writeError(w, err, requestID)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, asAPIError(err), requestID)
+		return
+	}
+	if h.verifier != nil {
+		if err := h.verifier.Verify(r, body); err != nil {
+			writeError(w, asAPIError(err), requestID)
+			return
+		}
+	}
+	vals, err := parseParams(r, body)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return
@@ -110,23 +151,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	run, ok := actions[name]
+	op, ok := actions[name]
 	if !ok {
 		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
 		return
 	}
-	out, err := run(h.backend, vals)
+	if err := checkGET(r, name, op); err != nil {
+		writeError(w, err, requestID)
+		return
+	}
+	out, err := op.run(h.backend, vals)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
 	out.(interface{ setRequestID(string) }).setRequestID(requestID)
-	body, err := encodeResponse(name, out)
+	resp, err := encodeResponse(name, out)
 	if err != nil {
 		writeError(w, errorf(codeInternalError, "encoding the response: %v", err), requestID)
 		return
 	}
-	writeXML(w, http.StatusOK, body)
+	writeXML(w, http.StatusOK, resp)
 }
 
 // Serve serves the EC2 API over b on addr (e.g. "127.0.0.1:8775") until
@@ -142,11 +187,10 @@ func Serve(ctx context.Context, addr string, b Backend) error {
 
 // ServeListener is Serve on an existing listener (which it closes).
 func ServeListener(ctx context.Context, ln net.Listener, b Backend) error {
-	srv := &http.Server{
-		Handler:           NewHandler(b),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(log.Writer(), "ec2api: ", log.LstdFlags),
-	}
+	lim := httplimit.Defaults()
+	srv := lim.Server(NewHandler(b))
+	srv.ErrorLog = log.New(log.Writer(), "ec2api: ", log.LstdFlags)
+	ln = lim.Listener(ln)
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {

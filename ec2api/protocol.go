@@ -26,12 +26,19 @@ const xmlNamespace = "http://ec2.amazonaws.com/doc/" + APIVersion + "/"
 // plus, for a POST, the form-encoded body (the SDKs and the AWS CLI POST),
 // of at most bounded.MaxBytes: a larger one is RequestEntityTooLarge (413).
 func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
+	body, err := readBody(w, r)
 	if err != nil {
-		return nil, errorf(codeInvalidParameterValue, "malformed query string: %v", err)
+		return nil, err
 	}
+	return parseParams(r, body)
+}
+
+// readBody reads a POST's form-encoded body, of at most bounded.MaxBytes
+// (nil for other methods): the signature covers it, and the parameters
+// are parsed from it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Method != http.MethodPost || r.Body == nil {
-		return vals, nil
+		return nil, nil
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" {
@@ -44,6 +51,18 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	}
 	if err != nil {
 		return nil, errorf(codeInvalidParameterValue, "%v", err)
+	}
+	return body, nil
+}
+
+// parseParams returns the query string's parameters plus the body's.
+func parseParams(r *http.Request, body []byte) (url.Values, error) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errorf(codeInvalidParameterValue, "malformed query string: %v", err)
+	}
+	if body == nil {
+		return vals, nil
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {

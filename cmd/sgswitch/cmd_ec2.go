@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/ec2auth"
 )
 
 // sgswitch ec2 COMMAND: the AWS CLI's security-group and network-interface
@@ -21,7 +24,7 @@ import (
 // their inputs are in ec2_commands.go.
 
 func init() {
-	var subs []*cli.Command
+	subs := []*cli.Command{credentialsCommand()}
 	for _, ec := range ec2Commands() {
 		subs = append(subs, ec.command())
 	}
@@ -31,11 +34,64 @@ func init() {
 		Description: "The AWS CLI's command and flag names. Group and interface arguments also take lab names\n" +
 			"(a group name; an interface's Name tag). List flags take repeated flags or comma/space\n" +
 			"separated values; --filters takes JSON or Name=N,Values=V1,V2 and may be repeated.\n" +
-			"The daemon's EC2 endpoint accepts any credentials (a lab), so the AWS CLI works too:\n" +
+			"Requests are signed (SigV4) with the daemon's credentials from STATE-DIR/" + ec2auth.FileName + ";\n" +
+			"`sgswitch ec2 credentials` prints them for the AWS CLI and SDKs:\n" +
+			"  eval \"$(sudo sgswitch ec2 credentials)\"\n" +
 			"  aws --endpoint-url " + ec2api.DefaultEndpoint + " ec2 describe-security-groups",
-		Flags:       []cli.Flag{endpointFlag()},
+		Flags:       []cli.Flag{endpointFlag(), ec2StateDirFlag()},
 		Subcommands: subs,
 	})
+}
+
+func ec2StateDirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, EnvVars: []string{daemon.StateDirEnv},
+		Usage: "the daemon's state directory, which holds its EC2 credentials"}
+}
+
+// ec2StateDir is the subcommand's --state-dir when set, else the ec2 command's.
+func ec2StateDir(c *cli.Context) string {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("state-dir") {
+			return ctx.String("state-dir")
+		}
+	}
+	return c.String("state-dir")
+}
+
+// ec2Credentials loads the daemon's EC2 credentials; nil when it has
+// none (a daemon run with --ec2-auth none), so requests go unsigned.
+func ec2Credentials(c *cli.Context) (*ec2auth.Credentials, error) {
+	creds, err := ec2auth.Load(ec2StateDir(c))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%w: the daemon's EC2 credentials are readable by root only: run as root", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &creds, nil
+}
+
+// credentialsCommand prints the daemon's credentials as shell exports.
+func credentialsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "credentials",
+		Usage: "print the daemon's EC2 credentials as export lines for the AWS CLI and SDKs",
+		Flags: []cli.Flag{endpointFlag(), ec2StateDirFlag()},
+		Action: func(c *cli.Context) error {
+			creds, err := ec2auth.Load(ec2StateDir(c))
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("reading the daemon's EC2 credentials: %v", err), 1)
+			}
+			endpoint := ec2Endpoint(c)
+			fmt.Fprintf(c.App.Writer, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_DEFAULT_REGION=%s\n",
+				creds.AccessKeyID, creds.SecretAccessKey, ec2api.DefaultRegion)
+			fmt.Fprintf(c.App.Writer, "export AWS_ENDPOINT_URL_EC2=%s\n# aws --endpoint-url %s ec2 describe-security-groups\n", endpoint, endpoint)
+			return nil
+		},
+	}
 }
 
 func endpointFlag() cli.Flag {
@@ -54,7 +110,7 @@ type ec2Command struct {
 }
 
 func (ec ec2Command) command() *cli.Command {
-	flags := append([]cli.Flag{endpointFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "check the request without making it"}}, ec.flags...)
+	flags := append([]cli.Flag{endpointFlag(), ec2StateDirFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "check the request without making it"}}, ec.flags...)
 	return &cli.Command{
 		Name:      ec.name,
 		Usage:     ec.usage,
@@ -64,7 +120,11 @@ func (ec ec2Command) command() *cli.Command {
 			if c.NArg() > 0 {
 				return fmt.Errorf("%s: unexpected argument %q", ec.name, c.Args().First())
 			}
-			client := &ec2api.Client{Endpoint: ec2Endpoint(c)}
+			creds, err := ec2Credentials(c)
+			if err != nil {
+				return ec2Failure(ec.action, err)
+			}
+			client := &ec2api.Client{Endpoint: ec2Endpoint(c), Credentials: creds}
 			r := &ec2Resolver{ctx: c.Context, client: client}
 			in, err := ec.input(c, r)
 			if err != nil {

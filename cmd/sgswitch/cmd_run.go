@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
+	"sgswitch/ec2auth"
 	"sgswitch/flowlog"
 	"sgswitch/observe"
 	vswitch "sgswitch/switch"
@@ -30,8 +32,10 @@ func init() {
 		Usage: "run the daemon: the switch, the state store, the admin and EC2 APIs",
 		Description: "State lives in STATE-DIR/state.db and survives restarts (also kill -9): groups,\n" +
 			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached.\n" +
-			"The EC2 Query API has no authentication, so it listens on loopback only unless\n" +
-			"--ec2-listen-any is given. Prometheus /metrics is served on " + daemon.DefaultMetricsListen + " unless\n" +
+			"The EC2 Query API verifies SigV4 signatures (--ec2-auth sigv4, the default) made with\n" +
+			"credentials the daemon writes to STATE-DIR/" + ec2auth.FileName + " (`sgswitch ec2 credentials`).\n" +
+			"It listens on loopback unless --ec2-listen-any is given; --ec2-auth none is loopback only.\n" +
+			"Prometheus /metrics is served on " + daemon.DefaultMetricsListen + " unless\n" +
 			"--metrics moves it or turns it off; if that port is taken the daemon starts anyway,\n" +
 			"logs a warning and `sgswitch status` says why metrics are not served.",
 		Flags: []cli.Flag{
@@ -41,6 +45,7 @@ func init() {
 			&cli.StringFlag{Name: "ec2-listen", Value: ec2api.DefaultListen,
 				Usage: "EC2 Query API address (loopback); empty: off"},
 			&cli.BoolFlag{Name: "ec2-listen-any", Usage: "allow a non-loopback --ec2-listen address"},
+			&cli.StringFlag{Name: "ec2-auth", Value: "sigv4", Usage: "EC2 API authentication: sigv4, or none (loopback only)"},
 			&cli.StringFlag{Name: "metrics", Value: daemon.DefaultMetricsListen,
 				Usage: "serve Prometheus /metrics on this address; '' or off: no metrics (a port in use is a warning, not a failure)"},
 			&cli.StringFlag{Name: "subnet", Value: daemon.DefaultVPC().CIDR.String(),
@@ -79,8 +84,12 @@ func runDaemon(c *cli.Context) error {
 			return cli.Exit(fmt.Sprintf("--subnet-ipv6: %v", err), 2)
 		}
 	}
-	if a := c.String("ec2-listen"); a != "" && !c.Bool("ec2-listen-any") {
-		if err := daemon.CheckLoopback(a); err != nil {
+	auth := c.String("ec2-auth")
+	if auth != "sigv4" && auth != "none" {
+		return cli.Exit(fmt.Sprintf("--ec2-auth %q: want sigv4 or none", auth), 2)
+	}
+	if a := c.String("ec2-listen"); a != "" {
+		if err := daemon.CheckEC2Listen(a, c.Bool("ec2-listen-any"), auth == "none"); err != nil {
 			return cli.Exit(err.Error(), 2)
 		}
 	}
@@ -88,6 +97,16 @@ func runDaemon(c *cli.Context) error {
 	if metrics != "" {
 		if _, _, err := net.SplitHostPort(metrics); err != nil {
 			return cli.Exit(fmt.Sprintf("--metrics: %v", err), 2)
+		}
+	}
+	ec2Handler := func(b ec2api.Backend) http.Handler { return ec2api.NewHandler(b) }
+	if auth == "sigv4" {
+		creds, err := ec2auth.LoadOrCreate(c.String("state-dir"))
+		if err != nil {
+			return err
+		}
+		ec2Handler = func(b ec2api.Backend) http.Handler {
+			return ec2api.NewSigV4Handler(b, &ec2auth.Verifier{Credentials: creds})
 		}
 	}
 
@@ -127,12 +146,13 @@ func runDaemon(c *cli.Context) error {
 	defer stop()
 	go obs.Run(ctx)
 	return d.Run(ctx, daemon.Listen{
-		Socket:     c.String("socket"),
-		EC2:        c.String("ec2-listen"),
-		EC2Any:     c.Bool("ec2-listen-any"),
-		EC2Handler: ec2api.NewHandler(d),
-		Metrics:    metrics,
-		Gatherers:  []prometheus.Gatherer{obs.Metrics.Registry},
-		Mount:      func(s *admin.Server) { obs.Mount(s) },
+		Socket:             c.String("socket"),
+		EC2:                c.String("ec2-listen"),
+		EC2Any:             c.Bool("ec2-listen-any"),
+		EC2Handler:         ec2Handler(d),
+		EC2Unauthenticated: auth == "none",
+		Metrics:            metrics,
+		Gatherers:          []prometheus.Gatherer{obs.Metrics.Registry},
+		Mount:              func(s *admin.Server) { obs.Mount(s) },
 	})
 }

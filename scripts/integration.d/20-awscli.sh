@@ -52,9 +52,12 @@ for _ in $(seq 100); do
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "the daemon does not listen on $port"
 
-# The lab endpoint accepts any credentials; give the CLI dummy ones and keep
-# it away from the user's config, the instance metadata service and the pager.
-export AWS_ACCESS_KEY_ID=AKIDSGSWITCHLAB AWS_SECRET_ACCESS_KEY=sgswitch-lab-secret
+# The endpoint verifies SigV4 with the credentials the daemon wrote to its
+# state directory: export them (`sgswitch ec2 credentials`), and keep the
+# CLI away from the user's config, the instance metadata service and the pager.
+export SGSWITCH_STATE_DIR=$work/state
+eval "$("$bin" ec2 credentials --endpoint-url "$endpoint")" || fail "sgswitch ec2 credentials"
+unset AWS_ENDPOINT_URL_EC2
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
 export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
 unset AWS_PROFILE AWS_SESSION_TOKEN

@@ -30,11 +30,15 @@ start_daemon() {
 
 lab_json() { curl -sf --unix-socket "$SGSWITCH_SOCKET" "http://d/v1/labs/$1"; }
 
-# ec2 ACTION [PARAMS]: one EC2 Query API call; the request id is dropped so
-# that answers compare across calls.
+# ec2 ACTION [PARAMS]: one EC2 Query API call, SigV4-signed by curl with
+# the daemon's credentials; the request id is dropped so that answers
+# compare across calls.
 ec2() {
-	curl -sf -X POST -d "Action=$1&Version=2016-11-15${2:+&$2}" "http://127.0.0.1:$ec2_port/" |
-		sed 's|<requestId>[^<]*</requestId>||'
+	(
+		eval "$("$bin" ec2 credentials --state-dir "$work/state")"
+		curl -sf --aws-sigv4 "aws:amz:us-east-1:ec2" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+			-X POST -d "Action=$1&Version=2016-11-15${2:+&$2}" "http://127.0.0.1:$ec2_port/"
+	) | sed 's|<requestId>[^<]*</requestId>||'
 }
 
 cleanup() {
