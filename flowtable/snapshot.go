@@ -42,10 +42,10 @@ import (
 )
 
 // Snapshot limits: a saved table is at most MaxSnapshotEntries entries
-// (the size of the largest table a switch makes is far below) and
+// (twice the switch's default table of 1<<18) and
 // MaxSnapshotBytes bytes, so that reading one is bounded.
 const (
-	MaxSnapshotEntries = 1 << 21
+	MaxSnapshotEntries = 1 << 19
 	maxSnapshotNames   = 1 << 16
 	maxNameLen         = 255
 	MaxSnapshotBytes   = headerLen + maxSnapshotNames*(1+maxNameLen) + MaxSnapshotEntries*entryLen + 4
