@@ -118,7 +118,10 @@ func (t *Table) Save(now int64, wall time.Time, zoneName func(zone uint32) (stri
 			Zone: zone, Rule: rule, Proto: info.Key.Proto(), Family: info.Key.Family(),
 			State: info.State, Tracked: info.Tracked, OriginIsA: info.OriginIsA,
 			PortA: pa, PortB: pb, AddrA: a, AddrB: b,
-			Remaining: time.Duration(info.Expires() - now),
+			// At most the longest timeout, which the decoder holds a file
+			// to: a packet of another goroutine may have stamped a
+			// last-seen time a little after now.
+			Remaining: time.Duration(min(info.Expires()-now, maxRemaining)),
 			Packets:   info.Packets, Bytes: info.Bytes,
 		})
 	}

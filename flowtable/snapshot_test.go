@@ -186,3 +186,21 @@ func withFlags(p PacketInfo, flags uint8) PacketInfo {
 	p.TCPFlags = flags
 	return p
 }
+
+// An entry stamped after the save's now (a packet on another goroutine
+// read the clock later) is saved with at most the longest timeout, so the
+// file stays valid.
+func TestSaveClampsRemaining(t *testing.T) {
+	tb := New(Config{Capacity: 64})
+	syn := tcp(1, "198.18.0.10", 40000, "198.18.0.20", 80, TCPSyn)
+	mustInsert(t, tb, syn, tracked, 10*sec)
+	for _, p := range []PacketInfo{reverse(syn, TCPSyn|TCPAck), withFlags(syn, TCPAck)} {
+		if r, _ := send(tb, p, 1, 10*sec); r != Accept {
+			t.Fatalf("handshake: %v", r)
+		}
+	}
+	s := roundTrip(t, tb.Save(9*sec, time.Unix(1, 0), zoneName, nil))
+	if len(s.Entries) != 1 || s.Entries[0].Remaining != time.Duration(maxRemaining) {
+		t.Errorf("saved %+v", s.Entries)
+	}
+}
