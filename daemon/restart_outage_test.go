@@ -62,11 +62,13 @@ func (r *realDaemon) stop() error {
 func TestGracefulRestartOutage(t *testing.T) {
 	lab := netnstest.LabName(t)
 	dir := t.TempDir()
-	src := "name: " + lab + "\nsubnet: 198.18.61.0/24\n" +
+	src := "name: " + lab + "\nsubnet: 198.18.61.0/24\nsubnet-ipv6: fd00:5e5e:0:61::/64\n" +
 		"security-groups:\n  web:\n    GroupDescription: web\n    SecurityGroupIngress:\n" +
 		"      - {IpProtocol: tcp, FromPort: 5201, ToPort: 5201, CidrIp: 198.18.61.0/24}\n" +
 		"      - {IpProtocol: icmp, FromPort: -1, ToPort: -1, CidrIp: 198.18.61.0/24}\n" +
-		"topology:\n  nodes:\n    client: {ip: 198.18.61.10}\n    web: {ip: 198.18.61.20, security-groups: [web]}\n"
+		"      - {IpProtocol: icmpv6, FromPort: -1, ToPort: -1, CidrIpv6: fd00:5e5e:0:61::/64}\n" +
+		"topology:\n  nodes:\n    client: {ip: 198.18.61.10, ipv6: fd00:5e5e:0:61::10}\n" +
+		"    web: {ip: 198.18.61.20, ipv6: fd00:5e5e:0:61::20, security-groups: [web]}\n"
 	parsed, err := testbed.Parse("outage.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +93,8 @@ func TestGracefulRestartOutage(t *testing.T) {
 
 	pinger := startPinger(t, client, "198.18.61.20")
 	defer pinger.close()
+	pinger6 := startPinger(t, client, "fd00:5e5e:0:61::20")
+	defer pinger6.close()
 	time.Sleep(time.Second)
 	t0 := time.Now()
 	if err := r.stop(); err != nil {
@@ -100,6 +104,7 @@ func TestGracefulRestartOutage(t *testing.T) {
 	r = startReal(t, dir)
 	restart := time.Since(t0)
 	replies := pinger.wait()
+	replies6 := pinger6.wait()
 	if err := stream.finish(); err != nil {
 		t.Errorf("TCP stream across the restart (its rule revoked before): %v", err)
 	}
@@ -107,9 +112,11 @@ func TestGracefulRestartOutage(t *testing.T) {
 		t.Errorf("client's eth0 ifindex %d before the restart, %d after: re-created", before, after)
 	}
 	lost, gap := outage(replies)
-	t.Logf("graceful restart in process: stop %v, stop+start %v; pings every %v: %d of %d lost, longest time without a reply %v",
-		stopped.Round(time.Microsecond), restart.Round(time.Microsecond), outageInterval, lost, outagePings, gap.Round(time.Millisecond))
-	if lost == outagePings {
+	lost6, gap6 := outage(replies6)
+	t.Logf("graceful restart in process: stop %v, stop+start %v; pings every %v: IPv4 %d of %d lost, longest time without a reply %v; IPv6 %d lost, %v",
+		stopped.Round(time.Microsecond), restart.Round(time.Microsecond), outageInterval, lost, outagePings, gap.Round(time.Millisecond),
+		lost6, gap6.Round(time.Millisecond))
+	if lost == outagePings || lost6 == outagePings {
 		t.Fatal("no ping answered at all")
 	}
 }
@@ -174,9 +181,14 @@ type pinger struct {
 func startPinger(t *testing.T, ns, dst string) *pinger {
 	t.Helper()
 	p := &pinger{replies: make([]time.Time, outagePings), done: make(chan struct{})}
+	v6 := net.ParseIP(dst).To4() == nil
+	network, laddr, request, reply := "ip4:icmp", "0.0.0.0", byte(8), byte(0)
+	if v6 {
+		network, laddr, request, reply = "ip6:ipv6-icmp", "::", 128, 129
+	}
 	err := netns.Do(ns, func() error {
 		var err error
-		p.conn, err = net.ListenPacket("ip4:icmp", "0.0.0.0")
+		p.conn, err = net.ListenPacket(network, laddr)
 		return err
 	})
 	if err != nil {
@@ -191,7 +203,7 @@ func startPinger(t *testing.T, ns, dst string) *pinger {
 			if err != nil {
 				return
 			}
-			if n < 8 || buf[0] != 0 || binary.BigEndian.Uint16(buf[4:]) != id {
+			if n < 8 || buf[0] != reply || binary.BigEndian.Uint16(buf[4:]) != id {
 				continue
 			}
 			if seq := int(binary.BigEndian.Uint16(buf[6:])); seq < outagePings {
@@ -206,7 +218,7 @@ func startPinger(t *testing.T, ns, dst string) *pinger {
 		tick := time.NewTicker(outageInterval)
 		defer tick.Stop()
 		for seq := range outagePings {
-			_, _ = p.conn.WriteTo(echoRequest(id, uint16(seq)), to)
+			_, _ = p.conn.WriteTo(echoRequest(request, id, uint16(seq)), to)
 			<-tick.C
 		}
 		time.Sleep(200 * time.Millisecond) // the last replies
@@ -223,9 +235,16 @@ func (p *pinger) wait() []time.Time {
 
 func (p *pinger) close() { p.conn.Close() }
 
-func echoRequest(id, seq uint16) []byte {
+// echoRequest is an ICMP (type 8) or ICMPv6 (type 128) echo request; for
+// ICMPv6 the kernel fills in the checksum (it covers a pseudo-header).
+func echoRequest(typ byte, id, seq uint16) []byte {
 	b := make([]byte, 16)
-	b[0] = 8
+	b[0] = typ
+	if typ == 128 {
+		binary.BigEndian.PutUint16(b[4:], id)
+		binary.BigEndian.PutUint16(b[6:], seq)
+		return b
+	}
 	binary.BigEndian.PutUint16(b[4:], id)
 	binary.BigEndian.PutUint16(b[6:], seq)
 	var sum uint32
