@@ -103,3 +103,36 @@ func DeletePort(ns string, owner Owner) error {
 	}
 	return removeRecord(KindPort, ns)
 }
+
+// VethOf reports whether the host link hostName is a veth owner made
+// (recorded, same ifindex) whose other end is the link peer inside
+// namespace ns (owner's): a veth port a previous daemon made, which can
+// be attached again as it is.
+func VethOf(hostName, ns, peer string, owner Owner) (bool, error) {
+	r, err := readRecord(KindLink, hostName)
+	if err != nil || r == nil || r.Owner != owner {
+		return false, err
+	}
+	l, found, err := linkByName(hostName)
+	if err != nil || !found || l.Attrs().Index != r.Ifindex {
+		return false, err
+	}
+	veth, ok := l.(*netlink.Veth)
+	if !ok {
+		return false, nil
+	}
+	if ours, err := isOwnedNetns(ns, owner); err != nil || !ours {
+		return false, err
+	}
+	peerIndex, err := netlink.VethPeerIndex(veth)
+	if err != nil {
+		return false, nil
+	}
+	match := false
+	_ = withHandle(ns, func(h *netlink.Handle) error {
+		p, err := h.LinkByIndex(peerIndex)
+		match = err == nil && p.Attrs().Name == peer
+		return nil
+	})
+	return match, nil
+}

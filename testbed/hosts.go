@@ -93,8 +93,9 @@ type HostWirer struct{}
 // node its namespace (kept if the lab made it before, so wiring again
 // after a restart works) and eth0 with the addresses and default routes
 // via the VPC router; for a VM node, the claimed existing interface. A
-// TAP eth0 is persistent and outlives the daemon; wiring again re-attaches
-// it when it is still the lab's (openPersistentTAP).
+// TAP eth0 is persistent and outlives the daemon, as an AF_XDP node's veth
+// does; wiring again re-attaches it when it is still the lab's
+// (openPersistentTAP, reopenVeth).
 // Everything belongs to the lab (netns.LabOwner); nothing another owner
 // made is used.
 func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
@@ -120,6 +121,9 @@ func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
 	case PortTAP:
 		return openPersistentTAP(h.IfName, in, owner)
 	case PortAFXDP:
+		if p, found, err := reopenVeth(h.Port, h.IfName, in, owner); err != nil || found {
+			return p, err
+		}
 		return OpenPort(h.Port, h.IfName, in, owner)
 	}
 	return nil, fmt.Errorf("node %s: unknown port kind %q", h.Node, h.Port)

@@ -4,10 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"sgswitch/iface"
+	"sgswitch/iface/afpacket"
+	"sgswitch/iface/afxdp"
 	"sgswitch/iface/tap"
 	"sgswitch/netns"
 )
@@ -93,3 +97,40 @@ func reopenTAP(in netns.Interface, opt tap.Options) (iface.Port, error) {
 	}
 	return p, nil
 }
+
+// reopenVeth attaches a port of kind (afxdp or afpacket) again to the
+// veth a previous daemon made for owner, when it is still there as made
+// (netns.VethOf): the instance keeps its eth0 as a TAP node does. found
+// is false when there is no such veth and the caller makes one.
+func reopenVeth(kind, hostName string, in netns.Interface, owner netns.Owner) (p iface.Port, found bool, err error) {
+	if in.Name == "" {
+		in.Name = NodeIfName
+	}
+	if in.MTU == 0 {
+		in.MTU = netns.DefaultMTU
+	}
+	ok, err := netns.VethOf(hostName, in.Netns, in.Name, owner)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if kind != PortAFXDP {
+		p, err = afpacket.Open(hostName, afpacket.Options{MTU: in.MTU})
+		return p, err == nil, nil // on error: made afresh instead
+	}
+	// The kernel lets go of the previous AF_XDP socket's queue a little
+	// after the socket closed (EBUSY until then): a bounded wait.
+	for range reopenTries {
+		p, err = afxdp.Open(hostName, afxdp.Options{MTU: in.MTU})
+		if !errors.Is(err, unix.EBUSY) {
+			break
+		}
+		time.Sleep(reopenWait)
+	}
+	return p, err == nil, nil // on error: made afresh instead
+}
+
+// How long reopenVeth waits for a veth's queue to be free: 50 × 10 ms.
+const (
+	reopenTries = 50
+	reopenWait  = 10 * time.Millisecond
+)

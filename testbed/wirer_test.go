@@ -135,14 +135,20 @@ func TestHostWirerAFXDP(t *testing.T) {
 		Netns: NetnsName(lab, "n1"), IfName: HostIfName(lab, "n1")}
 	a := Addrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 6}, IPv4: netip.MustParsePrefix("198.18.9.11/24")}
 	w := HostWirer{}
-	for round := 0; round < 2; round++ { // the second round finds the veth of the first
+	index := 0
+	for round := 0; round < 2; round++ { // the second round re-attaches the veth of the first
 		p, err := w.Wire(n, a)
 		if err != nil {
 			t.Fatalf("round %d: Wire: %v", round, err)
 		}
-		if _, _, err := eth0(t, n.Netns); err != nil {
-			t.Errorf("round %d: eth0: %v", round, err)
+		ifc, _, err := eth0(t, n.Netns)
+		if err != nil {
+			t.Fatalf("round %d: eth0: %v", round, err)
 		}
+		if round > 0 && ifc.Index != index {
+			t.Errorf("round %d: eth0 is ifindex %d, was %d: re-created instead of re-attached", round, ifc.Index, index)
+		}
+		index = ifc.Index
 		p.Close()
 	}
 	if err := w.Unwire(n); err != nil {
