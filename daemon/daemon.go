@@ -127,6 +127,7 @@ func (d *Daemon) restore() error {
 	d.state = state
 	d.labs = snap.Labs
 	d.generation = d.dp.Publish(state)
+	d.restoreConntrack() // before any port moves a packet
 	for _, rec := range snap.Labs {
 		for _, n := range rec.Nodes {
 			d.attach(rec.Name, n)
@@ -135,11 +136,15 @@ func (d *Daemon) restore() error {
 	return nil
 }
 
-// Close detaches and closes every port (leaving namespaces and the store
-// contents in place, ready for the next start) and closes the store.
+// Close saves the connection-tracking entries for the next start
+// (ConntrackFile), detaches and closes every port (leaving namespaces and
+// the store contents in place, ready for the next start) and closes the
+// store. Call it after Run ended, so that no packet changes the entries
+// after they are saved.
 func (d *Daemon) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.saveConntrack()
 	for eni := range d.ports {
 		d.detach(eni)
 	}

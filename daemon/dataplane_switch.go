@@ -57,8 +57,19 @@ func (p *SwitchDataplane) Publish(st *ruleset.State) uint64 {
 	return snap.Generation
 }
 
-// AddPort implements Dataplane.
-func (p *SwitchDataplane) AddPort(eni string, port iface.Port) error { return p.sw.AddPort(eni, port) }
+// AddPort implements Dataplane. The port's instance is then told its
+// neighbours' addresses (vswitch.Switch.Announce), so that one whose ARP
+// requests went nowhere while the port was down (a re-attached TAP after
+// a restart) does not wait out its ARP retransmit timer.
+func (p *SwitchDataplane) AddPort(eni string, port iface.Port) error {
+	if err := p.sw.AddPort(eni, port); err != nil {
+		return err
+	}
+	if _, err := p.sw.Announce(eni); err != nil {
+		p.log.Debug("announcing neighbours", "eni", eni, "err", err)
+	}
+	return nil
+}
 
 // RemovePort implements Dataplane.
 func (p *SwitchDataplane) RemovePort(eni string) {

@@ -24,12 +24,27 @@
 // interface for `kind: vm`), and commits the Spec plus a store.LabRecord
 // that says how each ENI is wired. If wiring fails, the wired nodes are
 // unwired and nothing is committed. On start, Open restores the State from
-// the store and re-wires every lab node (a TAP dies with the process that
-// held it, so it is re-created into the surviving namespace). RemoveLab
+// the store and re-wires every lab node. RemoveLab
 // drops the lab's ENIs, groups and prefix lists (and rules elsewhere that
 // refer to them), its ports and namespaces. RemoveLabOffline makes the
 // same change to the store when no daemon runs (`lab down` then), so that
 // the next daemon does not bring the lab back.
+//
+// Restarts: a node's TAP eth0 is persistent and recorded as the lab's
+// port in its namespace, so it outlives the daemon (stopped or killed) and
+// the next start re-attaches the same device (testbed.HostWirer): the
+// instance keeps its ifindex, MAC, MTU, addresses and routes, and only
+// sees the time no process held the TAP. A graceful stop (Close, after Run
+// ended) saves the switch's conntrack entries to ConntrackFile in the
+// state directory; Open restores them after publishing the ruleset and
+// before attaching any port, less the time the daemon was down, and
+// removes the file. So a tracked flow survives a graceful restart even if
+// the rule that admitted it was revoked (as in EC2). After kill -9 there
+// is no file: flows are judged again by the current rules (a mid-stream
+// TCP ACK is picked up as established when they allow it). The dataplane
+// announces each added port's neighbours (ARP), so an instance whose ARP
+// requests went nowhere while its TAP had no reader does not wait out its
+// 1 s retransmit timer.
 //
 // Serving (Run): the admin API on a unix socket (mode 0600, directory
 // 0700; admin.Server.Listen replaces only a stale socket there); the EC2

@@ -65,19 +65,24 @@ func (h *switchHarness) syn(from, to string, port uint16) {
 	}
 }
 
-// recvTCPDstPort waits (bounded) for a frame at node's port and returns its
-// destination port.
+// recvTCPDstPort waits (bounded) for an IPv4 frame at node's port and
+// returns its destination port.
 func (h *switchHarness) recvTCPDstPort(node string) uint16 {
 	h.t.Helper()
 	timeout := make(chan struct{})
 	timer := time.AfterFunc(10*time.Second, func() { close(timeout) })
 	defer timer.Stop()
-	f, ok := h.wire.port(node).Recv(timeout)
-	if !ok {
-		h.t.Fatalf("no frame reached %s", node)
+	for {
+		f, ok := h.wire.port(node).Recv(timeout)
+		if !ok {
+			h.t.Fatalf("no frame reached %s", node)
+		}
+		d := f.Data
+		if len(d) < 14+20+4 || d[12] != 0x08 || d[13] != 0x00 {
+			continue // the ARP replies the switch announces a port with
+		}
+		return uint16(d[14+20+2])<<8 | uint16(d[14+20+3])
 	}
-	d := f.Data
-	return uint16(d[14+20+2])<<8 | uint16(d[14+20+3])
 }
 
 func counter(t *testing.T, st []admin.ENIStats, name string) uint64 {

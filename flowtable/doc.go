@@ -201,6 +201,15 @@
 // and rule that admitted them; only untracked entries are re-judged when it
 // changes.
 //
+// # Restarts
+//
+// [Table.Save] copies the live entries into a [Snapshot] (zones and rules
+// by the caller's names, each entry with the idle time it has left) and
+// [Table.Restore] puts them into a new table, less the wall-clock time
+// between the two; the file format, versioned, checksummed and bounded,
+// is in snapshot.go. Restored entries carry generation 0, so untracked
+// ones are judged again at their next packet and tracked ones live on.
+//
 // # Thread-safety
 //
 // Every method may be called concurrently with every other. Lookup,

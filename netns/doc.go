@@ -19,7 +19,10 @@
 //
 // Anything else fails with ErrNotOwned, naming who owns it as far as is
 // known. Create refuses a name that exists and is not the caller's, so an
-// object is never reused across owners either. A namespace is removed only
+// object is never reused across owners either. A persistent port device
+// inside a namespace (a TAP that outlives the daemon, KindPort) is
+// recorded by namespace with its name and ifindex there, and re-attached
+// (FindPort) or removed (DeletePort) only while both still match. A namespace is removed only
 // after every process inside it has ended (SIGTERM, then SIGKILL after
 // Grace), so no process lives on in an orphaned namespace.
 //

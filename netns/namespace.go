@@ -173,6 +173,10 @@ func Delete(name string, owner Owner) error {
 	if err := unbind(name); err != nil {
 		return err
 	}
+	// A persistent port inside goes with the namespace; so does its record.
+	if r, _ := readRecord(KindPort, name); r != nil && r.Owner == owner {
+		_ = removeRecord(KindPort, name)
+	}
 	return removeRecord(KindNetns, name)
 }
 

@@ -41,6 +41,7 @@ const (
 	KindNetns Kind = "netns" // a named network namespace in /run/netns
 	KindLink  Kind = "link"  // a link in the host namespace sgswitch created
 	KindClaim Kind = "claim" // an existing host interface a lab attaches to
+	// KindPort (port.go): a persistent port device inside a namespace.
 )
 
 // Record is what is known of one object sgswitch made or claimed.
@@ -55,7 +56,9 @@ type Record struct {
 	Dev uint64 `json:"dev,omitempty"`
 	Ino uint64 `json:"ino,omitempty"`
 	// Ifindex identifies a link.
-	Ifindex int       `json:"ifindex,omitempty"`
+	Ifindex int `json:"ifindex,omitempty"`
+	// Link is a port's device name inside its namespace (KindPort).
+	Link    string    `json:"link,omitempty"`
 	Created time.Time `json:"created"`
 }
 

@@ -26,6 +26,8 @@ func RemoveAll(owner Owner) error {
 			errs = append(errs, DeleteLink(r.Name, owner))
 		case KindClaim:
 			errs = append(errs, Release(r.Name, owner))
+		case KindPort:
+			errs = append(errs, DeletePort(r.Name, owner))
 		}
 	}
 	for _, r := range recs {
@@ -166,6 +168,8 @@ func Inventory() ([]Entry, error) {
 			e.Exists = Exists(r.Name)
 		case KindLink, KindClaim:
 			_, e.Exists, _ = linkByName(r.Name)
+		case KindPort:
+			e.Exists = Exists(r.Name) && portMatches(r.Name, &r)
 		}
 		out = append(out, e)
 	}

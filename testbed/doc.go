@@ -19,6 +19,8 @@
 //     interface) are made through package netns and owned by
 //     netns.LabOwner(lab): a lab never uses or removes what another lab or
 //     tool made, and removing a namespace ends the processes inside it.
+//     A node's TAP eth0 is persistent (ports_persist.go): it outlives the
+//     daemon, and wiring the node again re-attaches the same device.
 //
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused

@@ -92,7 +92,10 @@ type HostWirer struct{}
 // Wire makes the node's host side and opens its switch port: for a netns
 // node its namespace (kept if the lab made it before, so wiring again
 // after a restart works) and eth0 with the addresses and default routes
-// via the VPC router; for a VM node, the claimed existing interface.
+// via the VPC router; for a VM node, the claimed existing interface. A
+// TAP eth0 is persistent and outlives the daemon, as an AF_XDP node's veth
+// does; wiring again re-attaches it when it is still the lab's
+// (openPersistentTAP, reopenVeth).
 // Everything belongs to the lab (netns.LabOwner); nothing another owner
 // made is used.
 func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
@@ -115,7 +118,12 @@ func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
 		in.Gateway6 = Router(a.IPv6)
 	}
 	switch h.Port {
-	case PortTAP, PortAFXDP:
+	case PortTAP:
+		return openPersistentTAP(h.IfName, in, owner)
+	case PortAFXDP:
+		if p, found, err := reopenVeth(h.Port, h.IfName, in, owner); err != nil || found {
+			return p, err
+		}
 		return OpenPort(h.Port, h.IfName, in, owner)
 	}
 	return nil, fmt.Errorf("node %s: unknown port kind %q", h.Node, h.Port)
@@ -129,7 +137,7 @@ func (HostWirer) Unwire(h Host) error {
 	if h.Kind == KindVM {
 		return netns.Release(h.IfName, owner)
 	}
-	return errors.Join(netns.DeleteLink(h.IfName, owner), netns.Delete(h.Netns, owner))
+	return errors.Join(netns.DeletePort(h.Netns, owner), netns.DeleteLink(h.IfName, owner), netns.Delete(h.Netns, owner))
 }
 
 // RemoveHosts is RemoveHosts, for the daemon's Wirer.

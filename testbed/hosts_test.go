@@ -43,7 +43,7 @@ func TestRemoveHosts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", h.Node, err)
 		}
-		p.Close() // a crash: ports gone, namespaces, links and claims stay
+		p.Close() // a crash: ports closed; namespaces, links, the persistent TAP and claims stay
 	}
 	sleeper := netns.Command(t.Context(), NetnsName(name, "a"), "sleep", "60")
 	if err := sleeper.Start(); err != nil {
@@ -53,7 +53,7 @@ func TestRemoveHosts(t *testing.T) {
 	go func() { exited <- sleeper.Wait() }()
 	waitForPIDs(t, NetnsName(name, "a"))
 	left, err := HostLeftovers(name)
-	if err != nil || len(left) != 4 { // two namespaces, the veth host end, the claim
+	if err != nil || len(left) != 5 { // two namespaces, the veth host end, a's TAP, the claim
 		t.Fatalf("leftovers before: %v %v", left, err)
 	}
 	for i := range 2 {

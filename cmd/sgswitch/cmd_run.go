@@ -31,7 +31,9 @@ func init() {
 		Name:  "run",
 		Usage: "run the daemon: the switch, the state store, the admin and EC2 APIs",
 		Description: "State lives in STATE-DIR/state.db and survives restarts (also kill -9): groups,\n" +
-			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached.\n" +
+			"rules, prefix lists, interfaces and labs are restored and lab ports re-attached\n" +
+			"(a node's TAP eth0 outlives the daemon). SIGTERM saves the conntrack entries to\n" +
+			"STATE-DIR/conntrack.snap; the next start restores them, so tracked flows go on.\n" +
 			"The EC2 Query API verifies SigV4 signatures (--ec2-auth sigv4, the default) made with\n" +
 			"credentials the daemon writes to STATE-DIR/" + ec2auth.FileName + " (`sgswitch ec2 credentials`).\n" +
 			"It listens on loopback unless --ec2-listen-any is given; --ec2-auth none is loopback only.\n" +

@@ -22,7 +22,12 @@
 // The fd survives moving the netdev into another network namespace
 // (netlink LinkSetNsFd), which is how testbed.OpenPort gives an instance its
 // eth0.
-// The netdev is not persistent: Close deletes it.
+// The netdev is not persistent unless SetPersist says so: Close deletes
+// it. A persistent one (TUNSETPERSIST) stays, without carrier, when its
+// last fd closes (also when the process is killed), and Open by the same
+// name in the namespace it is in attaches to it again, keeping its
+// ifindex, MAC, MTU, addresses and routes: how a daemon restart keeps an
+// instance's eth0.
 //
 // Thread-safety: as iface.Port — one reader and one writer at a time.
 package tap
@@ -138,6 +143,24 @@ func ioctlPtr(fd int, req uint, arg unsafe.Pointer) error {
 	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), uintptr(arg))
 	if e != 0 {
 		return e
+	}
+	return nil
+}
+
+// SetPersist makes the netdev outlive the port (on) or go with its last
+// file descriptor (off, the default). Whoever makes it persistent deletes
+// it in the end (netns.DeletePort, or with its namespace).
+func (p *Port) SetPersist(on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	var err error
+	if cerr := p.raw.Control(func(fd uintptr) { err = unix.IoctlSetInt(int(fd), unix.TUNSETPERSIST, v) }); cerr != nil {
+		return fmt.Errorf("tap %s: %w", p.name, cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("tap %s: TUNSETPERSIST: %w", p.name, err)
 	}
 	return nil
 }
