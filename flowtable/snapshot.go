@@ -420,6 +420,9 @@ func (t *Table) restoreOne(zone uint32, se *SavedEntry, rule uint32, now, left i
 			z.entries.Add(-1)
 			return ErrConntrackFull
 		}
+	} else if err := t.reserveUntracked(z); err != nil {
+		z.entries.Add(-1)
+		return err
 	}
 	if t.count.Add(1) > t.capacity {
 		t.count.Add(-1)
