@@ -22,17 +22,6 @@ const APIVersion = "2016-11-15"
 // xmlNamespace is the namespace of every success response.
 const xmlNamespace = "http://ec2.amazonaws.com/doc/" + APIVersion + "/"
 
-// readParams returns the query parameters of r: the URL's query string
-// plus, for a POST, the form-encoded body (the SDKs and the AWS CLI POST),
-// of at most bounded.MaxBytes: a larger one is RequestEntityTooLarge (413).
-func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	body, err := readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	return parseParams(r, body)
-}
-
 // readBody reads a POST's form-encoded body, of at most bounded.MaxBytes
 // (nil for other methods): the signature covers it, and the parameters
 // are parsed from it.
