@@ -75,7 +75,10 @@ func checked(lab *Lab) (*Lab, error) {
 		e.file = "lab " + c.Name
 	}
 	validate(&e, &c)
-	return &c, e.err()
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return &c, runnable(&c)
 }
 
 // Validate applies lab to a scratch state made for it, so an invalid lab
@@ -89,13 +92,15 @@ func Validate(lab *Lab) error {
 	return err
 }
 
-// ScratchVPC is the VPC configuration a lab describes: its subnets and
-// quotas, with ids derived from the lab name (deterministic).
+// ScratchVPC is the VPC configuration a lab describes: its address blocks
+// (the VPC's, for a VPC lab) and quotas, with ids derived from the lab
+// name (deterministic).
 func ScratchVPC(lab *Lab) ruleset.VPCConfig {
 	h := fnv.New64a()
 	h.Write([]byte(lab.Name))
+	net := lab.Network()
 	return ruleset.VPCConfig{
-		CIDR: lab.Subnet, IPv6CIDR: lab.SubnetIPv6,
+		CIDR: net.CIDR, IPv6CIDR: net.IPv6CIDR,
 		GroupsPerInterface: lab.Settings.GroupsPerInterface, RulesPerGroup: lab.Settings.RulesPerGroup,
 		IDSeed: h.Sum64() | 1,
 	}

@@ -22,6 +22,20 @@
 //     A node's TAP eth0 is persistent (ports_persist.go): it outlives the
 //     daemon, and wiring the node again re-attaches the same device.
 //
+// VPC labs (lab-file.md, "VPC labs"; vpclab.go, vpcparse.go,
+// vpcvalidate.go): a file with vpc: describes a VPC of several subnets,
+// route tables and network ACLs, and a node may have several interfaces
+// (the long form). Lab.Network gives every lab as a VPC (a file with
+// subnet: is one subnet named "main") and Node.ENIs every node as a list
+// of interfaces, so consumers handle one shape. Parse checks their
+// structure and cross-references (subnets inside the VPC and disjoint,
+// tables and ACLs that exist, route targets and check endpoints that name
+// an existing node.ethN, each address in its own subnet); EC2's rules for
+// ACL entries and routes belong to the VPC model. Until the switch routes
+// between subnets, Apply refuses what it cannot run with
+// ErrNotYetRunnable, naming the key (runnable.go). The JSON of a file
+// without these keys is unchanged.
+//
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused
 // by name; it reports up to 20 problems at once. Parse checks structure

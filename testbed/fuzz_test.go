@@ -13,6 +13,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(readExample(f, name))
 	}
 	f.Add([]byte(minimal))
+	f.Add([]byte(twotier))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lab, err := Parse("f.yaml", data)
 		if err != nil {

@@ -11,7 +11,10 @@ type Lab struct {
 	File       string       `json:"file,omitempty"` // base name of the file, for error messages
 	Subnet     netip.Prefix `json:"subnet"`
 	SubnetIPv6 netip.Prefix `json:"subnetIpv6"` // zero: the VPC has no IPv6
-	Settings   Settings     `json:"settings"`
+	// VPC is the vpc: section of a VPC lab; nil for a file with subnet:
+	// (see Network). Exactly one of the two is given.
+	VPC      *VPC     `json:"vpc,omitempty"`
+	Settings Settings `json:"settings"`
 
 	PrefixLists []PrefixList `json:"prefixLists,omitempty"`
 	Groups      []Group      `json:"securityGroups,omitempty"`
@@ -86,9 +89,16 @@ type Node struct {
 	IP        netip.Addr `json:"ip"`
 	IPv6      netip.Addr `json:"ipv6"` // zero: none
 	// Groups are lab names or sg- ids; empty means the default group.
-	Groups     []string   `json:"securityGroups,omitempty"`
-	Conntrack  Conntrack  `json:"conntrack"`
-	Allowances Allowances `json:"allowances"`
+	Groups []string `json:"securityGroups,omitempty"`
+	// Subnet, SecondaryIPs and SourceDestCheck complete the short form
+	// (one interface, eth0); Interfaces is the long form (eth0, eth1, …)
+	// and excludes the short form's keys. ENIs returns either as a list.
+	Subnet          string          `json:"subnet,omitempty"` // "": MainSubnet
+	SecondaryIPs    []netip.Addr    `json:"secondaryIps,omitempty"`
+	SourceDestCheck *bool           `json:"sourceDestCheck,omitempty"`
+	Interfaces      []NodeInterface `json:"interfaces,omitempty"`
+	Conntrack       Conntrack       `json:"conntrack"`
+	Allowances      Allowances      `json:"allowances"`
 	// InstanceType (instance-type) picks the allowances the node does not
 	// name (ruleset.ConntrackMaxFor); "" for none.
 	InstanceType string `json:"instanceType,omitempty"`
@@ -113,15 +123,20 @@ type Allowances struct {
 	BandwidthOutMbps        uint64 `json:"bandwidthOutMbps,omitempty"`
 }
 
-// Check is one expected reachability from one node to another.
+// Check is one expected reachability from one node to another. From and
+// To name a node (its eth0) or an interface (node.ethN); FromIP picks
+// another source address the sender owns, and ToIP replaces To with any
+// address at all (the node that owns it, if any, answers).
 type Check struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Proto  string `json:"proto"`          // tcp | udp | icmp
-	Port   uint16 `json:"port,omitempty"` // tcp and udp
-	Family int    `json:"family"`         // 4 or 6
-	Expect string `json:"expect"`         // allow | deny
-	Line   int    `json:"line,omitempty"`
+	From   string     `json:"from"`
+	To     string     `json:"to,omitempty"`
+	FromIP netip.Addr `json:"fromIp,omitzero"`
+	ToIP   netip.Addr `json:"toIp,omitzero"`
+	Proto  string     `json:"proto"`          // tcp | udp | icmp
+	Port   uint16     `json:"port,omitempty"` // tcp and udp
+	Family int        `json:"family"`         // 4 or 6
+	Expect string     `json:"expect"`         // allow | deny
+	Line   int        `json:"line,omitempty"`
 }
 
 // Node returns the node called name, or nil.

@@ -13,6 +13,8 @@ var (
 	// one lab and one node: split at its last '-' it gives both back, and
 	// no two labs' namespaces can collide (lab names may have '-').
 	nodeNameRE = regexp.MustCompile(`^[a-z0-9]{1,20}$`)
+	// Names of a VPC lab's subnets, route tables and network ACLs.
+	subnetNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 )
 
 // maxIfName is the longest Linux interface name (IFNAMSIZ - 1).

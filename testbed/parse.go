@@ -86,6 +86,8 @@ func (d *decoder) lab(n *yaml.Node, lab *Lab) {
 			lab.Subnet = d.prefix(p.val, "subnet")
 		case "subnet-ipv6":
 			lab.SubnetIPv6 = d.prefix(p.val, "subnet-ipv6")
+		case "vpc":
+			lab.VPC = d.vpc(p.val, p.line)
 		case "settings":
 			d.settings(p.val, &lab.Settings)
 		case "prefix-lists":
@@ -100,11 +102,12 @@ func (d *decoder) lab(n *yaml.Node, lab *Lab) {
 			d.unknown("", p)
 		}
 	}
-	for _, k := range []string{"name", "subnet", "topology"} {
+	for _, k := range []string{"name", "topology"} {
 		if _, ok := seen[k]; !ok {
 			d.add("", 0, "missing required key %q", k)
 		}
 	}
+	d.subnetOrVPC(seen)
 	if lab.Settings.GroupsPerInterface == 0 {
 		lab.Settings.GroupsPerInterface = DefaultGroupsPerInterface
 	}
@@ -271,9 +274,20 @@ func (d *decoder) node(p kv) Node {
 			d.allowances(f.val, fp, &nd.Allowances)
 		case "instance-type":
 			nd.InstanceType = d.str(f.val, fp)
+		case "subnet":
+			nd.Subnet = d.str(f.val, fp)
+		case "secondary-ips":
+			nd.SecondaryIPs = d.addrs(f.val, fp)
+		case "source-dest-check":
+			nd.SourceDestCheck = d.boolp(f.val, fp)
+		case "interfaces":
+			nd.Interfaces = d.interfaces(f.val, fp)
 		default:
 			d.unknown(path, f)
 		}
+	}
+	if len(nd.Interfaces) > 0 {
+		d.longFormOnly(path, fields)
 	}
 	return nd
 }
@@ -332,6 +346,10 @@ func (d *decoder) checks(n *yaml.Node, lab *Lab) {
 				c.From = d.str(f.val, fp)
 			case "to":
 				c.To = d.str(f.val, fp)
+			case "from-ip":
+				c.FromIP = d.addr(f.val, fp)
+			case "to-ip":
+				c.ToIP = d.addr(f.val, fp)
 			case "proto":
 				c.Proto = d.str(f.val, fp)
 			case "port":

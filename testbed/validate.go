@@ -14,7 +14,11 @@ func validate(e *errList, lab *Lab) {
 	if !labNameRE.MatchString(lab.Name) {
 		e.add("name", 0, "lab name %q must match [a-z0-9-]{1,12}", lab.Name)
 	}
-	validateSubnets(e, lab)
+	if lab.VPC != nil {
+		validateVPC(e, lab)
+	} else {
+		validateSubnets(e, lab)
+	}
 	if s := lab.Settings; s.GroupsPerInterface*s.RulesPerGroup > 1000 {
 		e.add("settings", 0, "groups-per-interface × rules-per-group = %d exceeds 1000, as in EC2",
 			s.GroupsPerInterface*s.RulesPerGroup)
@@ -115,64 +119,35 @@ func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
 	default:
 		e.add(path, nd.Line, "kind must be netns or vm, not %q", nd.Kind)
 	}
-	checkAddr(e, path, nd, "ip", nd.IP, lab.Subnet, used)
-	if nd.IPv6.IsValid() {
-		if !lab.SubnetIPv6.IsValid() {
-			e.add(path, nd.Line, "ipv6 needs subnet-ipv6")
-		} else {
-			checkAddr(e, path, nd, "ipv6", nd.IPv6, lab.SubnetIPv6, used)
-		}
-	}
-	seen := map[string]bool{}
-	for _, g := range nd.Groups {
-		if seen[g] {
-			e.add(path, nd.Line, "security group %q listed twice", g)
-		}
-		seen[g] = true
-	}
+	validateInterfaces(e, lab, nd, used)
 	if _, ok := ruleset.ConntrackMaxFor(nd.InstanceType); !ok {
 		e.add(path, nd.Line, "instance-type %q: sgswitch knows family.size types with sizes nano, micro, small, medium, large, xlarge, Nxlarge and metal", nd.InstanceType)
 	}
-	if len(nd.Groups) > lab.Settings.GroupsPerInterface {
-		e.add(path, nd.Line, "SecurityGroupsPerInterfaceLimitExceeded: %d groups, at most %d (settings.groups-per-interface)",
-			len(nd.Groups), lab.Settings.GroupsPerInterface)
-	}
 }
 
-func checkAddr(e *errList, path string, nd *Node, key string, a netip.Addr, subnet netip.Prefix, used map[netip.Addr]string) {
+// checkAddr checks one address of an interface of node owner against
+// its subnet and the addresses the lab has used so far.
+func checkAddr(e *errList, path string, line int, owner, key string, a netip.Addr, subnet netip.Prefix, used map[netip.Addr]string) {
 	switch {
 	case !a.IsValid():
 		if key == "ip" {
-			e.add(path, nd.Line, "missing required key %q", key)
+			e.add(path, line, "missing required key %q", key)
 		}
 	case !subnet.Contains(a):
-		e.add(join(path, key), nd.Line, "%v is not inside subnet %v", a, subnet)
+		e.add(join(path, key), line, "%v is not inside subnet %v", a, subnet)
 	case reserved(subnet, a):
-		e.add(join(path, key), nd.Line, "%v is reserved in %v (the first four addresses and the last)", a, subnet)
+		e.add(join(path, key), line, "%v is reserved in %v (the first four addresses and the last)", a, subnet)
 	case used[a] != "":
-		e.add(join(path, key), nd.Line, "%v is already the address of node %s", a, used[a])
+		e.add(join(path, key), line, "%v is already the address of node %s", a, used[a])
 	default:
-		used[a] = nd.Name
+		used[a] = owner
 	}
 }
 
 func validateCheck(e *errList, lab *Lab, i int) {
 	c := &lab.Checks[i]
 	path := fmt.Sprintf("checks[%d]", i)
-	for _, end := range []string{c.From, c.To} {
-		nd := lab.Node(end)
-		switch {
-		case nd == nil:
-			e.add(path, c.Line, "no node %q", end)
-		case nd.Kind != KindNetns:
-			e.add(path, c.Line, "node %s is a %s: checks run inside netns nodes only", end, nd.Kind)
-		case c.Family == 6 && !nd.IPv6.IsValid():
-			e.add(path, c.Line, "family ipv6 but node %s has no ipv6", end)
-		}
-	}
-	if c.From == c.To {
-		e.add(path, c.Line, "from and to are the same node: that traffic never reaches the switch")
-	}
+	validateEndpoints(e, lab, c, path)
 	switch c.Proto {
 	case "tcp", "udp":
 		if c.Port == 0 {
