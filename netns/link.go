@@ -23,6 +23,10 @@ type Interface struct {
 	// IPv4 is the address with the subnet's prefix length, e.g.
 	// 198.18.0.11/24; IPv6 is optional, e.g. fd00:5e5e:0:1::11/64.
 	IPv4, IPv6 netip.Prefix
+	// SecondaryIPv4 are more addresses, each with the subnet's length;
+	// added after IPv4, so the kernel marks them secondary and keeps
+	// IPv4 as the source it picks, as on an EC2 instance.
+	SecondaryIPv4 []netip.Prefix
 	// MTU of the interface (default DefaultMTU).
 	MTU int
 	// Gateway4 and Gateway6, when valid, are the default routes' next hops.
@@ -223,6 +227,11 @@ func configure(h *netlink.Handle, link netlink.Link, in Interface) error {
 	if in.IPv4.IsValid() {
 		if err := h.AddrAdd(link, addr(in.IPv4, 0)); err != nil {
 			return fmt.Errorf("adding %s: %w", in.IPv4, err)
+		}
+	}
+	for _, p := range in.SecondaryIPv4 {
+		if err := h.AddrAdd(link, addr(p, 0)); err != nil {
+			return fmt.Errorf("adding %s: %w", p, err)
 		}
 	}
 	if in.IPv6.IsValid() {

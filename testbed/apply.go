@@ -276,7 +276,7 @@ func (a *applier) interfaces() error {
 			Name:        n.Name,
 			Description: fmt.Sprintf("lab %s node %s", a.lab.Name, n.Name),
 			MAC:         mac,
-			IPv4:        []netip.Addr{n.IP},
+			IPv4:        append([]netip.Addr{n.IP}, n.SecondaryIPs...), // primary first, as EC2
 			Groups:      a.groupIDs(n.Groups),
 			Conntrack: ruleset.ConntrackSpec{
 				TcpEstablishedTimeout: n.Conntrack.TcpEstablishedTimeout,

@@ -27,7 +27,7 @@ func parseExample(t *testing.T, name string) *Lab {
 // TestApplyGolden applies every example to a fresh state and compares
 // the describe output (groups with rules, interfaces) with a golden file.
 func TestApplyGolden(t *testing.T) {
-	for _, name := range []string{"shop.yaml", "conntrack.yaml", "default-group.yaml", "ipv6.yaml"} {
+	for _, name := range []string{"shop.yaml", "conntrack.yaml", "default-group.yaml", "ipv6.yaml", "secondary-ips.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			lab := parseExample(t, name)
 			if err := Validate(lab); err != nil {
@@ -224,6 +224,11 @@ func summary(t *testing.T, st *ruleset.State, enis map[string]string) string {
 		ct := n.ConnectionTrackingConfiguration
 		fmt.Fprintf(&b, "eni %s mac %s ip %s ipv6 %v groups %v conntrack %d/%d/%d\n", node, n.MacAddress, n.PrivateIpAddress, v6, gs,
 			ct.TcpEstablishedTimeout, ct.UdpStreamTimeout, ct.UdpTimeout)
+		for _, a := range n.PrivateIpAddresses {
+			if !a.Primary {
+				fmt.Fprintf(&b, "  secondary %s\n", a.PrivateIpAddress)
+			}
+		}
 	}
 	return b.String()
 }

@@ -64,7 +64,7 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 	var wg sync.WaitGroup
 	for i, c := range lab.Checks {
 		results[i] = Result{Check: c}
-		if err := failed[responderKey(c)]; err != nil {
+		if err := failed[responderKey(lab, c)]; err != nil {
 			results[i].Observed, results[i].Error = ObservedError, err.Error()
 			continue
 		}
@@ -93,18 +93,21 @@ type respKey struct {
 	port        uint16
 }
 
-func responderKey(c Check) respKey { return respKey{c.To, c.Proto, c.Port} }
+func responderKey(lab *Lab, c Check) respKey {
+	node, _ := lab.target(c)
+	return respKey{node, c.Proto, c.Port}
+}
 
 // startResponders starts one responder per destination node, protocol and
 // port; failures are kept per key so only the checks that need one fail.
 func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*responder, map[respKey]error) {
 	rs, failed := map[respKey]*responder{}, map[respKey]error{}
 	for _, c := range lab.Checks {
-		k := responderKey(c)
-		if c.Proto == "icmp" || rs[k] != nil || failed[k] != nil {
-			continue
+		k := responderKey(lab, c)
+		if c.Proto == "icmp" || k.node == "" || rs[k] != nil || failed[k] != nil {
+			continue // ICMP: the kernel answers; no node: nothing may answer
 		}
-		r, err := startResponder(opt.Netns(c.To), c.Proto, c.Port)
+		r, err := startResponder(opt.Netns(k.node), c.Proto, c.Port)
 		if err != nil {
 			failed[k] = err
 			continue
@@ -115,21 +118,77 @@ func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*responder, map[re
 }
 
 func runCheck(lab *Lab, c Check, opt CheckOptions) string {
-	to := lab.Node(c.To)
-	dst := to.IP
-	if c.Family == 6 {
-		dst = to.IPv6
-	}
-	ns := opt.Netns(c.From)
+	_, dst := lab.target(c)
+	node, src := lab.source(c)
+	ns := opt.Netns(node)
 	switch c.Proto {
 	case "tcp":
-		return tcpCheck(ns, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
+		return tcpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
 	case "udp":
-		return udpCheck(ns, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
+		return udpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
 	case "icmp":
-		return icmpCheck(ns, dst, opt.Timeout)
+		return icmpCheck(ns, src, dst, opt.Timeout)
 	}
 	return ObservedError
+}
+
+// CheckNodes lists, once each in file order, the nodes the checks run in
+// or send to (a to-ip no node owns adds none).
+func (l *Lab) CheckNodes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range l.Checks {
+		from, _ := l.source(c)
+		to, _ := l.target(c)
+		for _, n := range []string{from, to} {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// target is where a check goes: the node that answers ("" when no node
+// of the lab owns to-ip) and the destination address.
+func (l *Lab) target(c Check) (node string, dst netip.Addr) {
+	if c.ToIP.IsValid() {
+		for i := range l.Nodes {
+			if owns(&l.Nodes[i], c.ToIP) {
+				return l.Nodes[i].Name, c.ToIP
+			}
+		}
+		return "", c.ToIP
+	}
+	ep, _ := ParseEndpoint(c.To) // validated
+	return ep.Node, l.address(ep, c.Family)
+}
+
+// source is where a check starts: the node and the source address to
+// bind (from-ip; the named interface's address for node.ethN with N > 0;
+// otherwise zero, and the kernel picks).
+func (l *Lab) source(c Check) (node string, src netip.Addr) {
+	ep, _ := ParseEndpoint(c.From) // validated
+	switch {
+	case c.FromIP.IsValid():
+		src = c.FromIP
+	case ep.Interface > 0:
+		src = l.address(ep, c.Family)
+	}
+	return ep.Node, src
+}
+
+// address is the primary address of family fam of an interface.
+func (l *Lab) address(ep Endpoint, fam int) netip.Addr {
+	_, ni := l.Interface(ep)
+	if ni == nil {
+		return netip.Addr{}
+	}
+	if fam == 6 {
+		return ni.IPv6
+	}
+	return ni.IP
 }
 
 // Failed counts the results that did not pass.
@@ -156,13 +215,30 @@ func WriteTable(w io.Writer, rs []Result) error {
 		if r.Error != "" {
 			obs += " (" + r.Error + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\n", r.From, r.To, r.Proto, portString(r.Port), r.Family, r.Expect, obs, verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\n", r.fromColumn(), r.toColumn(), r.Proto, portString(r.Port), r.Family, r.Expect, obs, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%d checks, %d passed, %d failed\n", len(rs), len(rs)-Failed(rs), Failed(rs))
 	return err
+}
+
+// fromColumn is the FROM of a table row: the node or interface, and the
+// source address when the check chose one.
+func (c Check) fromColumn() string {
+	if c.FromIP.IsValid() {
+		return c.From + " (" + c.FromIP.String() + ")"
+	}
+	return c.From
+}
+
+// toColumn is the TO of a table row: the node or interface, or to-ip.
+func (c Check) toColumn() string {
+	if c.ToIP.IsValid() {
+		return c.ToIP.String()
+	}
+	return c.To
 }
 
 // WriteJSON prints results as a JSON array.

@@ -50,9 +50,17 @@ type Flow struct{ conn net.Conn }
 
 // DialTCP connects from namespace ns to dst within timeout.
 func DialTCP(ns string, dst netip.AddrPort, timeout time.Duration) (*Flow, error) {
+	return dialTCPFrom(ns, netip.Addr{}, dst, timeout)
+}
+
+// dialTCPFrom connects from source address src (zero: the kernel picks).
+func dialTCPFrom(ns string, src netip.Addr, dst netip.AddrPort, timeout time.Duration) (*Flow, error) {
 	var c net.Conn
 	err := netns.Do(ns, func() (err error) {
 		d := net.Dialer{Timeout: timeout}
+		if src.IsValid() {
+			d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+		}
 		c, err = d.Dial("tcp", dst.String())
 		return err
 	})
@@ -94,9 +102,9 @@ func readFull(c net.Conn, buf []byte) (int, error) {
 }
 
 // tcpCheck: handshake, then a few bytes echoed.
-func tcpCheck(ns string, dst netip.AddrPort, timeout time.Duration) string {
+func tcpCheck(ns string, src netip.Addr, dst netip.AddrPort, timeout time.Duration) string {
 	start := time.Now()
-	f, err := DialTCP(ns, dst, timeout)
+	f, err := dialTCPFrom(ns, src, dst, timeout)
 	if err != nil {
 		return classify(err)
 	}
@@ -109,10 +117,14 @@ func tcpCheck(ns string, dst netip.AddrPort, timeout time.Duration) string {
 
 // udpCheck: a datagram to the responder and its echo. The datagram is
 // resent a few times within the timeout (UDP may lose the first one).
-func udpCheck(ns string, dst netip.AddrPort, timeout time.Duration) string {
+func udpCheck(ns string, src netip.Addr, dst netip.AddrPort, timeout time.Duration) string {
 	var c net.Conn
 	if err := netns.Do(ns, func() (err error) {
-		c, err = net.Dial("udp", dst.String())
+		var d net.Dialer
+		if src.IsValid() {
+			d.LocalAddr = &net.UDPAddr{IP: src.AsSlice()}
+		}
+		c, err = d.Dial("udp", dst.String())
 		return err
 	}); err != nil {
 		return classify(err)
@@ -153,14 +165,18 @@ func datagramExchange(c net.Conn, msg []byte, timeout time.Duration, match func(
 
 // icmpCheck: an echo request and its reply, over a raw socket (ICMP for
 // IPv4, ICMPv6 for IPv6; the kernel fills in the ICMPv6 checksum).
-func icmpCheck(ns string, dst netip.Addr, timeout time.Duration) string {
+func icmpCheck(ns string, src, dst netip.Addr, timeout time.Duration) string {
 	network, typ, reply := "ip4:icmp", byte(8), byte(0)
 	if dst.Is6() {
 		network, typ, reply = "ip6:ipv6-icmp", 128, 129
 	}
 	var c net.Conn
 	if err := netns.Do(ns, func() (err error) {
-		c, err = net.Dial(network, dst.String())
+		var d net.Dialer
+		if src.IsValid() {
+			d.LocalAddr = &net.IPAddr{IP: src.AsSlice()}
+		}
+		c, err = d.Dial(network, dst.String())
 		return err
 	}); err != nil {
 		return classify(err)

@@ -55,8 +55,11 @@ func Hosts(lab *Lab, enis map[string]string) []Host {
 // Addrs is what a node's interface is configured with.
 type Addrs struct {
 	MAC  net.HardwareAddr
-	IPv4 netip.Prefix // address with the subnet's length
+	IPv4 netip.Prefix // the primary address with the subnet's length
 	IPv6 netip.Prefix // zero: none
+	// SecondaryIPv4 are the ENI's secondary private addresses, with the
+	// subnet's length, in the ENI's order.
+	SecondaryIPv4 []netip.Prefix
 }
 
 // AddrsOf finds how the ENI's interface is to be configured in sp.
@@ -73,6 +76,9 @@ func AddrsOf(sp ruleset.Spec, eni string) (Addrs, error) {
 		a.MAC = mac
 		if len(e.IPv4) > 0 {
 			a.IPv4 = netip.PrefixFrom(e.IPv4[0], sp.VPC.CIDR.Bits())
+			for _, s := range e.IPv4[1:] {
+				a.SecondaryIPv4 = append(a.SecondaryIPv4, netip.PrefixFrom(s, sp.VPC.CIDR.Bits()))
+			}
 		}
 		if len(e.IPv6) > 0 && sp.VPC.IPv6CIDR.IsValid() {
 			a.IPv6 = netip.PrefixFrom(e.IPv6[0], sp.VPC.IPv6CIDR.Bits())
@@ -110,7 +116,7 @@ func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
 	if err := netns.Create(h.Netns, owner); err != nil {
 		return nil, err
 	}
-	in := netns.Interface{Netns: h.Netns, Name: NodeIfName, MAC: a.MAC, IPv4: a.IPv4, IPv6: a.IPv6}
+	in := netns.Interface{Netns: h.Netns, Name: NodeIfName, MAC: a.MAC, IPv4: a.IPv4, IPv6: a.IPv6, SecondaryIPv4: a.SecondaryIPv4}
 	if a.IPv4.IsValid() {
 		in.Gateway4 = Router(a.IPv4)
 	}

@@ -211,14 +211,10 @@ func TestParseRefusesVPCLab(t *testing.T) {
 // cannot run is refused by Apply (and so by Validate and the daemon)
 // with ErrNotYetRunnable naming the key; everything else still applies.
 func TestNotYetRunnable(t *testing.T) {
-	two := strings.Replace(minimal, "b: {ip: 198.18.0.11}", "b: {ip: 198.18.0.11, secondary-ips: [198.18.0.12]}", 1)
 	cases := []struct{ name, file, want string }{
 		{"vpc lab", twotier, "vpc: (several subnets"},
 		{"long form", strings.Replace(minimal, "{ip: 198.18.0.10}", "{interfaces: [{ip: 198.18.0.10}]}", 1), "interfaces: (the long form)"},
-		{"secondary ips", two, "secondary-ips:"},
 		{"source dest check off", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, source-dest-check: false}", 1), "source-dest-check: false"},
-		{"to-ip", minimal + "checks:\n  - {from: a, to-ip: 198.18.0.11, proto: icmp, expect: allow}\n", "from-ip: and to-ip:"},
-		{"interface endpoint", minimal + "checks:\n  - {from: a.eth0, to: b, proto: icmp, expect: allow}\n", "node.ethN"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,12 +229,51 @@ func TestNotYetRunnable(t *testing.T) {
 			}
 		})
 	}
-	ok := strings.Replace(minimal, "{ip: 198.18.0.10}", "{subnet: main, ip: 198.18.0.10, source-dest-check: true}", 1)
+	ok := strings.Replace(minimal, "{ip: 198.18.0.10}", "{subnet: main, ip: 198.18.0.10, source-dest-check: true, secondary-ips: [198.18.0.12]}", 1) +
+		"checks:\n  - {from: a.eth0, to-ip: 198.18.0.11, from-ip: 198.18.0.12, proto: icmp, expect: allow}\n"
 	lab, err := Parse("t.yaml", []byte(ok))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := Validate(lab); err != nil {
 		t.Fatalf("a subnet lab with the runnable new keys: %v", err)
+	}
+}
+
+// TestCheckEndpoints: where each form of check starts and goes.
+func TestCheckEndpoints(t *testing.T) {
+	lab, err := Parse("secondary-ips.yaml", readExample(t, "secondary-ips.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := netip.MustParseAddr
+	want := []struct {
+		from    string
+		src     netip.Addr
+		to      string
+		dst     netip.Addr
+		fromCol string
+		toCol   string
+	}{
+		{"app", netip.Addr{}, "db", a("198.18.4.30"), "app", "db"},
+		{"app", a("198.18.4.21"), "db", a("198.18.4.30"), "app (198.18.4.21)", "db"},
+		{"client", netip.Addr{}, "app", a("198.18.4.20"), "client", "app"},
+		{"client", netip.Addr{}, "app", a("198.18.4.21"), "client", "198.18.4.21"},
+		{"client", netip.Addr{}, "", a("198.18.4.22"), "client", "198.18.4.22"},
+		{"client", netip.Addr{}, "app", a("198.18.4.20"), "client.eth0", "app.eth0"},
+	}
+	if len(lab.Checks) != len(want) {
+		t.Fatalf("%d checks", len(lab.Checks))
+	}
+	for i, w := range want {
+		c := lab.Checks[i]
+		from, src := lab.source(c)
+		to, dst := lab.target(c)
+		if from != w.from || src != w.src || to != w.to || dst != w.dst || c.fromColumn() != w.fromCol || c.toColumn() != w.toCol {
+			t.Errorf("check %d: from %s %v to %s %v, columns %q %q; want %+v", i, from, src, to, dst, c.fromColumn(), c.toColumn(), w)
+		}
+	}
+	if got := lab.CheckNodes(); !reflect.DeepEqual(got, []string{"app", "db", "client"}) {
+		t.Errorf("CheckNodes %v", got)
 	}
 }

@@ -35,7 +35,7 @@ func TestHostWirerTAPSurvivesPortLoss(t *testing.T) {
 	n := Host{Lab: lab, Node: "n1", ENI: "eni-1", Kind: KindNetns, Port: PortTAP,
 		Netns: NetnsName(lab, "n1"), IfName: HostIfName(lab, "n1")}
 	a := Addrs{MAC: net.HardwareAddr{0x02, 1, 2, 3, 4, 5}, IPv4: netip.MustParsePrefix("198.18.9.10/24"),
-		IPv6: netip.MustParsePrefix("fd00:5e5e:0:9::10/64")}
+		IPv6: netip.MustParsePrefix("fd00:5e5e:0:9::10/64"), SecondaryIPv4: []netip.Prefix{netip.MustParsePrefix("198.18.9.11/24")}}
 	w := HostWirer{}
 	index := 0
 	for round := 0; round < 3; round++ {
@@ -49,7 +49,7 @@ func TestHostWirerTAPSurvivesPortLoss(t *testing.T) {
 			t.Fatalf("round %d: eth0: %v", round, err)
 		}
 		if ifc.HardwareAddr.String() != a.MAC.String() || !strings.Contains(addrsString(addrs), "198.18.9.10/24") ||
-			!strings.Contains(addrsString(addrs), "fd00:5e5e:0:9::10/64") {
+			!strings.Contains(addrsString(addrs), "198.18.9.11/24") || !strings.Contains(addrsString(addrs), "fd00:5e5e:0:9::10/64") {
 			t.Errorf("round %d: eth0 %s %v", round, ifc.HardwareAddr, addrs)
 		}
 		// The next Wire re-attaches the same device, as a restarted

@@ -151,16 +151,9 @@ func labCheck(c *cli.Context) error {
 // missingNamespaces lists the namespaces the checks need that do not exist.
 func missingNamespaces(lab *testbed.Lab) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, ch := range lab.Checks {
-		for _, n := range []string{ch.From, ch.To} {
-			ns := testbed.NetnsName(lab.Name, n)
-			if !seen[ns] {
-				seen[ns] = true
-				if !netns.Exists(ns) {
-					out = append(out, ns)
-				}
-			}
+	for _, n := range lab.CheckNodes() {
+		if ns := testbed.NetnsName(lab.Name, n); !netns.Exists(ns) {
+			out = append(out, ns)
 		}
 	}
 	return out
