@@ -12,6 +12,7 @@ import (
 	"sgswitch/iface"
 	"sgswitch/ruleset"
 	"sgswitch/store"
+	"sgswitch/testbed"
 )
 
 // DefaultStateDir is where a daemon keeps its state (store.FileName, its
@@ -197,11 +198,31 @@ func (d *Daemon) swap(next *ruleset.State) {
 // loadState rebuilds the model from the spec a store holds (read from
 // path); one that does not validate marks the store corrupt.
 func loadState(path string, spec ruleset.Spec) (*ruleset.State, error) {
+	attachLabInterfaces(&spec)
 	state, err := ruleset.StateFromSpec(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
 	}
 	return state, nil
+}
+
+// attachLabInterfaces marks the interfaces of lab nodes attached in a
+// spec stored before interfaces recorded their attachment: every lab
+// interface carries testbed.LabTag and the node's name, so it is attached
+// to that node. (The record is rewritten with the attachment at the
+// interface's next change.)
+func attachLabInterfaces(sp *ruleset.Spec) {
+	for i := range sp.Interfaces {
+		e := &sp.Interfaces[i]
+		if e.AttachedTo != "" || e.Name == "" {
+			continue
+		}
+		for _, t := range e.Tags {
+			if t.Key == testbed.LabTag {
+				e.AttachedTo = testbed.AttachmentOf(t.Value, e.Name)
+			}
+		}
+	}
 }
 
 // saveSpec records the change from prev (the state the store holds; nil

@@ -177,6 +177,36 @@ func ParseTagSpecifications(s string) ([]TagSpecification, error) {
 	return []TagSpecification{spec}, nil
 }
 
+// ParseTags parses one value of --tags: a JSON list of {"Key","Value"},
+// or the AWS CLI shorthand "Key=env,Value=lab" (Value may be left out, as
+// delete-tags allows).
+func ParseTags(s string) ([]Tag, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") {
+		var ts []Tag
+		if err := json.Unmarshal([]byte(s), &ts); err != nil {
+			return nil, fmt.Errorf("--tags: %v (JSON expected)", err)
+		}
+		return ts, nil
+	}
+	var t Tag
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.TrimSpace(k) {
+		case "Key":
+			t.Key = v
+		case "Value":
+			t.Value = v
+		default:
+			return nil, fmt.Errorf("tag %q: want Key=K,Value=V", s)
+		}
+	}
+	if t.Key == "" {
+		return nil, fmt.Errorf("tag %q: no Key", s)
+	}
+	return []Tag{t}, nil
+}
+
 // DecodeJSONArg decodes the JSON value of an AWS CLI flag
 // (--ip-permissions, --security-group-rules, …) into dst. As in the AWS
 // CLI, "file://PATH" stands for the contents of PATH: a regular file of at

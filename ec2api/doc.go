@@ -10,8 +10,13 @@
 // RevokeSecurityGroupIngress/Egress, ModifySecurityGroupRules,
 // UpdateSecurityGroupRuleDescriptionsIngress/Egress,
 // DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute
-// (SecurityGroupId.N, ConnectionTrackingSpecification) and DescribeVpcs.
-// Anything else is InvalidAction.
+// (SecurityGroupId.N, ConnectionTrackingSpecification), DescribeVpcs,
+// DescribeSubnets (the VPC's one subnet), CreateNetworkInterface and
+// DeleteNetworkInterface (an API-made interface is "available"; a lab
+// node's is "in-use" and cannot be deleted), Assign/UnassignPrivateIpAddresses,
+// Assign/UnassignIpv6Addresses (single addresses; prefix delegation is
+// UnsupportedOperation), CreateTags, DeleteTags and DescribeTags. Anything
+// else is InvalidAction.
 //
 // # Design
 //

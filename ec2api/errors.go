@@ -30,6 +30,9 @@ const (
 	codeResourceLimitExceeded = "ResourceLimitExceeded"
 	codeUnknownParameter      = "UnknownParameter"
 	codeUnsupportedOperation  = "UnsupportedOperation"
+	// Codes of resources the ruleset does not own.
+	codeInvalidSubnetIDNotFound      = "InvalidSubnetID.NotFound"
+	codeInvalidNetworkInterfaceInUse = "InvalidNetworkInterface.InUse"
 )
 
 // APIError is an EC2 error as it travels over the wire: the server

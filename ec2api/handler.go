@@ -42,6 +42,16 @@ var actions = map[string]operation{
 	"DescribeNetworkInterfaces":                  read(describeNetworkInterfaces),
 	"ModifyNetworkInterfaceAttribute":            write(modifyNetworkInterfaceAttribute),
 	"DescribeVpcs":                               read(describeVpcs),
+	"DescribeSubnets":                            read(describeSubnets),
+	"CreateNetworkInterface":                     write(createNetworkInterface),
+	"DeleteNetworkInterface":                     write(deleteNetworkInterface),
+	"AssignPrivateIpAddresses":                   write(assignPrivateIpAddresses),
+	"UnassignPrivateIpAddresses":                 write(unassignPrivateIpAddresses),
+	"AssignIpv6Addresses":                        write(assignIpv6Addresses),
+	"UnassignIpv6Addresses":                      write(unassignIpv6Addresses),
+	"CreateTags":                                 write(createTags),
+	"DeleteTags":                                 write(deleteTags),
+	"DescribeTags":                               read(describeTags),
 }
 
 // Actions returns the names of the supported actions.

@@ -146,9 +146,18 @@ type NetworkInterface struct {
 	RequesterManaged                bool                                   `xml:"requesterManaged" json:"RequesterManaged"`
 	SourceDestCheck                 bool                                   `xml:"sourceDestCheck" json:"SourceDestCheck"`
 	Status                          string                                 `xml:"status" json:"Status"`
+	Attachment                      *NetworkInterfaceAttachment            `xml:"attachment,omitempty" json:"Attachment,omitempty"`
 	SubnetId                        string                                 `xml:"subnetId,omitempty" json:"SubnetId,omitempty"`
 	TagSet                          List[Tag]                              `xml:"tagSet" json:"TagSet"`
 	VpcId                           string                                 `xml:"vpcId" json:"VpcId"`
+}
+
+// NetworkInterfaceAttachment is how an interface is attached.
+type NetworkInterfaceAttachment struct {
+	AttachmentId    string `xml:"attachmentId" json:"AttachmentId"`
+	DeviceIndex     int32  `xml:"deviceIndex" json:"DeviceIndex"`
+	InstanceOwnerId string `xml:"instanceOwnerId" json:"InstanceOwnerId"`
+	Status          string `xml:"status" json:"Status"`
 }
 
 // GroupIdentifier names a group associated with an interface.

@@ -259,7 +259,7 @@ func TestDescribeNetworkInterfacesFilters(t *testing.T) {
 		{"ipv6-addresses.ipv6-address", []Filter{f("ipv6-addresses.ipv6-address", "fd00:5e5e:0:1::11")}, []string{"web1"}, ""},
 		{"vpc-id", []Filter{f("vpc-id", vpc.VpcId)}, both, ""},
 		{"subnet-id", []Filter{f("subnet-id", vpc.SubnetId)}, both, ""},
-		{"status", []Filter{f("status", "in-use")}, both, ""},
+		{"status", []Filter{f("status", "available")}, both, ""},
 		{"description", []Filter{f("description", "")}, both, ""},
 		{"tag:Name", []Filter{f("tag:Name", "web1")}, []string{"web1"}, ""},
 		{"tag-key", []Filter{f("tag-key", "Name")}, both, ""},

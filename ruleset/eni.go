@@ -28,7 +28,12 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 		return nil, err
 	}
 	if len(spec.IPv4) == 0 {
-		return nil, errorf(CodeMissingParameter, "The request must contain the parameter PrivateIpAddress")
+		// EC2 picks the primary address when none is given.
+		free, err := st.freeAddresses(4, 1)
+		if err != nil {
+			return nil, err
+		}
+		spec.IPv4 = free
 	}
 	if err := st.checkAddresses("", spec.IPv4, spec.IPv6); err != nil {
 		return nil, err
@@ -49,7 +54,7 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 		ID: id, Index: st.freeIndex(), Name: spec.Name, Description: spec.Description,
 		MAC: mac.String(), IPv4: append([]netip.Addr(nil), spec.IPv4...), IPv6: append([]netip.Addr(nil), spec.IPv6...),
 		Groups: groups, Conntrack: spec.Conntrack, Allowances: spec.Allowances, Tags: append([]Tag(nil), spec.Tags...),
-		InstanceType: spec.InstanceType,
+		InstanceType: spec.InstanceType, AttachedTo: spec.AttachedTo,
 	}
 	st.s.Interfaces = append(st.s.Interfaces, e)
 	st.eniByID[id] = len(st.s.Interfaces) - 1
@@ -330,13 +335,18 @@ func (st *State) describeInterface(e *InterfaceSpec) NetworkInterface {
 	ct := e.Conntrack.WithDefaults()
 	d := NetworkInterface{
 		NetworkInterfaceId: e.ID, Description: e.Description, InterfaceType: "interface",
-		MacAddress: e.MAC, OwnerId: v.OwnerId, SourceDestCheck: true, Status: "in-use",
+		MacAddress: e.MAC, OwnerId: v.OwnerId, SourceDestCheck: true, Status: "available",
 		SubnetId: v.SubnetId, VpcId: v.VpcId,
 		ConnectionTrackingConfiguration: &ConnectionTrackingConfiguration{ct.TcpEstablishedTimeout, ct.UdpStreamTimeout, ct.UdpTimeout},
 		PrivateIpAddresses:              []NetworkInterfacePrivateIpAddress{},
 		Ipv6Addresses:                   []NetworkInterfaceIpv6Address{},
 		Groups:                          []GroupIdentifier{},
 		TagSet:                          []Tag{},
+	}
+	if e.AttachedTo != "" {
+		d.Status = "in-use"
+		d.Attachment = &NetworkInterfaceAttachment{AttachmentId: "eni-attach-" + strings.TrimPrefix(e.ID, "eni-"),
+			InstanceOwnerId: v.Owner(), Status: "attached"}
 	}
 	for i, a := range e.IPv4 {
 		if i == 0 {

@@ -42,4 +42,6 @@ const (
 	CodeInvalidIPAddressInUse                   = "InvalidIPAddress.InUse"
 	CodeInvalidFilter                           = "InvalidParameterValue"
 	CodeNetworkInterfaceLimitExceeded           = "NetworkInterfaceLimitExceeded"
+	CodePrivateIpAddressLimitExceeded           = "PrivateIpAddressLimitExceeded"
+	CodeInsufficientFreeAddressesInSubnet       = "InsufficientFreeAddressesInSubnet"
 )

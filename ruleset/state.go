@@ -117,6 +117,9 @@ type InterfaceSpec struct {
 	// InstanceType is the lab node's instance type; it picks the
 	// allowances the interface does not name (allowances.go).
 	InstanceType string `json:"InstanceType,omitempty"`
+	// AttachedTo names the instance the interface is attached to (a lab
+	// node, "lab/node"); empty: the interface is available.
+	AttachedTo string `json:"AttachedTo,omitempty"`
 }
 
 // State is one VPC's mutable model. It is NOT safe for concurrent use:

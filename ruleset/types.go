@@ -232,10 +232,20 @@ type NetworkInterface struct {
 	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration   `json:"ConnectionTrackingConfiguration,omitempty"`
 	SourceDestCheck                 bool                               `json:"SourceDestCheck"`
 	Status                          string                             `json:"Status"`
+	Attachment                      *NetworkInterfaceAttachment        `json:"Attachment,omitempty"`
 	SubnetId                        string                             `json:"SubnetId"`
 	VpcId                           string                             `json:"VpcId"`
 	TagSet                          []Tag                              `json:"TagSet"`
 	Allowances                      *Allowances                        `json:"Allowances,omitempty"`
+}
+
+// NetworkInterfaceAttachment is the describe shape of an attached
+// interface. Lab nodes have no instance ids yet, so InstanceId is empty.
+type NetworkInterfaceAttachment struct {
+	AttachmentId    string `json:"AttachmentId"`
+	DeviceIndex     int32  `json:"DeviceIndex"`
+	InstanceOwnerId string `json:"InstanceOwnerId"`
+	Status          string `json:"Status"`
 }
 
 // ENISpec is the input of CreateNetworkInterface.
@@ -250,6 +260,7 @@ type ENISpec struct {
 	Allowances   Allowances
 	Tags         []Tag  // besides Name
 	InstanceType string // the node's instance type ("": none); picks default allowances
+	AttachedTo   string // the instance it is attached to ("lab/node"); "": available
 }
 
 // VPCInfo describes the VPC of a State.

@@ -14,6 +14,9 @@ import (
 // lab name), so the ENIs of a lab can be found with a tag filter.
 const LabTag = "sgswitch:lab"
 
+// AttachmentOf is what an ENI of a lab node is attached to: "lab/node".
+func AttachmentOf(lab, node string) string { return lab + "/" + node }
+
 // Apply creates the lab's prefix lists, security groups, rules and
 // network interfaces in st and returns the ENI id of every node.
 //
@@ -286,6 +289,7 @@ func (a *applier) interfaces() error {
 			Allowances:   ruleset.Allowances(n.Allowances),
 			InstanceType: n.InstanceType,
 			Tags:         []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
+			AttachedTo:   AttachmentOf(a.lab.Name, n.Name),
 		}
 		if n.IPv6.IsValid() {
 			spec.IPv6 = []netip.Addr{n.IPv6}

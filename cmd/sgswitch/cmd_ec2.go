@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -25,7 +26,7 @@ import (
 
 func init() {
 	subs := []*cli.Command{credentialsCommand()}
-	for _, ec := range ec2Commands() {
+	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands()) {
 		subs = append(subs, ec.command())
 	}
 	register(&cli.Command{

@@ -204,3 +204,75 @@ func TestEC2CLIWithoutDaemon(t *testing.T) {
 		t.Fatalf("exit %d %q", code, msg)
 	}
 }
+
+// TestEC2AddressAndTagCommands: the new AWS CLI commands, by lab name,
+// printing what the AWS CLI prints.
+func TestEC2AddressAndTagCommands(t *testing.T) {
+	url := ec2Lab(t)
+	out, code, msg := runEC2(t, url, "assign-private-ip-addresses", "--network-interface-id", "web1", "--private-ip-addresses", "198.18.0.20,198.18.0.21")
+	if code != 0 || !strings.Contains(out, `"AssignedPrivateIpAddresses": [`) || !strings.Contains(out, `"PrivateIpAddress": "198.18.0.21"`) {
+		t.Fatalf("assign: %d %s %s", code, out, msg)
+	}
+	if out, code, msg = runEC2(t, url, "unassign-private-ip-addresses", "--network-interface-id", "web1", "--private-ip-addresses", "198.18.0.20"); code != 0 || out != "" {
+		t.Fatalf("unassign prints nothing: %d %q %s", code, out, msg)
+	}
+	out, _, _ = runEC2(t, url, "describe-network-interfaces", "--network-interface-ids", "web1")
+	if strings.Contains(out, "198.18.0.20") || !strings.Contains(out, "198.18.0.21") {
+		t.Fatalf("describe after unassign: %s", out)
+	}
+	_, code, msg = runEC2(t, url, "assign-private-ip-addresses", "--network-interface-id", "web1", "--private-ip-addresses", "198.18.0.1")
+	if code != 254 || !strings.Contains(msg, "(InvalidParameterValue) when calling the AssignPrivateIpAddresses operation") {
+		t.Fatalf("reserved address: %d %s", code, msg)
+	}
+	_, code, msg = runEC2(t, url, "assign-ipv6-addresses", "--network-interface-id", "web1", "--ipv6-address-count", "1")
+	if code != 254 || !strings.Contains(msg, "InvalidParameterValue") {
+		t.Fatalf("ipv6 in a VPC without IPv6: %d %s", code, msg)
+	}
+	out, _, _ = runEC2(t, url, "describe-network-interfaces", "--network-interface-ids", "web1")
+	var d struct {
+		NetworkInterfaces []struct{ NetworkInterfaceId string }
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.NetworkInterfaces) != 1 {
+		t.Fatalf("%v %s", err, out)
+	}
+	eni := d.NetworkInterfaces[0].NetworkInterfaceId
+	if out, code, msg = runEC2(t, url, "create-tags", "--resources", eni, "--tags", "Key=env,Value=lab", "--tags", "Key=team,Value=net"); code != 0 || out != "" {
+		t.Fatalf("create-tags: %d %q %s", code, out, msg)
+	}
+	out, code, msg = runEC2(t, url, "describe-tags", "--filters", "Name=key,Values=env,team")
+	if code != 0 || strings.Count(out, `"ResourceType": "network-interface"`) != 2 || !strings.Contains(out, `"Value": "net"`) {
+		t.Fatalf("describe-tags: %d %s %s", code, out, msg)
+	}
+	if _, code, msg = runEC2(t, url, "delete-tags", "--resources", eni, "--tags", "Key=env"); code != 0 {
+		t.Fatalf("delete-tags: %d %s", code, msg)
+	}
+	out, _, _ = runEC2(t, url, "describe-tags", "--filters", "Name=key,Values=env")
+	if strings.Contains(out, `"env"`) {
+		t.Fatalf("env still tagged: %s", out)
+	}
+	if _, code, msg = runEC2(t, url, "create-tags", "--resources", eni, "--tags", "Value=x"); code != 255 || !strings.Contains(msg, "no Key") {
+		t.Fatalf("tag without key: %d %s", code, msg)
+	}
+}
+
+func TestEC2CreateDeleteNetworkInterfaceCommands(t *testing.T) {
+	url := ec2Lab(t)
+	out, code, msg := runEC2(t, url, "describe-subnets")
+	var subnets struct{ Subnets []struct{ SubnetId string } }
+	if err := json.Unmarshal([]byte(out), &subnets); code != 0 || err != nil || len(subnets.Subnets) != 1 {
+		t.Fatalf("describe-subnets: %d %v %s %s", code, err, out, msg)
+	}
+	out, code, msg = runEC2(t, url, "create-network-interface", "--subnet-id", subnets.Subnets[0].SubnetId,
+		"--secondary-private-ip-address-count", "1", "--tag-specifications", "ResourceType=network-interface,Tags=[{Key=Name,Value=spare}]")
+	if code != 0 || !strings.Contains(out, `"Status": "available"`) || !strings.Contains(out, `"PrivateIpAddress": "198.18.0.4"`) {
+		t.Fatalf("create: %d %s %s", code, out, msg)
+	}
+	// By its Name tag, like a lab node.
+	if out, code, msg = runEC2(t, url, "delete-network-interface", "--network-interface-id", "spare"); code != 0 || out != "" {
+		t.Fatalf("delete: %d %q %s", code, out, msg)
+	}
+	_, code, msg = runEC2(t, url, "create-network-interface", "--subnet-id", "subnet-0123456789abcdef0")
+	if code != 254 || !strings.Contains(msg, "InvalidSubnetID.NotFound") {
+		t.Fatalf("unknown subnet: %d %s", code, msg)
+	}
+}

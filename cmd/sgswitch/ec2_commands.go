@@ -122,6 +122,162 @@ func ec2Commands() []ec2Command {
 	}
 }
 
+// eniCommands: interfaces made through the API, their secondary private
+// IPv4 and IPv6 addresses, and the subnet they go in.
+func eniCommands() []ec2Command {
+	eniFlag := func() cli.Flag {
+		return &cli.StringFlag{Name: "network-interface-id", Required: true, Usage: "id or lab node name"}
+	}
+	return []ec2Command{
+		{
+			name: "describe-subnets", action: "DescribeSubnets", usage: "describe the lab subnet",
+			flags: append([]cli.Flag{repeatedFlag("subnet-ids", "subnet- ids")}, describeFlags()...),
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				fs, err := filters(c)
+				return &ec2api.DescribeSubnetsInput{SubnetIds: idList(c, "subnet-ids"), Filters: fs, PageParams: pageParams(c)}, err
+			},
+			output: func() any { return &ec2api.DescribeSubnetsOutput{} },
+		},
+		{
+			name: "create-network-interface", action: "CreateNetworkInterface", usage: "create an (available) ENI",
+			flags: []cli.Flag{
+				&cli.StringFlag{Name: "subnet-id", Required: true},
+				&cli.StringFlag{Name: "description"},
+				&cli.StringFlag{Name: "private-ip-address", Usage: "the primary address (default: the lowest free one)"},
+				&cli.IntFlag{Name: "secondary-private-ip-address-count"},
+				&cli.IntFlag{Name: "ipv6-address-count"},
+				repeatedFlag("groups", "group ids or lab names"),
+				&cli.StringFlag{Name: "tag-specifications", Usage: "JSON or ResourceType=network-interface,Tags=[{Key=k,Value=v}]"},
+			},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				groups, err := r.groups(idList(c, "groups"))
+				if err != nil {
+					return nil, err
+				}
+				in := &ec2api.CreateNetworkInterfaceInput{SubnetId: c.String("subnet-id"), Description: c.String("description"),
+					PrivateIpAddress: c.String("private-ip-address"), Groups: groups,
+					SecondaryPrivateIpAddressCount: int32Flag(c, "secondary-private-ip-address-count"),
+					Ipv6AddressCount:               int32Flag(c, "ipv6-address-count")}
+				if s := c.String("tag-specifications"); s != "" {
+					in.TagSpecifications, err = ec2api.ParseTagSpecifications(s)
+				}
+				return in, err
+			},
+			output: func() any { return &ec2api.CreateNetworkInterfaceOutput{} },
+		},
+		{
+			name: "delete-network-interface", action: "DeleteNetworkInterface", usage: "delete an available ENI",
+			flags: []cli.Flag{eniFlag()},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				id, err := r.iface(c.String("network-interface-id"))
+				return &ec2api.DeleteNetworkInterfaceInput{NetworkInterfaceId: id}, err
+			},
+		},
+		{
+			name: "assign-private-ip-addresses", action: "AssignPrivateIpAddresses", usage: "add secondary private IPv4 addresses to an ENI",
+			flags: []cli.Flag{eniFlag(), repeatedFlag("private-ip-addresses", "addresses"),
+				&cli.IntFlag{Name: "secondary-private-ip-address-count", Usage: "or: this many free addresses"},
+				&cli.BoolFlag{Name: "allow-reassignment", Usage: "take addresses that are another ENI's secondaries"}},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				id, err := r.iface(c.String("network-interface-id"))
+				in := &ec2api.AssignPrivateIpAddressesInput{NetworkInterfaceId: id, PrivateIpAddresses: idList(c, "private-ip-addresses"),
+					SecondaryPrivateIpAddressCount: int32Flag(c, "secondary-private-ip-address-count")}
+				if c.Bool("allow-reassignment") {
+					in.AllowReassignment = ptr(true)
+				}
+				return in, err
+			},
+			output: func() any { return &ec2api.AssignPrivateIpAddressesOutput{} },
+		},
+		{
+			name: "unassign-private-ip-addresses", action: "UnassignPrivateIpAddresses", usage: "remove secondary private IPv4 addresses from an ENI",
+			flags: []cli.Flag{eniFlag(), repeatedFlag("private-ip-addresses", "addresses")},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				id, err := r.iface(c.String("network-interface-id"))
+				return &ec2api.UnassignPrivateIpAddressesInput{NetworkInterfaceId: id, PrivateIpAddresses: idList(c, "private-ip-addresses")}, err
+			},
+		},
+		{
+			name: "assign-ipv6-addresses", action: "AssignIpv6Addresses", usage: "add IPv6 addresses to an ENI",
+			flags: []cli.Flag{eniFlag(), repeatedFlag("ipv6-addresses", "addresses"),
+				&cli.IntFlag{Name: "ipv6-address-count", Usage: "or: this many free addresses"}},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				id, err := r.iface(c.String("network-interface-id"))
+				return &ec2api.AssignIpv6AddressesInput{NetworkInterfaceId: id, Ipv6Addresses: idList(c, "ipv6-addresses"),
+					Ipv6AddressCount: int32Flag(c, "ipv6-address-count")}, err
+			},
+			output: func() any { return &ec2api.AssignIpv6AddressesOutput{} },
+		},
+		{
+			name: "unassign-ipv6-addresses", action: "UnassignIpv6Addresses", usage: "remove IPv6 addresses from an ENI",
+			flags: []cli.Flag{eniFlag(), repeatedFlag("ipv6-addresses", "addresses")},
+			input: func(c *cli.Context, r *ec2Resolver) (any, error) {
+				id, err := r.iface(c.String("network-interface-id"))
+				return &ec2api.UnassignIpv6AddressesInput{NetworkInterfaceId: id, Ipv6Addresses: idList(c, "ipv6-addresses")}, err
+			},
+			output: func() any { return &ec2api.UnassignIpv6AddressesOutput{} },
+		},
+	}
+}
+
+// tagCommands: tags on groups, rules, ENIs and prefix lists.
+func tagCommands() []ec2Command {
+	// New flag values per command: a repeated flag keeps its values in itself.
+	resources := func() cli.Flag { return repeatedFlag("resources", "ids (sg-, sgr-, eni-, pl-)") }
+	tags := func() cli.Flag {
+		return repeatedFlag("tags", `Key=K,Value=V (repeatable) or JSON [{"Key":"K","Value":"V"}]`)
+	}
+	return []ec2Command{
+		{
+			name: "create-tags", action: "CreateTags", usage: "add or overwrite tags",
+			flags: []cli.Flag{resources(), tags()},
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				ts, err := tagFlags(c)
+				return &ec2api.CreateTagsInput{Resources: idList(c, "resources"), Tags: ts}, err
+			},
+		},
+		{
+			name: "delete-tags", action: "DeleteTags", usage: "remove tags (a Key without Value: whatever its value; no --tags: all)",
+			flags: []cli.Flag{resources(), tags()},
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				ts, err := tagFlags(c)
+				return &ec2api.DeleteTagsInput{Resources: idList(c, "resources"), Tags: ts}, err
+			},
+		},
+		{
+			name: "describe-tags", action: "DescribeTags", usage: "describe tags (filters: key, value, resource-id, resource-type)",
+			flags: describeFlags(),
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				fs, err := filters(c)
+				return &ec2api.DescribeTagsInput{Filters: fs, PageParams: pageParams(c)}, err
+			},
+			output: func() any { return &ec2api.DescribeTagsOutput{} },
+		},
+	}
+}
+
+func tagFlags(c *cli.Context) ([]ec2api.Tag, error) {
+	var out []ec2api.Tag
+	for _, v := range repeated(c, "tags") {
+		ts, err := ec2api.ParseTags(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// int32Flag is an int flag as *int32: nil when not given.
+func int32Flag(c *cli.Context, name string) *int32 {
+	if !c.IsSet(name) {
+		return nil
+	}
+	return ptr(int32(c.Int(name)))
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func describeFlags() []cli.Flag {
 	return []cli.Flag{
 		repeatedFlag("filters", "JSON or Name=NAME,Values=V1,V2 (repeatable)"),

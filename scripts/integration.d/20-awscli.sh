@@ -3,7 +3,8 @@
 # Query API: create, authorize, the duplicate error, describe, revoke,
 # delete blocked by DependencyViolation, delete, plus a dry run, the rule
 # listing and the `sgswitch ec2` client reading what the AWS CLI wrote
-# (one control plane). Needs no root: it creates no lab, only groups.
+# (one control plane); interfaces made through the API, their secondary
+# addresses and tags. Needs no root: it creates no lab.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
@@ -141,4 +142,32 @@ def=$(awsx describe-security-groups --query 'SecurityGroups[0].GroupId' --output
 expect_error CannotDelete DeleteSecurityGroup delete-security-group --group-id "$def"
 vpc=$(awsx describe-vpcs --query 'Vpcs[0].State' --output text)
 [ "$vpc" = available ] || fail "describe-vpcs: $vpc"
+
+# Interfaces, their secondary addresses, and tags.
+read -r subnet cidr < <(awsx describe-subnets --query 'Subnets[0].[SubnetId,CidrBlock]' --output text)
+[[ $subnet == subnet-* ]] || fail "describe-subnets: $subnet"
+base=${cidr%/*}
+router=${base%.*}.$(( ${base##*.} + 1 )) # the VPC router, base + 1: reserved
+eni=$(awsx create-network-interface --subnet-id "$subnet" --description spare --query NetworkInterface.NetworkInterfaceId --output text)
+[[ $eni == eni-* ]] || fail "create-network-interface: $eni"
+st=$(awsx describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].Status' --output text)
+[ "$st" = available ] || fail "a created interface is $st, want available"
+awsx assign-private-ip-addresses --network-interface-id "$eni" --secondary-private-ip-address-count 2 >"$work/out"
+expect_contains "$work/out" '"AssignedPrivateIpAddresses"' assign-private-ip-addresses
+second=$(awsx describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].PrivateIpAddresses[1].PrivateIpAddress' --output text)
+awsx unassign-private-ip-addresses --network-interface-id "$eni" --private-ip-addresses "$second"
+n=$(awsx describe-network-interfaces --network-interface-ids "$eni" --query 'length(NetworkInterfaces[0].PrivateIpAddresses)' --output text)
+[ "$n" = 2 ] || fail "after assigning 2 and unassigning 1: $n addresses, want 2"
+expect_error InvalidParameterValue AssignPrivateIpAddresses assign-private-ip-addresses --network-interface-id "$eni" --private-ip-addresses "$router"
+awsx assign-ipv6-addresses --network-interface-id "$eni" --ipv6-address-count 1 >"$work/out"
+expect_contains "$work/out" '"AssignedIpv6Addresses"' assign-ipv6-addresses
+awsx create-tags --resources "$eni" "$def" --tags Key=env,Value=lab
+n=$(awsx describe-tags --filters Name=key,Values=env --query 'length(Tags)' --output text)
+[ "$n" = 2 ] || fail "describe-tags: $n env tags, want 2"
+awsx delete-tags --resources "$eni" --tags Key=env
+n=$(awsx describe-tags --filters Name=key,Values=env --query 'length(Tags)' --output text)
+[ "$n" = 1 ] || fail "after delete-tags: $n env tags, want 1"
+awsx delete-network-interface --network-interface-id "$eni"
+expect_error InvalidNetworkInterfaceID.NotFound DeleteNetworkInterface delete-network-interface --network-interface-id "$eni"
+echo "ok: interfaces, secondary addresses and tags"
 echo "ok: deleted; AWS CLI $("$aws_bin" --version 2>&1 | cut -d' ' -f1) against $endpoint"
