@@ -160,21 +160,30 @@ func ParseTagSpecifications(s string) ([]TagSpecification, error) {
 		if item == "" {
 			continue
 		}
-		var t Tag
-		for _, kv := range strings.Split(item, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			switch strings.TrimSpace(k) {
-			case "Key":
-				t.Key = v
-			case "Value":
-				t.Value = v
-			default:
-				return nil, fmt.Errorf("tag %q: want Key=K,Value=V", item)
-			}
+		t, err := parseTagItem(item)
+		if err != nil {
+			return nil, err
 		}
 		spec.Tags = append(spec.Tags, t)
 	}
 	return []TagSpecification{spec}, nil
+}
+
+// parseTagItem parses the shorthand of one tag, "Key=K,Value=V".
+func parseTagItem(item string) (Tag, error) {
+	var t Tag
+	for _, kv := range strings.Split(item, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.TrimSpace(k) {
+		case "Key":
+			t.Key = v
+		case "Value":
+			t.Value = v
+		default:
+			return t, fmt.Errorf("tag %q: want Key=K,Value=V", item)
+		}
+	}
+	return t, nil
 }
 
 // ParseTags parses one value of --tags: a JSON list of {"Key","Value"},
@@ -189,17 +198,9 @@ func ParseTags(s string) ([]Tag, error) {
 		}
 		return ts, nil
 	}
-	var t Tag
-	for _, kv := range strings.Split(s, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		switch strings.TrimSpace(k) {
-		case "Key":
-			t.Key = v
-		case "Value":
-			t.Value = v
-		default:
-			return nil, fmt.Errorf("tag %q: want Key=K,Value=V", s)
-		}
+	t, err := parseTagItem(s)
+	if err != nil {
+		return nil, err
 	}
 	if t.Key == "" {
 		return nil, fmt.Errorf("tag %q: no Key", s)

@@ -74,28 +74,6 @@ func validatePrefixLists(e *errList, lab *Lab) {
 	}
 }
 
-// reserved reports whether a is one of the addresses EC2 keeps in a
-// subnet: the first four and the last.
-func reserved(p netip.Prefix, a netip.Addr) bool {
-	base := p.Masked().Addr()
-	for i := 0; i < 4; i++ {
-		if a == base {
-			return true
-		}
-		base = base.Next()
-	}
-	return lastAddr(p) == a
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
-}
-
 func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
 	path := join("topology.nodes", nd.Name)
 	if !nodeNameRE.MatchString(nd.Name) {
@@ -135,7 +113,7 @@ func checkAddr(e *errList, path string, line int, owner, key string, a netip.Add
 		}
 	case !subnet.Contains(a):
 		e.add(join(path, key), line, "%v is not inside subnet %v", a, subnet)
-	case reserved(subnet, a):
+	case ruleset.ReservedAddress(subnet, a):
 		e.add(join(path, key), line, "%v is reserved in %v (the first four addresses and the last)", a, subnet)
 	case used[a] != "":
 		e.add(join(path, key), line, "%v is already the address of node %s", a, used[a])
