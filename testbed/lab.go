@@ -97,8 +97,13 @@ type Node struct {
 	SecondaryIPs    []netip.Addr    `json:"secondaryIps,omitempty"`
 	SourceDestCheck *bool           `json:"sourceDestCheck,omitempty"`
 	Interfaces      []NodeInterface `json:"interfaces,omitempty"`
-	Conntrack       Conntrack       `json:"conntrack"`
-	Allowances      Allowances      `json:"allowances"`
+	// Forwarding makes the instance route between its interfaces (IPv4 and
+	// IPv6 forwarding on inside its namespace): a NAT or firewall instance.
+	// The switch still drops what it forwards unless source-dest-check is
+	// off on its interfaces, as on EC2.
+	Forwarding bool       `json:"forwarding,omitempty"`
+	Conntrack  Conntrack  `json:"conntrack"`
+	Allowances Allowances `json:"allowances"`
 	// InstanceType (instance-type) picks the allowances the node does not
 	// name (ruleset.ConntrackMaxFor); "" for none.
 	InstanceType string `json:"instanceType,omitempty"`

@@ -282,6 +282,10 @@ func (d *decoder) node(p kv) Node {
 			nd.SourceDestCheck = d.boolp(f.val, fp)
 		case "interfaces":
 			nd.Interfaces = d.interfaces(f.val, fp)
+		case "forwarding":
+			if b := d.boolp(f.val, fp); b != nil {
+				nd.Forwarding = *b
+			}
 		default:
 			d.unknown(path, f)
 		}

@@ -249,7 +249,9 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestScriptLabs: the lab files the integration scripts use are valid.
+// TestScriptLabs: the lab files the integration scripts use are valid;
+// the VPC labs waiting to become examples parse and are refused only as
+// not yet runnable.
 func TestScriptLabs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, f := range files {
@@ -260,6 +262,9 @@ func TestScriptLabs(t *testing.T) {
 		lab, err := Parse(f, data)
 		if err == nil {
 			err = Validate(lab)
+		}
+		if lab != nil && lab.IsVPCLab() && errors.Is(err, ErrNotYetRunnable) {
+			continue
 		}
 		if err != nil {
 			t.Error(err)

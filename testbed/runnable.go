@@ -28,6 +28,8 @@ func runnable(lab *Lab) error {
 			return fail(path, n.Line, "interfaces: (the long form)")
 		case !n.ENIs()[0].CheckEnabled():
 			return fail(path, n.Line, "source-dest-check: false")
+		case n.Forwarding:
+			return fail(path, n.Line, "forwarding: true")
 		}
 	}
 	// Checks may name eth0 (node.eth0): every node of a runnable lab has

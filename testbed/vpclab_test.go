@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -181,6 +182,7 @@ func TestParseRefusesVPCLab(t *testing.T) {
 		{"no interfaces", sub("    nat1:\n      interfaces:\n        - {subnet: public, ip: 198.18.1.20, security-groups: [nat], source-dest-check: false}\n        - {subnet: private, ip: 198.18.2.20, secondary-ips: [198.18.2.21], security-groups: [nat]}\n",
 			"    nat1:\n      interfaces: []\n"), []string{"give at least one"}},
 		{"sdc not bool", sub("source-dest-check: false", "source-dest-check: no"), []string{`expected true or false, found "no"`}},
+		{"forwarding not bool", sub("    nat1:\n", "    nat1:\n      forwarding: 1\n"), []string{`forwarding: expected true or false, found "1"`}},
 		{"interface groups twice", sub("security-groups: [nat], source", "security-groups: [nat, nat], source"), []string{`security group "nat" listed twice`}},
 		{"vm with two interfaces", sub("    nat1:\n", "    nat1:\n      kind: vm\n      interface: tap9\n"), []string{"kind: vm attaches one host interface"}},
 		{"check bad interface", sub("from: nat1.eth1", "from: nat1.eth7"), []string{"node nat1 has no eth7"}},
@@ -215,6 +217,7 @@ func TestNotYetRunnable(t *testing.T) {
 		{"vpc lab", twotier, "vpc: (several subnets"},
 		{"long form", strings.Replace(minimal, "{ip: 198.18.0.10}", "{interfaces: [{ip: 198.18.0.10}]}", 1), "interfaces: (the long form)"},
 		{"source dest check off", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, source-dest-check: false}", 1), "source-dest-check: false"},
+		{"forwarding", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, forwarding: true}", 1), "forwarding: true"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,4 +279,34 @@ func TestCheckEndpoints(t *testing.T) {
 	if got := lab.CheckNodes(); !reflect.DeepEqual(got, []string{"app", "db", "client"}) {
 		t.Errorf("CheckNodes %v", got)
 	}
+}
+
+// TestVPCExamplesToBe: the two VPC labs of issue 15's "done means" parse,
+// with what they are for.
+func TestVPCExamplesToBe(t *testing.T) {
+	nat := parseFile(t, "testdata/nat-instance.yaml")
+	n := nat.Node("nat1")
+	if !n.Forwarding || len(n.ENIs()) != 2 || n.ENIs()[0].CheckEnabled() || n.ENIs()[1].CheckEnabled() {
+		t.Fatalf("nat1 %+v", n)
+	}
+	if rt := nat.VPC.RouteTables; len(rt) != 2 || rt[1].Routes[0].Target != "nat1.eth1" {
+		t.Fatalf("route tables %+v", rt)
+	}
+	two := parseFile(t, "testdata/vpc-public-private.yaml")
+	if s := two.VPC.Subnet("private"); s == nil || s.NetworkACL != "data" || len(two.VPC.NetworkACLs[0].Egress) != 2 {
+		t.Fatalf("two-tier %+v", two.VPC)
+	}
+}
+
+func parseFile(t *testing.T, path string) *Lab {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lab
 }
