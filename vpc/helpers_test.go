@@ -70,7 +70,13 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func must(t testing.TB, err error) {
+// fataler is what must needs of testing.TB and *rapid.T.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func must(t fataler, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -111,7 +111,8 @@ func TestStateFromSpecRefuses(t *testing.T) {
 }
 
 // FuzzDecodeSpec: any input either fails to decode or gives a State whose
-// Spec survives another round trip unchanged and compiles.
+// Spec survives another round trip unchanged and compiles into a
+// Topology that answers.
 func FuzzDecodeSpec(f *testing.F) {
 	fx := newFixture(f)
 	must(f, fx.st.CreateRoute(fx.rtb, "0.0.0.0/0", eniA))
@@ -135,6 +136,11 @@ func FuzzDecodeSpec(f *testing.F) {
 		}
 		if !reflect.DeepEqual(st.Spec(), st2.Spec()) {
 			t.Fatal("round trip changed the spec")
+		}
+		topo := compile(st, 1)
+		for _, s := range topo.subnets {
+			s.Ingress.Evaluate(Packet{Protocol: 6, Remote: s.Router, Port: 80})
+			s.Routes.Lookup(s.DNS)
 		}
 	})
 }
