@@ -299,3 +299,24 @@ func TestTags(t *testing.T) {
 		t.Errorf("route tables by tag: %d", len(rts))
 	}
 }
+
+// association.main: a table with no association matches neither true nor
+// false ("Route tables that do not have an association ID are not returned").
+func TestAssociationMainFilter(t *testing.T) {
+	f := newFixture(t)
+	lone, err := f.st.CreateRouteTable(f.v1, nil)
+	must(t, err)
+	for _, v := range []string{"true", "false"} {
+		rts, err := f.st.DescribeRouteTables(nil, []Filter{{Name: "association.main", Values: []string{v}}})
+		must(t, err)
+		for _, rt := range rts {
+			if rt.RouteTableId == lone.RouteTableId {
+				t.Errorf("association.main=%s matches a table without associations", v)
+			}
+		}
+	}
+	rts, _ := f.st.DescribeRouteTables(nil, []Filter{{Name: "association.main", Values: []string{"false"}}})
+	if len(rts) != 1 || rts[0].RouteTableId != f.rtb {
+		t.Errorf("association.main=false: %+v", rts)
+	}
+}

@@ -227,12 +227,12 @@ func TestValidationErrors(t *testing.T) {
 			must(t, f.st.CreateNetworkAclEntry(f.acl, tcp(100, true))) // the other direction has room
 		}, func(f *fixture) error { return f.st.CreateNetworkAclEntry(f.acl, tcp(200, false)) }, CodeNetworkAclEntryLimitExceeded},
 		{"replace missing entry", nil, func(f *fixture) error { return f.st.ReplaceNetworkAclEntry(f.acl, tcp(100, false)) }, CodeInvalidNetworkAclEntryNotFound},
-		{"replace entry, wrong direction", nil, func(f *fixture) error { return f.st.ReplaceNetworkAclEntry(f.defAcl, tcp(101, false)) }, ""},
+		{"replace entry (succeeds)", nil, func(f *fixture) error { return f.st.ReplaceNetworkAclEntry(f.defAcl, tcp(101, false)) }, ""},
 		{"replace entry invalid", nil, func(f *fixture) error {
 			return f.st.ReplaceNetworkAclEntry(f.defAcl, tcp(100, false).withPorts(0, 70000))
 		}, CodeInvalidParameterValue},
-		{"delete missing entry", nil, func(f *fixture) error { return f.st.DeleteNetworkAclEntry(f.defAcl, 100, false) }, ""},
-		{"delete missing entry 2", nil, func(f *fixture) error { return f.st.DeleteNetworkAclEntry(f.acl, 100, false) }, CodeInvalidNetworkAclEntryNotFound},
+		{"delete existing entry (succeeds)", nil, func(f *fixture) error { return f.st.DeleteNetworkAclEntry(f.defAcl, 100, false) }, ""},
+		{"delete missing entry", nil, func(f *fixture) error { return f.st.DeleteNetworkAclEntry(f.acl, 100, false) }, CodeInvalidNetworkAclEntryNotFound},
 		{"delete entry 32767", nil, func(f *fixture) error { return f.st.DeleteNetworkAclEntry(f.defAcl, 32767, false) }, CodeInvalidParameterValue},
 		{"acl association unknown", nil, func(f *fixture) error { _, err := f.st.ReplaceNetworkAclAssociation("aclassoc-1", f.acl); return err }, CodeInvalidAssociationIDNotFound},
 		{"acl association across vpcs", nil, func(f *fixture) error { _, err := f.st.ReplaceNetworkAclAssociation(f.aAclAssoc, f.v2Acl); return err }, CodeInvalidParameterValue},
