@@ -144,3 +144,26 @@ func FuzzDecodeSpec(f *testing.F) {
 		}
 	})
 }
+
+// A restored spec whose counter was wound back does not make newID hand
+// out an id it already holds.
+func TestNewIDSkipsHeldIDs(t *testing.T) {
+	f := newFixture(t)
+	s := f.st.Spec()
+	s.IDCounter = 0
+	st, err := StateFromSpec(s)
+	must(t, err)
+	v, err := st.CreateVpc("10.7.0.0/16", "", nil)
+	if err == nil {
+		for _, o := range s.Vpcs {
+			if o.ID == v.VpcId {
+				t.Fatalf("id %s handed out twice", v.VpcId)
+			}
+		}
+	}
+	sn, err := st.CreateSubnet(f.v2, "10.0.5.0/24", "", "", nil)
+	must(t, err)
+	if _, err := StateFromSpec(st.Spec()); err != nil {
+		t.Fatalf("state no longer valid after creating %s: %v", sn.SubnetId, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 )
@@ -174,6 +175,9 @@ type State struct {
 	rtbIdx map[string]int
 	aclIdx map[string]int
 	eniIdx map[string]int
+	// used holds every id and association id in s, so newID never hands
+	// out one that a (restored) spec already holds.
+	used map[string]bool
 }
 
 // NewState makes an empty State (no VPC).
@@ -197,10 +201,16 @@ func (st *State) Config() Config { return st.s.Config }
 // newID returns prefix + 17 hex digits, a function of IDSeed and the
 // counter, so a seeded State gives the same ids every run.
 func (st *State) newID(prefix string) string {
-	st.s.IDCounter++
-	x := splitmix(st.s.Config.IDSeed + st.s.IDCounter*0x9e3779b97f4a7c15)
-	y := splitmix(x)
-	return fmt.Sprintf("%s%x%016x", prefix, y&0xf, x)
+	for {
+		st.s.IDCounter++
+		x := splitmix(st.s.Config.IDSeed + st.s.IDCounter*0x9e3779b97f4a7c15)
+		y := splitmix(x)
+		id := fmt.Sprintf("%s%x%016x", prefix, y&0xf, x)
+		if !st.used[id] {
+			st.used[id] = true
+			return id
+		}
+	}
 }
 
 func splitmix(z uint64) uint64 {
@@ -211,6 +221,28 @@ func splitmix(z uint64) uint64 {
 }
 
 func (st *State) reindex() {
+	if st.used == nil {
+		st.used = map[string]bool{}
+	}
+	mark := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" {
+				st.used[id] = true
+			}
+		}
+	}
+	for _, v := range st.s.Vpcs {
+		mark(v.ID, v.CidrAssociationID, v.IPv6CidrAssociationID)
+	}
+	for _, v := range st.s.Subnets {
+		mark(v.ID, v.IPv6CidrAssociationID, v.RouteTableAssociationID, v.NetworkAclAssociationID)
+	}
+	for _, v := range st.s.RouteTables {
+		mark(v.ID, v.MainAssociationID)
+	}
+	for _, v := range st.s.NetworkAcls {
+		mark(v.ID)
+	}
 	st.vpcIdx = make(map[string]int, len(st.s.Vpcs))
 	for i, v := range st.s.Vpcs {
 		st.vpcIdx[v.ID] = i
@@ -238,7 +270,7 @@ func (st *State) Spec() Spec { return cloneSpec(st.s) }
 
 // Clone returns a deep copy that shares nothing with st.
 func (st *State) Clone() *State {
-	c := &State{s: cloneSpec(st.s)}
+	c := &State{s: cloneSpec(st.s), used: maps.Clone(st.used)}
 	c.reindex()
 	return c
 }

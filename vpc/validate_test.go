@@ -283,6 +283,9 @@ func TestValidationErrors(t *testing.T) {
 		{"tag unknown kind", nil, func(f *fixture) error { return f.st.CreateTags([]string{"igw-1"}, []Tag{{"k", "v"}}) }, CodeInvalidID},
 		{"tag aws: key", nil, func(f *fixture) error { return f.st.CreateTags([]string{f.a}, []Tag{{"aws:k", "v"}}) }, CodeInvalidParameterValue},
 		{"tag empty key", nil, func(f *fixture) error { return f.st.CreateTags([]string{f.a}, []Tag{{"", "v"}}) }, CodeInvalidParameterValue},
+		{"describe subnets unknown id", nil, func(f *fixture) error { _, err := f.st.DescribeSubnets([]string{f.a, "subnet-1"}, nil); return err }, CodeInvalidSubnetIDNotFound},
+		{"describe route tables unknown id", nil, func(f *fixture) error { _, err := f.st.DescribeRouteTables([]string{"rtb-1"}, nil); return err }, CodeInvalidRouteTableIDNotFound},
+		{"describe acls unknown id", nil, func(f *fixture) error { _, err := f.st.DescribeNetworkAcls([]string{"acl-1"}, nil); return err }, CodeInvalidNetworkAclIDNotFound},
 		{"describe tags bad filter", nil, func(f *fixture) error { _, err := f.st.DescribeTags([]Filter{{Name: "resource"}}); return err }, CodeInvalidParameterValue},
 	}
 	for _, c := range cases {
