@@ -73,10 +73,6 @@ func TestCreateVpcDefaults(t *testing.T) {
 	}
 }
 
-func contains_(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || contains_(s[1:], sub))
-}
-
 func TestDeleteVpcRemovesDefaults(t *testing.T) {
 	st, _ := NewState(Config{IDSeed: 1})
 	v, err := st.CreateVpc("10.0.0.5/16", "", nil) // host bits cleared, as EC2
