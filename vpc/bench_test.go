@@ -168,3 +168,29 @@ func BenchmarkCompile(b *testing.B) {
 		c.Compile(st)
 	}
 }
+
+// BenchmarkSubnetFor: destination subnet of an address in a VPC with 200 subnets.
+func BenchmarkSubnetFor(b *testing.B) {
+	st, _ := NewState(Config{IDSeed: 2})
+	v, err := st.CreateVpc("10.0.0.0/16", "", nil)
+	must(b, err)
+	for i := range 200 {
+		_, err := st.CreateSubnet(v.VpcId, fmt.Sprintf("10.0.%d.0/24", i), "", "", nil)
+		must(b, err)
+	}
+	var c Compiler
+	cv := c.Compile(st).VPC(v.VpcId)
+	r := rand.New(rand.NewPCG(3, 4))
+	as := make([]netip.Addr, 1024)
+	for i := range as {
+		as[i] = netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(256)), byte(r.IntN(256))})
+	}
+	b.ReportAllocs()
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		if cv.SubnetFor(as[i&1023]) != nil {
+			n++
+		}
+	}
+	_ = n
+}

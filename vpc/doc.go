@@ -73,12 +73,16 @@
 // placed in the VPC) or RouteNone. A route more specific than the local
 // route wins over it (middlebox routing). ~22 ns for 20 routes.
 //
-// Neither allocates. State.ReferenceEvaluate and State.ReferenceRoute are
+// CompiledVPC.SubnetFor(address) finds the subnet holding an address by
+// binary search over the VPC's subnets (they do not overlap): ~50 ns at
+// 200 subnets.
+//
+// None of these allocates. State.ReferenceEvaluate and State.ReferenceRoute are
 // naive evaluators written literally from the VPC User Guide; the
 // compiled forms are checked against them with rapid over random ACLs,
 // route tables, packets and mutations (differential_test.go).
-// BenchmarkACLEvaluate, BenchmarkRouteLookup and BenchmarkNewFlowVPCPart
-// (ACL out + route + ACL in) measure the cost.
+// BenchmarkACLEvaluate, BenchmarkRouteLookup, BenchmarkSubnetFor and
+// BenchmarkNewFlowVPCPart (ACL out + route + ACL in) measure the cost.
 //
 // # Updates and versioning
 //

@@ -28,6 +28,7 @@ type CompiledVPC struct {
 	EnableDnsSupport   bool
 	EnableDnsHostnames bool
 	Subnets            []*CompiledSubnet // by IPv4 CIDR
+	byIPv6             []*CompiledSubnet // the subnets with IPv6, by IPv6 CIDR
 }
 
 // CompiledSubnet is a compiled subnet: its addresses, the VPC router (base+1) and
@@ -67,14 +68,34 @@ func (t *Topology) Subnet(id string) *CompiledSubnet { return t.subnets[id] }
 // Interface returns the placed interface with that id, or nil.
 func (t *Topology) Interface(id string) *CompiledInterface { return t.interfaces[id] }
 
-// SubnetFor returns the subnet of v that contains a (IPv4 or IPv6), or nil.
+// SubnetFor returns the subnet of v that contains a (IPv4 or IPv6), or
+// nil. Subnets of a VPC do not overlap, so a binary search for the last
+// subnet starting at or below a finds the only candidate. No allocation.
 func (v *CompiledVPC) SubnetFor(a netip.Addr) *CompiledSubnet {
-	for _, s := range v.Subnets {
-		if s.CIDR.Contains(a) || s.IPv6CIDR.IsValid() && s.IPv6CIDR.Contains(a) {
-			return s
+	ss, v6 := v.Subnets, !a.Is4()
+	if v6 {
+		ss = v.byIPv6
+	}
+	lo, hi := 0, len(ss) // find the first subnet starting above a
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if subnetPrefix(ss[m], v6).Addr().Compare(a) <= 0 {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
+	if lo > 0 && subnetPrefix(ss[lo-1], v6).Contains(a) {
+		return ss[lo-1]
+	}
 	return nil
+}
+
+func subnetPrefix(s *CompiledSubnet, v6 bool) netip.Prefix {
+	if v6 {
+		return s.IPv6CIDR
+	}
+	return s.CIDR
 }
 
 // Compiler compiles States into Topologies with increasing generations.
@@ -116,6 +137,12 @@ func compile(st *State, gen uint64) *Topology {
 	}
 	for _, v := range t.vpcs {
 		slices.SortFunc(v.Subnets, func(a, b *CompiledSubnet) int { return a.CIDR.Addr().Compare(b.CIDR.Addr()) })
+		for _, s := range v.Subnets {
+			if s.IPv6CIDR.IsValid() {
+				v.byIPv6 = append(v.byIPv6, s)
+			}
+		}
+		slices.SortFunc(v.byIPv6, func(a, b *CompiledSubnet) int { return a.IPv6CIDR.Addr().Compare(b.IPv6CIDR.Addr()) })
 	}
 	for i := range st.s.Interfaces {
 		e := &st.s.Interfaces[i]

@@ -1,6 +1,7 @@
 package vpc
 
 import (
+	"fmt"
 	"net/netip"
 	"sync"
 	"testing"
@@ -99,4 +100,39 @@ func TestTopologyConcurrentReaders(t *testing.T) {
 	must(t, f.st.CreateTags([]string{f.a}, []Tag{{"k", "v"}}))
 	_ = c.Compile(f.st.Clone())
 	wg.Wait()
+}
+
+// SubnetFor agrees with a linear search over many subnets.
+func TestSubnetForMany(t *testing.T) {
+	st, _ := NewState(Config{IDSeed: 2})
+	v, err := st.CreateVpc("10.0.0.0/16", "fd00:5e5e::/56", nil)
+	must(t, err)
+	for i := range 200 {
+		if i%7 == 3 {
+			continue // gaps
+		}
+		v6 := ""
+		if i%2 == 0 {
+			v6 = fmt.Sprintf("fd00:5e5e:0:%x::/64", i)
+		}
+		_, err := st.CreateSubnet(v.VpcId, fmt.Sprintf("10.0.%d.0/%d", i, 24+i%5), v6, "", nil)
+		must(t, err)
+	}
+	var c Compiler
+	cv := c.Compile(st).VPC(v.VpcId)
+	for i := range 4000 {
+		a := netip.AddrFrom4([4]byte{10, 0, byte(i % 256), byte(i * 7)})
+		if i%3 == 0 {
+			a = netip.MustParseAddr(fmt.Sprintf("fd00:5e5e:0:%x::%x", i%256, i))
+		}
+		var want *CompiledSubnet
+		for _, s := range cv.Subnets {
+			if s.CIDR.Contains(a) || s.IPv6CIDR.IsValid() && s.IPv6CIDR.Contains(a) {
+				want = s
+			}
+		}
+		if got := cv.SubnetFor(a); got != want {
+			t.Fatalf("SubnetFor(%s) = %v, want %v", a, got, want)
+		}
+	}
 }
