@@ -193,7 +193,7 @@ func (st *State) describeVpc(v *VpcSpec) Vpc {
 	if v.IPv6CIDR.IsValid() {
 		out.Ipv6CidrBlockAssociationSet = []VpcIpv6CidrBlockAssociation{{
 			AssociationId: v.IPv6CidrAssociationID, Ipv6CidrBlock: v.IPv6CIDR.String(),
-			Ipv6CidrBlockState: StateField{"associated"}, NetworkBorderGroup: st.s.Config.Region, Ipv6Pool: "sgswitch-lab",
+			Ipv6CidrBlockState: StateField{"associated"}, NetworkBorderGroup: st.s.Config.Region,
 		}}
 	}
 	return out
