@@ -48,7 +48,7 @@ type VpcIpv6CidrBlockAssociation struct {
 	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
 	Ipv6CidrBlockState StateField `json:"Ipv6CidrBlockState"`
 	NetworkBorderGroup string     `json:"NetworkBorderGroup"`
-	Ipv6Pool           string     `json:"Ipv6Pool"`
+	Ipv6Pool           string     `json:"Ipv6Pool,omitempty"`
 }
 
 // SubnetIpv6CidrBlockAssociation is the IPv6 CIDR of a subnet.
