@@ -36,6 +36,9 @@
 // remain, which only it knows. Nothing here knows ports, packet buffers,
 // sockets or goroutines.
 //
+// How the daemon, the switch and the EC2 API come to use it is planned
+// step by step in integration.md (issue 15).
+//
 // # Design
 //
 // State holds a Spec (plain JSON data: Config with the quotas, VpcSpec,
