@@ -248,9 +248,8 @@ func fmtPrefix(p interface{ IsValid() bool }) string {
 // withCode turns a ruleset error (anywhere in the chain) into an admin
 // error carrying its EC2 code.
 func withCode(err error) error {
-	var re *ruleset.Error
-	if errors.As(err, &re) {
-		return &admin.CodeError{Code: re.Code, Err: err}
+	if code := testbed.EC2Code(err); code != "" {
+		return &admin.CodeError{Code: code, Err: err}
 	}
 	return fmt.Errorf("%w: %v", admin.ErrInvalid, err)
 }

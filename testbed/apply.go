@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
 // LabTag is the tag key Apply puts on every ENI it creates (value: the
@@ -40,6 +41,21 @@ func Apply(st *ruleset.State, lab *Lab) (map[string]string, error) {
 		if err := step(); err != nil {
 			return nil, err
 		}
+	}
+	if lab.IsVPCLab() {
+		// The VPC model checks the VPC as EC2 would (subnets, tables,
+		// ACL entries, placements, routes), on a scratch model until the
+		// daemon holds one (vpc/integration.md).
+		vst, err := vpc.NewState(vpc.Config{IDSeed: labSeed(lab)})
+		if err != nil {
+			return nil, err
+		}
+		if err := applyVPC(vst, lab, a.ifaces); err != nil {
+			return nil, err
+		}
+	}
+	if err := runnable(lab); err != nil {
+		return nil, err
 	}
 	return a.enis, nil
 }
@@ -78,10 +94,7 @@ func checked(lab *Lab) (*Lab, error) {
 		e.file = "lab " + c.Name
 	}
 	validate(&e, &c)
-	if err := e.err(); err != nil {
-		return nil, err
-	}
-	return &c, runnable(&c)
+	return &c, e.err()
 }
 
 // Validate applies lab to a scratch state made for it, so an invalid lab
@@ -99,22 +112,28 @@ func Validate(lab *Lab) error {
 // (the VPC's, for a VPC lab) and quotas, with ids derived from the lab
 // name (deterministic).
 func ScratchVPC(lab *Lab) ruleset.VPCConfig {
-	h := fnv.New64a()
-	h.Write([]byte(lab.Name))
 	net := lab.Network()
 	return ruleset.VPCConfig{
 		CIDR: net.CIDR, IPv6CIDR: net.IPv6CIDR,
 		GroupsPerInterface: lab.Settings.GroupsPerInterface, RulesPerGroup: lab.Settings.RulesPerGroup,
-		IDSeed: h.Sum64() | 1,
+		IDSeed: labSeed(lab),
 	}
+}
+
+// labSeed is the id seed of a lab's scratch models: derived from its name.
+func labSeed(lab *Lab) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(lab.Name))
+	return h.Sum64() | 1
 }
 
 type applier struct {
 	st     *ruleset.State
 	lab    *Lab
-	groups map[string]string // lab group name -> sg- id
-	lists  map[string]string // lab prefix list name -> pl- id
-	enis   map[string]string // node -> eni- id
+	groups map[string]string   // lab group name -> sg- id
+	lists  map[string]string   // lab prefix list name -> pl- id
+	enis   map[string]string   // node -> eni- id of its eth0
+	ifaces map[Endpoint]string // every interface -> eni- id
 }
 
 func (a *applier) fail(path string, line int, err error) error {
@@ -266,41 +285,69 @@ func (a *applier) permission(r Rule, egress bool) (ruleset.IpPermission, error) 
 	return p, nil
 }
 
+// interfaces creates one ENI per interface of every node: eth0 carries
+// the node's name (its lab name for the CLI), ethN "node.ethN". All of a
+// node's interfaces are attached to it and share its instance settings
+// (connection tracking, allowances, instance type).
 func (a *applier) interfaces() error {
 	a.enis = make(map[string]string, len(a.lab.Nodes))
+	a.ifaces = map[Endpoint]string{}
 	macs := map[string]bool{}
 	for _, n := range a.lab.Nodes {
-		var mac net.HardwareAddr
-		for salt := 0; mac == nil || macs[mac.String()]; salt++ {
-			mac = NodeMAC(a.lab.Name, n.Name, salt)
+		for i, ni := range n.ENIs() {
+			ep := Endpoint{Node: n.Name, Interface: i}
+			id, err := a.createInterface(n, ep, ni, macs)
+			if err != nil {
+				path := join("topology.nodes", n.Name)
+				if len(n.Interfaces) > 0 {
+					path = fmt.Sprintf("%s.interfaces[%d]", path, i)
+				}
+				return a.fail(path, ni.Line, err)
+			}
+			a.ifaces[ep] = id
+			if i == 0 {
+				a.enis[n.Name] = id
+			}
 		}
-		macs[mac.String()] = true
-		spec := ruleset.ENISpec{
-			Name:        n.Name,
-			Description: fmt.Sprintf("lab %s node %s", a.lab.Name, n.Name),
-			MAC:         mac,
-			IPv4:        append([]netip.Addr{n.IP}, n.SecondaryIPs...), // primary first, as EC2
-			Groups:      a.groupIDs(n.Groups),
-			Conntrack: ruleset.ConntrackSpec{
-				TcpEstablishedTimeout: n.Conntrack.TcpEstablishedTimeout,
-				UdpStreamTimeout:      n.Conntrack.UdpStreamTimeout,
-				UdpTimeout:            n.Conntrack.UdpTimeout,
-			},
-			Allowances:   ruleset.Allowances(n.Allowances),
-			InstanceType: n.InstanceType,
-			Tags:         []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
-			AttachedTo:   AttachmentOf(a.lab.Name, n.Name),
-		}
-		if n.IPv6.IsValid() {
-			spec.IPv6 = []netip.Addr{n.IPv6}
-		}
-		eni, err := a.st.CreateNetworkInterface(spec)
-		if err != nil {
-			return a.fail(join("topology.nodes", n.Name), n.Line, err)
-		}
-		a.enis[n.Name] = eni.NetworkInterfaceId
 	}
 	return nil
+}
+
+func (a *applier) createInterface(n Node, ep Endpoint, ni NodeInterface, macs map[string]bool) (string, error) {
+	name, macName := n.Name, n.Name
+	if ep.Interface > 0 {
+		name = ep.String()
+		macName = name
+	}
+	var mac net.HardwareAddr
+	for salt := 0; mac == nil || macs[mac.String()]; salt++ {
+		mac = NodeMAC(a.lab.Name, macName, salt)
+	}
+	macs[mac.String()] = true
+	spec := ruleset.ENISpec{
+		Name:        name,
+		Description: fmt.Sprintf("lab %s node %s", a.lab.Name, name),
+		MAC:         mac,
+		IPv4:        append([]netip.Addr{ni.IP}, ni.SecondaryIPs...), // primary first, as EC2
+		Groups:      a.groupIDs(ni.Groups),
+		Conntrack: ruleset.ConntrackSpec{
+			TcpEstablishedTimeout: n.Conntrack.TcpEstablishedTimeout,
+			UdpStreamTimeout:      n.Conntrack.UdpStreamTimeout,
+			UdpTimeout:            n.Conntrack.UdpTimeout,
+		},
+		Allowances:   ruleset.Allowances(n.Allowances),
+		InstanceType: n.InstanceType,
+		Tags:         []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
+		AttachedTo:   AttachmentOf(a.lab.Name, n.Name),
+	}
+	if ni.IPv6.IsValid() {
+		spec.IPv6 = []netip.Addr{ni.IPv6}
+	}
+	eni, err := a.st.CreateNetworkInterface(spec)
+	if err != nil {
+		return "", err
+	}
+	return eni.NetworkInterfaceId, nil
 }
 
 // groupIDs maps the lab's group names to ids; other names and ids pass
@@ -322,6 +369,10 @@ func EC2Code(err error) string {
 	var e *ruleset.Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	var v *vpc.Error
+	if errors.As(err, &v) {
+		return v.Code
 	}
 	return ""
 }

@@ -31,10 +31,12 @@
 // structure and cross-references (subnets inside the VPC and disjoint,
 // tables and ACLs that exist, route targets and check endpoints that name
 // an existing node.ethN, each address in its own subnet); EC2's rules for
-// ACL entries and routes belong to the VPC model. Until the switch routes
-// between subnets, Apply refuses what it cannot run with
-// ErrNotYetRunnable, naming the key (runnable.go). The JSON of a file
-// without these keys is unchanged.
+// ACL entries, routes and placements belong to the VPC model: Apply
+// creates one ENI per node interface and builds the lab's VPC in a scratch
+// vpc.State (vpcapply.go), so each EC2 error comes back at its entry's
+// position. Until the switch routes between subnets, Apply then refuses
+// what it cannot run with ErrNotYetRunnable, naming the key (runnable.go).
+// The JSON of a file without these keys is unchanged.
 //
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused

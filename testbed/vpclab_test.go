@@ -3,6 +3,7 @@ package testbed
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"reflect"
@@ -309,4 +310,61 @@ func parseFile(t *testing.T, path string) *Lab {
 		t.Fatal(err)
 	}
 	return lab
+}
+
+// TestVPCLabEC2Errors: Validate runs a VPC lab through the VPC model, so
+// EC2's rules for ACL entries, routes and placements are refused with
+// EC2's code at the entry's position, before "not yet runnable".
+func TestVPCLabEC2Errors(t *testing.T) {
+	sub := func(old, new string) string {
+		if !strings.Contains(twotier, old) {
+			t.Fatalf("fixture has no %q", old)
+		}
+		return strings.Replace(twotier, old, new, 1)
+	}
+	entry := "        - {RuleNumber: 110, Protocol: 6, RuleAction: allow, CidrBlock: 0.0.0.0/0, PortRange: {From: 1024, To: 65535}}\n"
+	many := ""
+	for i := 0; i < 20; i++ {
+		many += fmt.Sprintf("        - {RuleNumber: %d, Protocol: 6, RuleAction: allow, CidrBlock: 0.0.0.0/0, PortRange: {From: 80, To: 80}}\n", 200+i)
+	}
+	cases := []struct {
+		name, file, code, where string
+	}{
+		{"rule number range", sub("RuleNumber: 110", "RuleNumber: 40000"), "InvalidParameterValue", "vpc.network-acls.edge.ingress[1]"},
+		{"rule number twice", sub("RuleNumber: 110", "RuleNumber: 100"), "NetworkAclEntryAlreadyExists", "vpc.network-acls.edge.ingress[1]"},
+		{"entry limit", sub(entry, entry+many), "NetworkAclEntryLimitExceeded", "vpc.network-acls.edge.ingress["},
+		{"tcp without ports", sub(", PortRange: {From: 1024, To: 65535}", ""), "MissingParameter", "vpc.network-acls.edge.ingress[1]"},
+		{"bad action", sub("RuleNumber: 110, Protocol: 6, RuleAction: allow", "RuleNumber: 110, Protocol: 6, RuleAction: permit"), "InvalidParameterValue", "ingress[1]"},
+		{"two cidrs", sub("CidrBlock: 198.18.0.0/16, Icmp", "CidrBlock: 198.18.0.0/16, Ipv6CidrBlock: '::/0', Icmp"), "", "ingress[2]"},
+		{"route twice", sub("        - {destination: 0.0.0.0/0, target: nat1.eth0}\n",
+			"        - {destination: 0.0.0.0/0, target: nat1.eth0}\n        - {destination: 0.0.0.0/0, target: nat1.eth1}\n"), "RouteAlreadyExists", "vpc.route-tables.via-nat.routes[1]"},
+		{"route equal to local", sub("destination: 0.0.0.0/0", "destination: 198.18.0.0/16"), "RouteAlreadyExists", "routes[0]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lab, err := Parse("t.yaml", []byte(tc.file))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			err = Validate(lab)
+			if err == nil || errors.Is(err, ErrNotYetRunnable) {
+				t.Fatalf("Validate = %v, want an EC2 error", err)
+			}
+			var pe *PosError
+			if !errors.As(err, &pe) || !strings.Contains(pe.Path, tc.where) || pe.Line == 0 {
+				t.Fatalf("error %v: want it at %s with a line", err, tc.where)
+			}
+			if tc.code != "" && EC2Code(err) != tc.code {
+				t.Fatalf("code %q (%v), want %s", EC2Code(err), err, tc.code)
+			}
+		})
+	}
+	// The fixture itself passes EC2's rules and is refused only as not yet runnable.
+	lab, err := Parse("twotier.yaml", []byte(twotier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(lab); !errors.Is(err, ErrNotYetRunnable) {
+		t.Fatalf("Validate(twotier) = %v, want ErrNotYetRunnable", err)
+	}
 }

@@ -1,0 +1,203 @@
+package testbed
+
+import (
+	"fmt"
+	"net/netip"
+
+	"sgswitch/vpc"
+)
+
+// applyVPC builds a VPC lab's VPC in st, as the EC2 API would build it:
+// the VPC (its default network ACL and main route table come with it),
+// the declared route tables and network ACLs with their entries, the
+// subnets with their associations, every interface placed in its subnet
+// (ifaces: the ENI ids the ruleset side gave each node.ethN), and the
+// routes, whose targets are those interfaces. Every EC2 error is a
+// *PosError at the entry that caused it, wrapping the *vpc.Error.
+func applyVPC(st *vpc.State, lab *Lab, ifaces map[Endpoint]string) error {
+	v := lab.Network()
+	b := vpcBuilder{st: st, lab: lab, tables: map[string]string{}, acls: map[string]string{}, subnets: map[string]string{}}
+	for _, step := range []func(*VPC) error{b.createVPC, b.createACLs, b.createRouteTables, b.createSubnets} {
+		if err := step(v); err != nil {
+			return err
+		}
+	}
+	if err := b.place(ifaces); err != nil {
+		return err
+	}
+	return b.routes(v, ifaces)
+}
+
+type vpcBuilder struct {
+	st      *vpc.State
+	lab     *Lab
+	vpcID   string
+	tables  map[string]string // lab name -> rtb- id ("main" included)
+	acls    map[string]string // lab name -> acl- id ("default" included)
+	subnets map[string]string // lab name -> subnet- id
+}
+
+func (b *vpcBuilder) fail(path string, line int, err error) error {
+	return &PosError{File: b.lab.File, Path: path, Line: line, Err: err}
+}
+
+// tags are the tags of every object a lab makes: its name and the lab's.
+func (b *vpcBuilder) tags(name string) []vpc.Tag {
+	return []vpc.Tag{{Key: "Name", Value: name}, {Key: LabTag, Value: b.lab.Name}}
+}
+
+func (b *vpcBuilder) createVPC(v *VPC) error {
+	var v6 string
+	if v.IPv6CIDR.IsValid() {
+		v6 = v.IPv6CIDR.String()
+	}
+	out, err := b.st.CreateVpc(v.CIDR.String(), v6, b.tags(b.lab.Name))
+	if err != nil {
+		return b.fail("vpc", v.Line, err)
+	}
+	b.vpcID = out.VpcId
+	filter := []vpc.Filter{{Name: "vpc-id", Values: []string{b.vpcID}}}
+	tables, err := b.st.DescribeRouteTables(nil, filter)
+	if err != nil || len(tables) != 1 {
+		return b.fail("vpc", v.Line, fmt.Errorf("the new VPC has %d route tables (%v)", len(tables), err))
+	}
+	acls, err := b.st.DescribeNetworkAcls(nil, filter)
+	if err != nil || len(acls) != 1 {
+		return b.fail("vpc", v.Line, fmt.Errorf("the new VPC has %d network ACLs (%v)", len(acls), err))
+	}
+	b.tables[MainRouteTable], b.acls[DefaultNetworkACL] = tables[0].RouteTableId, acls[0].NetworkAclId
+	return nil
+}
+
+func (b *vpcBuilder) createACLs(v *VPC) error {
+	for _, a := range v.NetworkACLs {
+		path := join("vpc.network-acls", a.Name)
+		id, ok := b.acls[a.Name]
+		if !ok { // "default" adds entries to the VPC's default ACL
+			out, err := b.st.CreateNetworkAcl(b.vpcID, b.tags(a.Name))
+			if err != nil {
+				return b.fail(path, a.Line, err)
+			}
+			id = out.NetworkAclId
+			b.acls[a.Name] = id
+		}
+		for _, dir := range []struct {
+			key     string
+			egress  bool
+			entries []ACLEntry
+		}{{"ingress", false, a.Ingress}, {"egress", true, a.Egress}} {
+			for i, e := range dir.entries {
+				if err := b.st.CreateNetworkAclEntry(id, aclEntry(e, dir.egress)); err != nil {
+					return b.fail(fmt.Sprintf("%s.%s[%d]", path, dir.key, i), e.Line, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// aclEntry is a CloudFormation NetworkAclEntry as the API's entry.
+func aclEntry(e ACLEntry, egress bool) vpc.NetworkAclEntry {
+	out := vpc.NetworkAclEntry{
+		RuleNumber: e.RuleNumber, Egress: egress, Protocol: fmt.Sprint(e.Protocol), RuleAction: e.RuleAction,
+		CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock,
+	}
+	if e.PortRange != nil {
+		out.PortRange = &vpc.PortRange{From: e.PortRange.From, To: e.PortRange.To}
+	}
+	if e.Icmp != nil {
+		out.IcmpTypeCode = &vpc.IcmpTypeCode{Type: e.Icmp.Type, Code: e.Icmp.Code}
+	}
+	return out
+}
+
+func (b *vpcBuilder) createRouteTables(v *VPC) error {
+	for _, t := range v.RouteTables {
+		if _, ok := b.tables[t.Name]; ok { // "main": routes go to the main table
+			continue
+		}
+		out, err := b.st.CreateRouteTable(b.vpcID, b.tags(t.Name))
+		if err != nil {
+			return b.fail(join("vpc.route-tables", t.Name), t.Line, err)
+		}
+		b.tables[t.Name] = out.RouteTableId
+	}
+	return nil
+}
+
+func (b *vpcBuilder) createSubnets(v *VPC) error {
+	for _, s := range v.Subnets {
+		path := join("vpc.subnets", s.Name)
+		var v6 string
+		if s.IPv6CIDR.IsValid() {
+			v6 = s.IPv6CIDR.String()
+		}
+		out, err := b.st.CreateSubnet(b.vpcID, s.CIDR.String(), v6, "", b.tags(s.Name))
+		if err != nil {
+			return b.fail(path, s.Line, err)
+		}
+		b.subnets[s.Name] = out.SubnetId
+		if s.RouteTable != "" && s.RouteTable != MainRouteTable {
+			if _, err := b.st.AssociateRouteTable(b.tables[s.RouteTable], out.SubnetId); err != nil {
+				return b.fail(join(path, "route-table"), s.Line, err)
+			}
+		}
+		if s.NetworkACL != "" && s.NetworkACL != DefaultNetworkACL {
+			if err := b.associateACL(out.SubnetId, b.acls[s.NetworkACL]); err != nil {
+				return b.fail(join(path, "network-acl"), s.Line, err)
+			}
+		}
+	}
+	return nil
+}
+
+// associateACL moves a subnet from its current network ACL (the default
+// one, which every new subnet starts with) to acl.
+func (b *vpcBuilder) associateACL(subnet, acl string) error {
+	cur, err := b.st.DescribeNetworkAcls(nil, []vpc.Filter{{Name: "association.subnet-id", Values: []string{subnet}}})
+	if err != nil {
+		return err
+	}
+	for _, a := range cur {
+		for _, as := range a.Associations {
+			if as.SubnetId == subnet {
+				_, err := b.st.ReplaceNetworkAclAssociation(as.NetworkAclAssociationId, acl)
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("subnet %s has no network ACL association", subnet)
+}
+
+// place puts every node interface in its subnet with its addresses.
+func (b *vpcBuilder) place(ifaces map[Endpoint]string) error {
+	for _, n := range b.lab.Nodes {
+		for i, ni := range n.ENIs() {
+			p := vpc.Placement{InterfaceID: ifaces[Endpoint{n.Name, i}], SubnetID: b.subnets[subnetOf(ni)],
+				IPv4: append([]netip.Addr{ni.IP}, ni.SecondaryIPs...), SourceDestCheck: ni.SourceDestCheck}
+			if ni.IPv6.IsValid() {
+				p.IPv6 = []netip.Addr{ni.IPv6}
+			}
+			if err := b.st.PlaceInterface(p); err != nil {
+				path := join("topology.nodes", n.Name)
+				if len(n.Interfaces) > 0 {
+					path = fmt.Sprintf("%s.interfaces[%d]", path, i)
+				}
+				return b.fail(path, ni.Line, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (b *vpcBuilder) routes(v *VPC, ifaces map[Endpoint]string) error {
+	for _, t := range v.RouteTables {
+		for i, r := range t.Routes {
+			ep, _ := ParseEndpoint(r.Target) // validated by Parse
+			if err := b.st.CreateRoute(b.tables[t.Name], r.Destination.String(), ifaces[ep]); err != nil {
+				return b.fail(fmt.Sprintf("vpc.route-tables.%s.routes[%d]", t.Name, i), r.Line, err)
+			}
+		}
+	}
+	return nil
+}
