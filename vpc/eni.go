@@ -188,9 +188,19 @@ func (st *State) Interface(id string) (InterfaceSpec, bool) {
 // nor held by an interface (what EC2 picks when no address is given is not
 // documented; lowest-first keeps labs reproducible).
 func (st *State) FreeIPv4(subnetID string) (netip.Addr, error) {
-	sn, err := st.subnet(subnetID)
+	as, err := st.FreeIPv4s(subnetID, 1)
 	if err != nil {
 		return netip.Addr{}, err
+	}
+	return as[0], nil
+}
+
+// FreeIPv4s returns the n lowest free addresses of a subnet (FreeIPv4),
+// or InsufficientFreeAddressesInSubnet when it has fewer.
+func (st *State) FreeIPv4s(subnetID string, n int) ([]netip.Addr, error) {
+	sn, err := st.subnet(subnetID)
+	if err != nil {
+		return nil, err
 	}
 	used := map[netip.Addr]bool{}
 	for i := range st.s.Interfaces {
@@ -200,12 +210,17 @@ func (st *State) FreeIPv4(subnetID string) (netip.Addr, error) {
 			}
 		}
 	}
-	for a := addV4(sn.CIDR.Addr(), 4); sn.CIDR.Contains(a); a = a.Next() {
+	var out []netip.Addr
+	// At most the subnet's size (a /16: 65,536 steps).
+	for a := addV4(sn.CIDR.Addr(), 4); sn.CIDR.Contains(a) && len(out) < n; a = a.Next() {
 		if !Reserved(sn.CIDR, a) && !used[a] {
-			return a, nil
+			out = append(out, a)
 		}
 	}
-	return netip.Addr{}, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", subnetID)
+	if len(out) < n || n < 1 {
+		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", subnetID)
+	}
+	return out, nil
 }
 
 // SubnetVpc returns the VPC id of a subnet, for callers that place things.
