@@ -153,10 +153,22 @@ func TestFailedCallsChangeNothing(t *testing.T) {
 	e := must(a.CreateNetworkInterface(pub, ruleset.ENISpec{IPv4: addrs("198.18.1.10")}, nil))(t)
 	before := a.Spec()
 	for name, call := range map[string]func() error{
-		"reserved address":    func() error { _, err := a.CreateNetworkInterface(pub, ruleset.ENISpec{IPv4: addrs("198.18.1.1")}, nil); return err },
-		"address in use":      func() error { _, err := a.CreateNetworkInterface(pub, ruleset.ENISpec{IPv4: addrs("198.18.1.10")}, nil); return err },
-		"other VPC's group":   func() error { _, err := a.CreateNetworkInterface(other, ruleset.ENISpec{Groups: []string{a.Groups(v1).DefaultGroupID()}}, nil); return err },
-		"unknown subnet":      func() error { _, err := a.CreateNetworkInterface("subnet-0123456789abcdef0", ruleset.ENISpec{}, nil); return err },
+		"reserved address": func() error {
+			_, err := a.CreateNetworkInterface(pub, ruleset.ENISpec{IPv4: addrs("198.18.1.1")}, nil)
+			return err
+		},
+		"address in use": func() error {
+			_, err := a.CreateNetworkInterface(pub, ruleset.ENISpec{IPv4: addrs("198.18.1.10")}, nil)
+			return err
+		},
+		"other VPC's group": func() error {
+			_, err := a.CreateNetworkInterface(other, ruleset.ENISpec{Groups: []string{a.Groups(v1).DefaultGroupID()}}, nil)
+			return err
+		},
+		"unknown subnet": func() error {
+			_, err := a.CreateNetworkInterface("subnet-0123456789abcdef0", ruleset.ENISpec{}, nil)
+			return err
+		},
 		"assign too many":     func() error { _, err := a.AssignPrivateIpAddresses(e.NetworkInterfaceId, nil, 300, false); return err },
 		"unassign primary":    func() error { return a.UnassignPrivateIpAddresses(e.NetworkInterfaceId, addrs("198.18.1.10")) },
 		"delete unknown eni":  func() error { return a.DeleteNetworkInterface("eni-0123456789abcdef0") },
