@@ -38,7 +38,7 @@ lint:
 # testdata/fuzz/; `go test` alone replays the corpus as regression tests).
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ruleset:FuzzImport packet:FuzzParse packet:FuzzParseFast packet:FuzzChecksum testbed:FuzzParse \
-	ec2api:FuzzParseQuery ec2api:FuzzHandler iface/gso:FuzzSegment flowtable:FuzzDecodeSnapshot
+	ec2api:FuzzParseQuery ec2api:FuzzHandler iface/gso:FuzzSegment flowtable:FuzzDecodeSnapshot vpc:FuzzDecodeSpec
 # What `make test` (and so CI) runs: every fuzz target for a few seconds
 # beyond its committed corpus.
 fuzz-short:
