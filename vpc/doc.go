@@ -68,24 +68,24 @@
 // one). Packet.Remote is the far end (source when evaluating Ingress,
 // destination for Egress) and Packet.Port the destination port in both
 // directions, as EC2 documents port ranges. With at most 40 entries per
-// direction a linear scan over 48-byte entries beats any index: ~20 ns.
+// direction a linear scan over 48-byte entries beats any index.
 //
 // Routes.Lookup(destination) scans the family's routes longest prefix
 // first and returns RouteLocal, RouteInterface (with the
 // *CompiledInterface), RouteBlackhole (the target interface is no longer
 // placed in the VPC) or RouteNone. A route more specific than the local
-// route wins over it (middlebox routing). ~22 ns for 20 routes.
+// route wins over it (middlebox routing).
 //
 // CompiledVPC.SubnetFor(address) finds the subnet holding an address by
-// binary search over the VPC's subnets (they do not overlap): ~50 ns at
-// 200 subnets.
+// binary search over the VPC's subnets (they do not overlap).
 //
 // None of these allocates. State.ReferenceEvaluate and State.ReferenceRoute are
 // naive evaluators written literally from the VPC User Guide; the
 // compiled forms are checked against them with rapid over random ACLs,
 // route tables, packets and mutations (differential_test.go).
 // BenchmarkACLEvaluate, BenchmarkRouteLookup, BenchmarkSubnetFor and
-// BenchmarkNewFlowVPCPart (ACL out + route + ACL in) measure the cost.
+// BenchmarkNewFlowVPCPart (ACL out + route + ACL in) measure the cost;
+// figures in perf/results/2026-12-05-vpc-model.md.
 //
 // # Updates and versioning
 //
@@ -93,8 +93,7 @@
 // from the State, with Generation one more than the previous Compile of
 // the same Compiler. The switch publishes the new Topology atomically and
 // compares generations to invalidate NACL verdicts cached in flow entries,
-// so an ACL change is seen by the next packet. Compiling the benchmark VPC
-// takes ~35 µs.
+// so an ACL change is seen by the next packet.
 //
 // # Thread-safety
 //
