@@ -226,12 +226,19 @@ func attachLabInterfaces(sp *ruleset.Spec) {
 }
 
 // saveSpec records the change from prev (the state the store holds; nil
-// for none) to next: the store writes only the objects that differ. It
-// reads both without copying them (View): neither changes meanwhile,
-// since callers hold d.mu and the live state is never mutated.
+// for none) to next: the store writes only the objects that differ. When
+// next is a Clone of prev, next's journal says which objects those are
+// (ChangesSince) and the store writes them without looking at the rest
+// of the model; otherwise (a State rebuilt from a Spec: a lab removed, a
+// VPC re-based) the store compares the two models. It reads both without
+// copying them (View): neither changes meanwhile, since callers hold d.mu
+// and the live state is never mutated.
 func saveSpec(tx *store.Tx, prev, next *ruleset.State) error {
 	if prev == nil {
 		return tx.SaveSpec(nil, next.View())
+	}
+	if ch, ok := next.ChangesSince(prev); ok {
+		return tx.SaveChanges(prev.View(), next.View(), ch)
 	}
 	return tx.SaveSpec(prev.View(), next.View())
 }

@@ -56,6 +56,7 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 		Groups: groups, Conntrack: spec.Conntrack, Allowances: spec.Allowances, Tags: append([]Tag(nil), spec.Tags...),
 		InstanceType: spec.InstanceType, AttachedTo: spec.AttachedTo,
 	}
+	st.touchInterface(id)
 	st.s.Interfaces = append(st.s.Interfaces, e)
 	st.eniByID[id] = len(st.s.Interfaces) - 1
 	d := st.describeInterface(&st.s.Interfaces[len(st.s.Interfaces)-1])
@@ -161,6 +162,7 @@ func (st *State) DeleteNetworkInterface(id string) error {
 	if err != nil {
 		return err
 	}
+	st.touchInterface(st.s.Interfaces[i].ID)
 	st.s.Interfaces = append(st.s.Interfaces[:i:i], st.s.Interfaces[i+1:]...)
 	st.reindex()
 	return nil
@@ -200,6 +202,7 @@ func (st *State) ModifyNetworkInterfaceAttribute(id string, groups []string, ct 
 		}
 	}
 	e := &st.s.Interfaces[i]
+	st.touchInterface(e.ID)
 	if gs != nil {
 		e.Groups = gs
 	}
@@ -231,6 +234,7 @@ func (st *State) SetInterfaceAddresses(id string, v4, v6 []netip.Addr) error {
 		return err
 	}
 	e := &st.s.Interfaces[i]
+	st.touchInterface(e.ID)
 	e.IPv4 = append([]netip.Addr(nil), v4...)
 	e.IPv6 = append([]netip.Addr(nil), v6...)
 	return nil
@@ -245,6 +249,7 @@ func (st *State) SetInterfaceAllowances(id string, a Allowances) error {
 	if err := st.checkFlowBudget(id, a, st.s.Interfaces[i].InstanceType); err != nil {
 		return err
 	}
+	st.touchInterface(id)
 	st.s.Interfaces[i].Allowances = a
 	return nil
 }

@@ -39,6 +39,7 @@ func (st *State) newGroup(name, description string, tags []Tag) (GroupSpec, erro
 }
 
 func (st *State) addGroup(g GroupSpec) *SecurityGroup {
+	st.touchGroupRules(&g)
 	st.s.Groups = append(st.s.Groups, g)
 	st.groupByID[g.ID] = len(st.s.Groups) - 1
 	d := st.describeGroup(&st.s.Groups[len(st.s.Groups)-1])
@@ -110,6 +111,7 @@ func (st *State) DeleteSecurityGroup(group string) (string, error) {
 			}
 		}
 	}
+	st.touchGroupRules(g)
 	i := st.groupByID[id]
 	st.s.Groups = append(st.s.Groups[:i:i], st.s.Groups[i+1:]...)
 	st.reindex()

@@ -3,6 +3,7 @@ package ruleset
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -23,7 +24,10 @@ func (st *State) ImportJSON(data []byte) error {
 	if err := dec.Decode(&doc); err != nil {
 		return errorf(CodeInvalidParameterValue, "invalid describe-security-groups JSON: %v", err)
 	}
-	work := st.Clone()
+	// Work on a copy that keeps st's journal (and base), so that st,
+	// replaced by it, still reports every change since its Clone.
+	work := st.copyLists()
+	work.j = st.j.copy()
 	if err := work.importGroups(doc.SecurityGroups); err != nil {
 		return err
 	}
@@ -53,6 +57,8 @@ func (st *State) importGroups(sgs []SecurityGroup) error {
 	// Phase 2: rules, now that every reference can resolve.
 	for i := range sgs {
 		g := st.group(ids[i])
+		st.touchRules(g.ID, false, g.Ingress)
+		st.touchRules(g.ID, true, g.Egress)
 		g.Ingress, g.Egress = []RuleSpec{}, []RuleSpec{}
 		for _, d := range []struct {
 			egress bool
@@ -83,6 +89,7 @@ func (st *State) importGroup(sg *SecurityGroup) (string, error) {
 			def = st.group(sg.GroupId)
 		}
 		def.Tags = append([]Tag(nil), sg.Tags...)
+		st.touchGroup(def.ID)
 		return def.ID, nil
 	}
 	if g := st.group(sg.GroupId); g != nil {
@@ -99,6 +106,7 @@ func (st *State) importGroup(sg *SecurityGroup) (string, error) {
 			return "", err
 		}
 		g.Name, g.Description, g.Tags = name, sg.Description, append([]Tag(nil), sg.Tags...)
+		st.touchGroup(g.ID)
 		return g.ID, nil
 	}
 	g, err := st.newGroup(name, sg.Description, sg.Tags)
@@ -113,27 +121,47 @@ func (st *State) importGroup(sg *SecurityGroup) (string, error) {
 	return g.ID, nil
 }
 
-// renameGroup changes a group's id everywhere it is used.
+// renameGroup changes a group's id everywhere it is used. Lists that
+// change are replaced, not written into (they may be shared with a
+// Clone), and every object that changes is recorded: the group under
+// both ids, all its rules (their group changed), rules elsewhere that
+// refer to it, and interfaces that use it.
 func (st *State) renameGroup(from, to string) {
 	for i := range st.s.Groups {
 		g := &st.s.Groups[i]
-		if g.ID == from {
+		renamed := g.ID == from
+		if renamed {
+			st.touchGroup(from)
 			g.ID = to
+			st.touchGroupRules(g)
 		}
-		for _, rs := range [][]RuleSpec{g.Ingress, g.Egress} {
+		for _, egress := range []bool{false, true} {
+			rs := *g.rules(egress)
+			if !slices.ContainsFunc(rs, func(r RuleSpec) bool { return r.ReferencedGroupId == from }) {
+				continue
+			}
+			rs = slices.Clone(rs)
 			for j := range rs {
 				if rs[j].ReferencedGroupId == from {
 					rs[j].ReferencedGroupId = to
+					st.touchRule(g.ID, egress, rs[j].ID)
 				}
 			}
+			*g.rules(egress) = rs
 		}
 	}
 	for i := range st.s.Interfaces {
-		for j, g := range st.s.Interfaces[i].Groups {
+		e := &st.s.Interfaces[i]
+		if !slices.Contains(e.Groups, from) {
+			continue
+		}
+		e.Groups = slices.Clone(e.Groups)
+		for j, g := range e.Groups {
 			if g == from {
-				st.s.Interfaces[i].Groups[j] = to
+				e.Groups[j] = to
 			}
 		}
+		st.touchInterface(e.ID)
 	}
 	st.reindex()
 }

@@ -48,6 +48,7 @@ func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []
 		out = append(out, PrefixListEntry{Cidr: p.String(), Description: cloneStr(e.Description)})
 	}
 	pl := PrefixListSpec{ID: st.newID("pl-"), Name: name, AddressFamily: family, MaxEntries: int32(maxEntries), Version: 1, Entries: out}
+	st.touchPrefixList(pl.ID)
 	st.s.PrefixLists = append(st.s.PrefixLists, pl)
 	st.plByID[pl.ID] = len(st.s.PrefixLists) - 1
 	d := st.describePrefixList(&st.s.PrefixLists[len(st.s.PrefixLists)-1])
@@ -186,6 +187,7 @@ func (st *State) ModifyManagedPrefixList(id string, add []PrefixListEntry, remov
 	if len(entries) > int(pl.MaxEntries) {
 		return nil, errorf(CodePrefixListMaxEntriesExceeded, "The prefix list has %d entries, more than its maximum of %d.", len(entries), pl.MaxEntries)
 	}
+	st.touchPrefixList(pl.ID)
 	pl.Entries = entries
 	pl.Version++
 	d := st.describePrefixList(pl)

@@ -52,7 +52,11 @@ func (st *State) authorize(group string, egress bool, perms []IpPermission, tags
 		add[i].ID = st.newID("sgr-")
 		add[i].Tags = append([]Tag(nil), tags...)
 	}
-	*g.rules(egress) = append(existing, add...)
+	// all is a new list: existing may be shared with a Clone, and an
+	// append into its spare capacity would write into the other's array.
+	copy(all[len(existing):], add)
+	*g.rules(egress) = all
+	st.touchRules(g.ID, egress, add)
 	out := make([]SecurityGroupRule, len(add))
 	for i := range add {
 		out[i] = st.describeRule(g, egress, &add[i])
@@ -121,6 +125,7 @@ func (st *State) revoke(group string, egress bool, perms []IpPermission, ruleIDs
 	var revoked []SecurityGroupRule
 	for i := range rules {
 		if drop[i] {
+			st.touchRule(g.ID, egress, rules[i].ID)
 			revoked = append(revoked, st.describeRule(g, egress, &rules[i]))
 		} else {
 			keep = append(keep, rules[i])
@@ -162,6 +167,7 @@ func (st *State) ModifySecurityGroupRules(group string, updates []SecurityGroupR
 		return errorf(CodeMissingParameter, "The request must contain the parameter SecurityGroupRule")
 	}
 	ing, eg := cloneRules(g.Ingress), cloneRules(g.Egress)
+	var touched []RuleChange
 	for _, u := range updates {
 		rules, i := &ing, findRuleByID(ing, u.SecurityGroupRuleId)
 		if i < 0 {
@@ -175,6 +181,7 @@ func (st *State) ModifySecurityGroupRules(group string, updates []SecurityGroupR
 			return err
 		}
 		(*rules)[i] = nr
+		touched = append(touched, RuleChange{ID: nr.ID, Group: g.ID, Egress: rules == &eg})
 	}
 	for _, rules := range [][]RuleSpec{ing, eg} {
 		if err := checkNoDuplicates(rules); err != nil {
@@ -185,6 +192,9 @@ func (st *State) ModifySecurityGroupRules(group string, updates []SecurityGroupR
 		}
 	}
 	g.Ingress, g.Egress = ing, eg
+	for _, r := range touched {
+		st.touchRule(r.Group, r.Egress, r.ID)
+	}
 	return nil
 }
 
@@ -298,6 +308,7 @@ func (st *State) updateDescriptions(group string, egress bool, perms []IpPermiss
 		return errorf(CodeMissingParameter, "Either ipPermissions or securityGroupRuleDescriptions must be specified.")
 	}
 	rules := cloneRules(*g.rules(egress))
+	var touched []string
 	for _, d := range descs {
 		i := findRuleByID(rules, d.SecurityGroupRuleId)
 		if i < 0 {
@@ -307,6 +318,7 @@ func (st *State) updateDescriptions(group string, egress bool, perms []IpPermiss
 			return err
 		}
 		rules[i].Description = cloneStr(d.Description)
+		touched = append(touched, rules[i].ID)
 	}
 	if len(perms) > 0 {
 		want, err := st.expandPermissions(perms, true)
@@ -319,8 +331,12 @@ func (st *State) updateDescriptions(group string, egress bool, perms []IpPermiss
 				return errorf(CodeInvalidPermissionNotFound, "The specified rule does not exist in this security group.")
 			}
 			rules[i].Description = want[wi].Description
+			touched = append(touched, rules[i].ID)
 		}
 	}
 	*g.rules(egress) = rules
+	for _, id := range touched {
+		st.touchRule(g.ID, egress, id)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 )
@@ -133,6 +134,10 @@ type State struct {
 	eniByID   map[string]int
 	// flowBudget is the switch's flow-table size (SetFlowBudget); not in s.
 	flowBudget int64
+	// stamp identifies this version of the State; j is what changed
+	// since it was cloned (journal.go).
+	stamp uint64
+	j     journal
 }
 
 // NewState makes a State with the VPC's default group.
@@ -155,7 +160,7 @@ func NewState(cfg VPCConfig) (*State, error) {
 	if err := checkQuotaConfig(&cfg); err != nil {
 		return nil, err
 	}
-	st := &State{s: Spec{VPC: cfg}}
+	st := &State{s: Spec{VPC: cfg}, stamp: newStamp()}
 	if st.s.VPC.VpcId == "" {
 		st.s.VPC.VpcId = st.newID("vpc-")
 	}
@@ -210,6 +215,7 @@ func (st *State) defaultEgress() []RuleSpec {
 // also 17 today). The sequence is a function of IDSeed and the counter, so a
 // seeded State gives the same ids every run.
 func (st *State) newID(prefix string) string {
+	st.touchVPC()
 	st.s.IDCounter++
 	x := splitmix(st.s.VPC.IDSeed + st.s.IDCounter*0x9e3779b97f4a7c15)
 	y := splitmix(x)
@@ -243,9 +249,9 @@ func (st *State) Spec() Spec { return cloneSpec(st.s) }
 
 // View returns the state's own Spec, without the copy Spec makes, for a
 // caller that only reads it while st does not change (the daemon's store
-// comparing the model before and after a change, which at 50,000 rules
-// would otherwise spend most of a write copying). It must not be modified
-// or kept.
+// reading the objects a change touched, which at 50,000 rules would
+// otherwise spend most of a write copying). It must not be modified or
+// kept.
 func (st *State) View() *Spec { return &st.s }
 
 // StateFromSpec rebuilds a State from Spec (as persisted).
@@ -256,7 +262,7 @@ func StateFromSpec(sp Spec) (*State, error) {
 	}
 	sp = cloneSpec(sp)
 	sp.VPC = cfg
-	st := &State{s: sp}
+	st := &State{s: sp, stamp: newStamp()}
 	st.reindex()
 	if len(st.groupByID) != len(sp.Groups) || len(st.eniByID) != len(sp.Interfaces) || len(st.plByID) != len(sp.PrefixLists) {
 		return nil, errorf(CodeInvalidParameterValue, "spec has duplicate ids")
@@ -267,10 +273,29 @@ func StateFromSpec(sp Spec) (*State, error) {
 	return st, nil
 }
 
-// Clone returns a deep copy that shares nothing with st.
+// Clone returns a copy of st; changing either later never shows in the
+// other. It costs the number of groups, prefix lists and interfaces, not
+// of rules: the lists below them are shared (see "Copy-on-write" in the
+// package comment). The clone's journal starts empty, relative to st
+// (ChangesSince). Clone only reads st.
 func (st *State) Clone() *State {
-	c := &State{s: cloneSpec(st.s), flowBudget: st.flowBudget}
-	c.reindex()
+	c := st.copyLists()
+	c.stamp = newStamp()
+	c.j = journal{base: st.stamp}
+	return c
+}
+
+// copyLists copies the parts of st that mutations write in place: the
+// three top-level lists (their elements, not what those point to) and
+// the indexes into them. Everything else is shared with st.
+func (st *State) copyLists() *State {
+	c := &State{s: st.s, flowBudget: st.flowBudget, stamp: st.stamp, j: st.j}
+	c.s.Groups = append(make([]GroupSpec, 0, len(st.s.Groups)), st.s.Groups...)
+	c.s.PrefixLists = append(make([]PrefixListSpec, 0, len(st.s.PrefixLists)), st.s.PrefixLists...)
+	c.s.Interfaces = append(make([]InterfaceSpec, 0, len(st.s.Interfaces)), st.s.Interfaces...)
+	c.groupByID = maps.Clone(st.groupByID)
+	c.plByID = maps.Clone(st.plByID)
+	c.eniByID = maps.Clone(st.eniByID)
 	return c
 }
 

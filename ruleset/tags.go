@@ -1,6 +1,9 @@
 package ruleset
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // CreateTags adds or overwrites tags on groups (sg-), rules (sgr-),
 // interfaces (eni-) and prefix lists (pl-). All or nothing. An interface's
@@ -66,10 +69,16 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 	case strings.HasPrefix(id, "sgr-"):
 		for gi := range st.s.Groups {
 			g := &st.s.Groups[gi]
-			for _, rs := range [][]RuleSpec{g.Ingress, g.Egress} {
-				if i := findRuleByID(rs, id); i >= 0 {
-					r := &rs[i]
-					return func() { r.Tags = f(append([]Tag(nil), r.Tags...)) }, nil
+			for _, egress := range []bool{false, true} {
+				if i := findRuleByID(*g.rules(egress), id); i >= 0 {
+					return func() {
+						// A new list, not a write into the old one: it
+						// may be shared with a Clone (copy-on-write).
+						rs := slices.Clone(*g.rules(egress))
+						rs[i].Tags = f(append([]Tag(nil), rs[i].Tags...))
+						*g.rules(egress) = rs
+						st.touchRule(g.ID, egress, id)
+					}, nil
 				}
 			}
 		}
@@ -79,7 +88,10 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
-		return func() { g.Tags = f(append([]Tag(nil), g.Tags...)) }, nil
+		return func() {
+			g.Tags = f(append([]Tag(nil), g.Tags...))
+			st.touchGroup(g.ID)
+		}, nil
 	case strings.HasPrefix(id, "eni-"):
 		i, err := st.lookupInterface(id)
 		if err != nil {
@@ -87,6 +99,7 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 		}
 		e := &st.s.Interfaces[i]
 		return func() {
+			st.touchInterface(e.ID)
 			all := e.Tags
 			if e.Name != "" {
 				all = append([]Tag{{Key: "Name", Value: e.Name}}, e.Tags...)
@@ -106,7 +119,10 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
-		return func() { p.Tags = f(append([]Tag(nil), p.Tags...)) }, nil
+		return func() {
+			p.Tags = f(append([]Tag(nil), p.Tags...))
+			st.touchPrefixList(p.ID)
+		}, nil
 	}
 	return nil, errorf("InvalidID", "The ID '%s' is not valid", id)
 }
