@@ -188,7 +188,7 @@ func mutate(t *rapid.T, st *ruleset.State) {
 		return v4, v6
 	}
 	egress := rapid.Bool().Draw(t, "egress")
-	switch op := rapid.IntRange(0, 19).Draw(t, "op"); op {
+	switch op := rapid.IntRange(0, 21).Draw(t, "op"); op {
 	case 0, 1, 2:
 		if egress {
 			_, _ = st.AuthorizeSecurityGroupEgress(pick("group", groups), []ruleset.IpPermission{perm()}, tags())
@@ -265,6 +265,16 @@ func mutate(t *rapid.T, st *ruleset.State) {
 		} else {
 			_ = st.DeleteTags([]string{id}, tags())
 		}
+	case 20:
+		v4, _ := addr()
+		if rapid.Bool().Draw(t, "bycount") {
+			v4 = nil
+		}
+		_, _ = st.AssignPrivateIpAddresses(pick("eni", enis), v4, len(v4)^1, rapid.Bool().Draw(t, "reassign"))
+	case 21:
+		v4, v6 := addr()
+		_ = st.UnassignPrivateIpAddresses(pick("eni", enis), v4)
+		_, _ = st.AssignIpv6Addresses(pick("eni", enis), v6, 0)
 	default:
 		importDoc(t, st, groups)
 	}
