@@ -87,15 +87,17 @@ func Open(cfg Config) (*Daemon, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	tl := newTimeline(cfg.Log, "start")
 	st, err := store.Open(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
+	tl.step("store open")
 	d := &Daemon{
 		cfg: cfg, log: cfg.Log, store: st, dp: cfg.Dataplane, started: time.Now(),
 		labs: map[string]store.LabRecord{}, ports: map[string]*attachment{},
 	}
-	if err := d.restore(); err != nil {
+	if err := d.restore(tl); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -103,11 +105,12 @@ func Open(cfg Config) (*Daemon, error) {
 }
 
 // restore loads the store into memory, publishes it and re-wires labs.
-func (d *Daemon) restore() error {
+func (d *Daemon) restore(tl *timeline) error {
 	snap, err := d.store.Load()
 	if err != nil {
 		return err
 	}
+	tl.step("store load")
 	var state *ruleset.State
 	if snap.Spec != nil {
 		if state, err = loadState(d.store.Path(), *snap.Spec); err != nil {
@@ -123,15 +126,18 @@ func (d *Daemon) restore() error {
 		}
 	}
 	state.SetFlowBudget(d.cfg.FlowBudget)
+	tl.step("state")
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.state = state
 	d.labs = snap.Labs
 	d.generation = d.dp.Publish(state)
+	tl.step("publish")
 	d.restoreConntrack() // before any port moves a packet
+	tl.step("conntrack restore")
 	for _, rec := range snap.Labs {
 		for _, n := range rec.Nodes {
-			d.attach(rec.Name, n)
+			d.attach(rec.Name, n, tl)
 		}
 	}
 	return nil
@@ -143,13 +149,18 @@ func (d *Daemon) restore() error {
 // store. Call it after Run ended, so that no packet changes the entries
 // after they are saved.
 func (d *Daemon) Close() error {
+	tl := newTimeline(d.log, "stop")
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.saveConntrack()
+	tl.step("conntrack save")
 	for eni := range d.ports {
 		d.detach(eni)
 	}
-	return d.store.Close()
+	tl.step("ports detached")
+	err := d.store.Close()
+	tl.step("store close")
+	return err
 }
 
 // Read runs fn on the live state. fn must not keep st or mutate it.

@@ -52,7 +52,7 @@ func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
 	var errs []error
 	for _, n := range rec.Nodes {
 		if a := d.ports[n.ENI]; a == nil || a.port == nil {
-			if err := d.attach(rec.Name, n); err != nil {
+			if err := d.attach(rec.Name, n, nil); err != nil {
 				errs = append(errs, fmt.Errorf("node %s: %w", n.Node, err))
 			}
 		}

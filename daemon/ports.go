@@ -10,17 +10,18 @@ import (
 
 // attach wires one node and adds its port to the switch; a failure is kept
 // in the attachment for Status. Callers hold d.mu.
-func (d *Daemon) attach(lab string, n store.NodeWiring) error {
+// tl, if not nil, records the steps (during Open).
+func (d *Daemon) attach(lab string, n store.NodeWiring, tl *timeline) error {
 	a := &attachment{lab: lab, wiring: n}
 	d.ports[n.ENI] = a
-	a.err = d.attachPort(a)
+	a.err = d.attachPort(a, tl)
 	if a.err != nil {
 		d.log.Warn("port not attached", "lab", lab, "node", n.Node, "eni", n.ENI, "err", a.err)
 	}
 	return a.err
 }
 
-func (d *Daemon) attachPort(a *attachment) error {
+func (d *Daemon) attachPort(a *attachment, tl *timeline) error {
 	if d.cfg.Wirer == nil {
 		return errors.New("no wirer configured")
 	}
@@ -32,10 +33,12 @@ func (d *Daemon) attachPort(a *attachment) error {
 	if err != nil {
 		return err
 	}
+	tl.step("port wired", "eni", a.wiring.ENI)
 	if err := d.dp.AddPort(a.wiring.ENI, p); err != nil {
 		p.Close()
 		return fmt.Errorf("adding port %s: %w", p.Name(), err)
 	}
+	tl.step("port added", "eni", a.wiring.ENI)
 	a.port = p
 	return nil
 }

@@ -107,6 +107,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 			return err
 		}
 	}
+	tl := newTimeline(d.log, "run")
 	adm := admin.NewServer(d)
 	if l.Mount != nil {
 		l.Mount(adm)
@@ -114,6 +115,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	if err := adm.Listen(l.Socket); err != nil {
 		return err
 	}
+	tl.step("admin listen")
 	servers := []*httpServer{{name: "admin", serve: adm.Serve, shutdown: adm.Shutdown}}
 	if l.EC2 != "" && l.EC2Handler != nil {
 		s, err := listenHTTP("ec2", l.EC2, l.EC2Handler, l.EC2Limits)
@@ -123,6 +125,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 		}
 		servers = append(servers, s)
 		l.EC2 = s.addr
+		tl.step("ec2 listen")
 	}
 	if l.Metrics != "" {
 		if s, err := d.listenMetrics(l); err != nil {
@@ -132,6 +135,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 			servers = append(servers, s)
 			l.Metrics = s.addr
 		}
+		tl.step("metrics listen")
 	}
 	d.mu.Lock()
 	d.listen = l
@@ -144,6 +148,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 		go func() { errc <- s.run() }()
 	}
 	go func() { errc <- d.dp.Run(ctx) }()
+	tl.step("serving")
 	d.log.Info("sgswitch running", "socket", l.Socket, "ec2", l.EC2, "metrics", l.Metrics)
 
 	var err error
@@ -151,8 +156,10 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stop := newTimeline(d.log, "stop")
 	cancel()
 	shutdownAll(servers)
+	stop.step("servers shut down")
 	return err
 }
 

@@ -84,8 +84,9 @@
 // # Lookup
 //
 // A lookup takes no lock and allocates nothing. Every entry field is an
-// atomic word, and each entry has a seqlock sequence number: odd while the
-// entry is free or being written, bumped on every reuse. A home slot is
+// atomic word, and each entry has a seqlock sequence number: even while the
+// entry is free or being written, odd while live, bumped on every reuse
+// (so that zeroed memory is a table of free entries: see New). A home slot is
 // read as sequence, key, state, sequence; if the sequence changed, the slot
 // cannot hold the key looked for (an entry's slot only changes when the
 // entry is deleted), so it just does not match. In an overflow chain a

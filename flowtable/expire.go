@@ -20,7 +20,7 @@ func (t *Table) Expire(now int64, budget int) int {
 	for i := range uint64(budget) {
 		e := &t.slab[(start+i)%n]
 		seq := e.seq.Load()
-		if seq&1 != 0 {
+		if !live(seq) {
 			continue
 		}
 		zoneID := uint32(e.key[0].Load())

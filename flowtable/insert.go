@@ -108,7 +108,7 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, sr
 	e.peer.Store(0)
 	if !overflow {
 		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, tagOf(h)) // before it goes live
-		seq := e.seq.Add(1)                                       // even: live
+		seq := e.seq.Add(1)                                       // odd: live
 		return Flow{Entry: e, seq: seq}, nil
 	}
 	e.bucket.Store(uint32(b))

@@ -258,7 +258,7 @@ func (t *Table) walk(k *Key, b uint64) (e *Entry, seq, w uint32, ok bool) {
 	for idx != 0 {
 		e := &t.slab[idx-1]
 		s1 := e.seq.Load()
-		if s1&1 != 0 {
+		if !live(s1) {
 			return nil, 0, 0, false
 		}
 		match := e.keyEquals(k)

@@ -122,9 +122,9 @@ func New(c Config) *Table {
 	for i := range t.shards {
 		t.shards[i].free = make([]uint32, 0, pool/ns+1)
 	}
-	for i := range t.slab {
-		t.slab[i].seq.Store(1) // odd: free (and home slots' tags 0)
-	}
+	// The slab, the bucket heads and their tags are left as allocated: all
+	// zero is every entry free (Entry) and every bucket empty. Writing them
+	// would fault in every page of a large table at start.
 	for i := home; i < len(t.slab); i++ {
 		s := &t.shards[i%ns]
 		s.free = append(s.free, uint32(len(t.slab)+home-i))

@@ -216,7 +216,7 @@ func (t *Table) unlink(b uint64, e *Entry) {
 	}
 }
 
-// release marks e free (odd sequence) and gives back its zone's counts.
+// release marks e free (even sequence) and gives back its zone's counts.
 func (t *Table) release(e *Entry, zoneID uint32) {
 	w := e.state.Load()
 	e.seq.Add(1)

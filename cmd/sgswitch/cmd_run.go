@@ -75,6 +75,7 @@ func runDaemon(c *cli.Context) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log.Debug("process started")
 	vpc := daemon.DefaultVPC()
 	var err error
 	if vpc.CIDR, err = netip.ParsePrefix(c.String("subnet")); err != nil {
@@ -119,7 +120,9 @@ func runDaemon(c *cli.Context) error {
 	if c.Int("flow-capacity") < 1 {
 		return cli.Exit("--flow-capacity must be at least 1", 2)
 	}
+	t0 := time.Now()
 	dp := daemon.NewSwitchDataplane(vswitch.Config{FlowCapacity: c.Int("flow-capacity")}, log)
+	log.Debug("switch made", "flow_capacity", c.Int("flow-capacity"), "took_us", time.Since(t0).Microseconds())
 	obs := observe.NewService(dp.Switch(), observe.Config{
 		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
@@ -141,7 +144,10 @@ func runDaemon(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() {
+		d.Close()
+		log.Debug("process exits")
+	}()
 	obs.Resolve = d.ResolveENIs
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
