@@ -242,7 +242,9 @@ func (s *Switch) RemovePort(eniID string) error {
 	}
 	err := ps.port.Close()
 	if running {
-		<-ps.done
+		<-ps.done // its receive goroutine released the buffers
+	} else {
+		ps.worker.mem.release() // never read
 	}
 	// A sender that loaded the port just before it was detached may still
 	// Write to it: the closed port returns ErrClosed, counted as tx-error.
@@ -288,6 +290,7 @@ func (s *Switch) startReceiver(ctx context.Context, ps *portState) {
 	go pprof.Do(ctx, pprof.Labels("vswitch", "receive-frames", "port", ps.port.Name()), func(context.Context) {
 		defer s.wg.Done()
 		defer close(ps.done)
+		defer ps.worker.mem.release() // no one uses the port's buffers after its loop
 		ps.worker.receiveFrames()
 	})
 }

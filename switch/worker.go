@@ -23,6 +23,7 @@ type worker struct {
 
 	bufs  [][]byte // receive buffers: [Headroom][frame]
 	sizes []int
+	mem   frameMemory // where bufs live (framemem.go)
 
 	// State of the batch being processed.
 	now       int64
@@ -80,7 +81,6 @@ func newWorker(s *Switch, ps *portState) *worker {
 	}
 	w := &worker{
 		s: s, ps: ps,
-		bufs:     makeBufs(n, off+frameMax),
 		sizes:    make([]int, n),
 		replies:  makeBufs(n, off+ps.port.MTU()+packet.EthernetLen),
 		segBufs:  makeBufs(iface.BatchSize, off+ps.port.MTU()+packet.EthernetLen+64),
@@ -88,6 +88,7 @@ func newWorker(s *Switch, ps *portState) *worker {
 		segOut:   make([][]byte, 0, iface.BatchSize),
 		frags:    newFragTable(s.cfg.FragEntries, int64(s.cfg.FragTimeout)),
 	}
+	w.bufs = w.mem.makeBufs(n, off+frameMax)
 	w.held = make([]held, n)
 	w.pi = make([]flowtable.PacketInfo, n)
 	w.outPtrs = make([]*flowtable.PacketInfo, n)
