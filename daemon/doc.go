@@ -10,9 +10,10 @@
 // (any http.Handler built on the daemon as its Backend, normally
 // ec2api.NewHandler) and Prometheus metrics.
 //
-// Design: the live State is never mutated. Write clones it, runs the
-// change on the clone, saves what differs between the live Spec and the
-// clone's (store.Tx.SaveSpec writes only the objects that changed) and any
+// Design: the live State is never mutated. Write clones it (copy-on-write:
+// the cost of the number of groups, not of rules), runs the change on the
+// clone, saves what the clone's journal says changed (store.Tx.SaveChanges
+// writes only those objects) and any
 // lab records in one store transaction (fsync), publishes the compiled clone to the switch and
 // only then swaps it in; if any step before the swap fails, nothing changed,
 // on disk or in memory. So a change the API reported as done survives kill

@@ -86,9 +86,32 @@
 //
 // # Design
 //
-// State holds a Spec (plain data) plus id indexes; Clone and Spec deep-copy.
+// State holds a Spec (plain data) plus id indexes; Spec deep-copies.
 // Rules are stored canonical (RuleSpec), so duplicate detection, revocation
 // by properties and export compare canonical forms.
+//
+// Copy-on-write: Clone copies the three top-level lists (groups, prefix
+// lists, interfaces: their elements, not what those point to) and the
+// indexes, and shares everything below them: a group's tags and rule
+// lists, each rule's tags and description, a prefix list's entries and
+// tags, an interface's addresses, groups and tags. Those are never
+// written once a State holds them; a mutation builds a new list (never
+// an append into an old one's spare capacity, which a Clone shares) and
+// stores it in its own top-level element. So a Clone costs the number of
+// groups, prefix lists and interfaces, not of rules, changing a clone
+// never shows in its source nor the reverse, and Clone only reads its
+// source (concurrent readers may clone). Compiled Snapshots keep no
+// reference into a State (they copy addresses and group lists).
+//
+// Change journal (journal.go): every mutating method records, when it
+// commits, the ids of the objects it created, changed or deleted (groups'
+// headers, rules with their list, prefix lists, interfaces, and the VPC
+// record whenever the id counter moves). ChangesSince(base) gives them
+// for a State cloned from base, while base is unchanged since the Clone
+// (each State version has a stamp); the daemon's store writes exactly
+// those records instead of comparing the models. A failing call records
+// nothing. store's TestSaveChangesMatchesFullSave checks the journal
+// against a comparison of whole models over random mutation sequences.
 //
 // # Lookup
 //

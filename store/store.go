@@ -8,11 +8,15 @@
 //
 // Design: the in-memory ruleset.Spec is the model; the store keeps each
 // object of it under its own key, so a change writes the objects it
-// changed and nothing else. Tx.SaveSpec takes the spec before and after a
-// change and turns the difference into puts and deletes (a comparison per
-// object, a write per changed object), so an authorize writes one rule
-// record (and the VPC record, whose id counter moved) whether the model
-// holds a hundred rules or fifty thousand. Records are the model's own
+// changed and nothing else. Tx.SaveChanges takes the spec before and
+// after a change and the model's journal of what the change touched
+// (ruleset.State.ChangesSince) and writes those records (plus the
+// successor of an object inserted or removed), looking nothing else up,
+// so an authorize writes one rule record (and the VPC record, whose id
+// counter moved) at the same cost whether the model holds a hundred rules
+// or fifty thousand. Tx.SaveSpec compares whole models instead (a
+// comparison per object): the first save, a schema 1 conversion, and
+// models rebuilt from a Spec, which have no journal. Records are the model's own
 // types as JSON, so a field added to the model needs no store change. Lab
 // records are typed (LabRecord) because the daemon re-attaches ports from
 // them on start.
