@@ -178,13 +178,30 @@ func TestProcessRestartOutage(t *testing.T) {
 					}
 					launch = binaryLauncher(bin)
 				}
-				processRestart(t, launch, sig)
+				processRestart(t, launch, sig, nil)
 			})
 		}
 	}
+	// `run --take-over`: the new process starts while the old one still
+	// forwards, and has it stop once it is ready for the store.
+	t.Run("binary/take-over", func(t *testing.T) {
+		if bin == "" {
+			bin = buildSgswitch(t, binDir)
+		}
+		launch := binaryLauncher(bin)
+		takeOver := func(dir, socket string) *exec.Cmd {
+			cmd := launch(dir, socket)
+			cmd.Args = append(cmd.Args, "--take-over")
+			return cmd
+		}
+		processRestart(t, launch, 0, takeOver)
+	})
 }
 
-func processRestart(t *testing.T, launch launcher, sig syscall.Signal) {
+// processRestart restarts the daemon under a ping and a TCP stream: by
+// sig, then a new process; or, with takeOver, by starting takeOver's
+// process beside the old one (sig unused), which stops it.
+func processRestart(t *testing.T, launch launcher, sig syscall.Signal, takeOver launcher) {
 	lab := netnstest.LabName(t)
 	dir := shortDir(t)
 	socket := filepath.Join(dir, "admin.sock")
@@ -218,9 +235,23 @@ func processRestart(t *testing.T, launch launcher, sig syscall.Signal) {
 	defer pinger.close()
 	time.Sleep(time.Second)
 	t0 := time.Now()
-	p.signal(sig)
-	gone := time.Now()
-	p = startDaemonProcess(t, launch, dir, socket, log)
+	var gone time.Time
+	what := sig.String()
+	if takeOver != nil {
+		what = "take-over"
+		old := p
+		p = startDaemonProcess(t, takeOver, dir, socket, log)
+		select {
+		case <-old.exited:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the old daemon did not stop for the take-over")
+		}
+		gone = time.Now()
+	} else {
+		p.signal(sig)
+		gone = time.Now()
+		p = startDaemonProcess(t, launch, dir, socket, log)
+	}
 	replies := pinger.wait()
 	if err := stream.finish(); err != nil {
 		t.Errorf("TCP stream across the restart: %v", err)
@@ -231,8 +262,8 @@ func processRestart(t *testing.T, launch launcher, sig syscall.Signal) {
 	lost, gap := outage(replies)
 	from, to := gapBounds(replies)
 	t.Logf("%s restart of the daemon process: old process gone after %v; pings every %v: %d of %d lost, longest time without a reply %v; where the time went:%s",
-		sig, gone.Sub(t0).Round(time.Microsecond), outageInterval, lost, outagePings, gap.Round(time.Millisecond),
-		log.timeline(t0, mark{t0, "test: " + sig.String() + " sent"}, mark{gone, "test: old process gone"},
+		what, gone.Sub(t0).Round(time.Microsecond), outageInterval, lost, outagePings, gap.Round(time.Millisecond),
+		log.timeline(t0, mark{t0, "test: " + what + " sent"}, mark{gone, "test: old process gone"},
 			mark{p.started, "test: new process exec'd"}, mark{from, "test: last reply before the gap"},
 			mark{to, "test: first reply after the gap"}))
 	if lost == outagePings {

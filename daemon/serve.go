@@ -108,7 +108,10 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 		}
 	}
 	tl := newTimeline(d.log, "run")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	adm := admin.NewServer(d)
+	mountShutdown(adm, cancel)
 	if l.Mount != nil {
 		l.Mount(adm)
 	}
@@ -141,8 +144,6 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	d.listen = l
 	d.mu.Unlock()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	errc := make(chan error, len(servers)+1)
 	for _, s := range servers {
 		go func() { errc <- s.run() }()

@@ -62,6 +62,7 @@ func init() {
 			&cli.DurationFlag{Name: "flowlog-max-age", Value: flowlog.DefaultMaxAge, Usage: "remove flow-log files not written for this long (also those of removed interfaces); 0: never"},
 			&cli.BoolFlag{Name: "no-flowlogs", Usage: "no flow logs at all (no observer on the packet path)"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+			&cli.BoolFlag{Name: "take-over", Usage: "replace the daemon running on --socket: start, then have it stop gracefully and take its state and ports over (a restart or upgrade without a process start in the outage)"},
 			&cli.IntFlag{Name: "flow-capacity", Value: vswitch.DefaultFlowCapacity,
 				Usage: "flow-table entries (about 200 bytes each, allocated at start); each interface reserves 2 x its conntrack allowance, and one that does not fit is refused"},
 		},
@@ -135,6 +136,13 @@ func runDaemon(c *cli.Context) error {
 	dp.OnPublish = func(compile, publish time.Duration) {
 		obs.Metrics.ObserveCompile(compile)
 		obs.Metrics.ObservePublish(publish)
+	}
+	if c.Bool("take-over") {
+		taken, err := daemon.TakeOver(c.Context, c.String("socket"), daemon.TakeOverWait)
+		if err != nil {
+			return err
+		}
+		log.Debug("took over", "from_a_running_daemon", taken)
 	}
 	d, err := daemon.Open(daemon.Config{
 		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
