@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
 // view is what the packet path reads: one published Snapshot and the
@@ -22,6 +23,11 @@ type view struct {
 	router4, dns4    [4]byte  // subnet base+1 (VPC router), base+2 (resolver)
 	router6          [16]byte // subnet ::1
 	services         linkLocal
+	// topo is the VPC layer published with the snapshot (PublishNetwork),
+	// nil when only security groups are published (Publish): then every
+	// interface is in vpcSubnet and the source/dest check is on.
+	topo      *vpc.Topology
+	vpcSubnet *subnetView
 }
 
 // eniView is one interface as the packet path sees it.
@@ -35,20 +41,29 @@ type eniView struct {
 	shaped bool
 	v4     [][4]byte
 	v6     [][16]byte
+	// subnet is where the interface is placed (the VPC's CIDR without a
+	// topology); never nil.
+	subnet *subnetView
+	// srcDstCheck: the interface only sends from and receives for its own
+	// addresses (EC2's default). Off for NAT instances and appliances.
+	srcDstCheck bool
 }
 
 // routerLinkLocal is the VPC router's link-local IPv6 address (spec 1.6).
 var routerLinkLocal = netip.MustParseAddr("fe80:ec2::1").As16()
 
-func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *view {
-	vpc := snap.VPC()
+func newView(snap *ruleset.Snapshot, topo *vpc.Topology, enis map[string]*eni, routerMAC [6]byte) *view {
+	vpcInfo := snap.VPC()
 	v := &view{
 		snap: snap, gen: snap.Generation,
 		byID:      map[string]*eniView{},
-		subnet4:   vpc.CIDR.Masked(),
-		subnet6:   vpc.IPv6CIDR.Masked(),
+		subnet4:   vpcInfo.CIDR.Masked(),
+		subnet6:   vpcInfo.IPv6CIDR.Masked(),
 		routerMAC: routerMAC,
+		topo:      topo,
 	}
+	v.vpcSubnet = newSubnetView(vpcInfo.SubnetId, vpcInfo.CIDR, vpcInfo.IPv6CIDR, nil)
+	subnets := subnetViews{}
 	if v.subnet4.IsValid() {
 		base := v.subnet4.Addr().As4()
 		v.router4 = addOffset4(base, 1)
@@ -68,7 +83,16 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 		e := enis[ci.ID]
 		a := ci.Allowances
 		ev := &eniView{eni: e, ci: ci, zone: ci.Index, mac: ci.MAC,
-			shaped: a.PPS != 0 || a.BandwidthInMbps != 0 || a.BandwidthOutMbps != 0}
+			shaped: a.PPS != 0 || a.BandwidthInMbps != 0 || a.BandwidthOutMbps != 0,
+			subnet: v.vpcSubnet, srcDstCheck: true}
+		if topo != nil {
+			// An interface the topology does not place keeps the VPC-wide
+			// subnet: publishing the two layers need not be atomic upstream.
+			if pi := topo.Interface(ci.ID); pi != nil && pi.Subnet != nil {
+				ev.subnet = subnets.get(pi.Subnet)
+				ev.srcDstCheck = pi.SourceDestCheck
+			}
+		}
 		for _, a := range ci.IPv4 {
 			b := a.Unmap().As4()
 			ev.v4 = append(ev.v4, b)
