@@ -18,11 +18,8 @@ type view struct {
 	v4      addrTable4 // interface addresses → interface
 	v6      addrTable6
 
-	subnet4, subnet6 netip.Prefix
-	routerMAC        [6]byte
-	router4, dns4    [4]byte  // subnet base+1 (VPC router), base+2 (resolver)
-	router6          [16]byte // subnet ::1
-	services         linkLocal
+	routerMAC [6]byte
+	services  linkLocal
 	// topo is the VPC layer published with the snapshot (PublishNetwork),
 	// nil when only security groups are published (Publish): then every
 	// interface is in vpcSubnet and the source/dest check is on.
@@ -57,23 +54,14 @@ func newView(snap *ruleset.Snapshot, topo *vpc.Topology, enis map[string]*eni, r
 	v := &view{
 		snap: snap, gen: snap.Generation,
 		byID:      map[string]*eniView{},
-		subnet4:   vpcInfo.CIDR.Masked(),
-		subnet6:   vpcInfo.IPv6CIDR.Masked(),
 		routerMAC: routerMAC,
 		topo:      topo,
 	}
 	v.vpcSubnet = newSubnetView(vpcInfo.SubnetId, vpcInfo.CIDR, vpcInfo.IPv6CIDR, nil)
 	subnets := subnetViews{}
-	if v.subnet4.IsValid() {
-		base := v.subnet4.Addr().As4()
-		v.router4 = addOffset4(base, 1)
-		v.dns4 = addOffset4(base, 2)
-	}
-	if v.subnet6.IsValid() {
-		v.router6 = v.subnet6.Addr().As16()
-		v.router6[15] |= 1
-	}
-	v.services = newLinkLocal(v.dns4)
+	// The resolver at base+2 is the VPC subnet's; with a topology, each
+	// subnet's own base+2 is not yet a service (see doc.go).
+	v.services = newLinkLocal(v.vpcSubnet.dns4)
 	n4, n6 := 0, 0
 	for _, ci := range snap.Interfaces() {
 		n4, n6 = n4+len(ci.IPv4), n6+len(ci.IPv6)
@@ -118,14 +106,6 @@ func addOffset4(b [4]byte, n uint32) [4]byte {
 	x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	x += n
 	return [4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}
-}
-
-// inSubnet reports whether a is inside the VPC subnet of its family.
-func (v *view) inSubnet(fam uint8, a *[16]byte) bool {
-	if fam == 4 {
-		return v.subnet4.IsValid() && v.subnet4.Contains(netip.AddrFrom4([4]byte(a[:4])))
-	}
-	return v.subnet6.IsValid() && v.subnet6.Contains(netip.AddrFrom16(*a))
 }
 
 // owns reports whether a (of family fam) is one of the interface's addresses.
