@@ -91,6 +91,9 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 			if dst, why = v.route(src, p, dst); why == DropNone && dst == src {
 				why = DropHairpin
 			}
+			if why == DropNone {
+				why = nacl(src, dst, p)
+			}
 			if why == DropNone && !routed(p, frame, &dst.mac, &v.routerMAC) {
 				why = DropTTLExceeded
 			}
