@@ -177,3 +177,21 @@ func ipv4ChecksumOK(h []byte) bool {
 	}
 	return sum == 0xffff
 }
+
+// Without a topology (Publish) the switch is one subnet, the VPC's CIDR:
+// the same hosts are bridged, nothing is routed, no TTL is spent.
+func TestNoTopologyIsOneSubnet(t *testing.T) {
+	nl := newNetLab(t)
+	a := nl.host("a", "a", "10.0.1.10", true)
+	b := nl.host("b", "b", "10.0.2.10", true)
+	nl.acl("b") // denies everything, but the topology is not published
+	nl.must(nl.sw.Publish(nl.comp.Compile(nl.st)))
+	got := nl.sendGot(a, b, tcp(a, b, 4, 40000, 80, syn))
+	if len(got) != 1 {
+		t.Fatalf("bridged frame: got %d, drops %v", len(got), nl.dropList(a))
+	}
+	p, _ := packet.Parse(got[0])
+	if ttl := packet.IPv4(got[0][p.L3Off:]).TTL(); ttl != 64 || p.SrcMAC != a.mac {
+		t.Errorf("bridged frame changed: TTL %d, source MAC %x", ttl, p.SrcMAC)
+	}
+}
