@@ -20,6 +20,12 @@ func nacl(src, dst *eniView, p *packet.Parsed) DropReason {
 	if src.subnet == dst.subnet || src.subnet.cs == nil || dst.subnet.cs == nil {
 		return DropNone
 	}
+	// A later fragment has no ports to judge; it follows its first
+	// fragment's verdict in the second pass, and a first fragment the
+	// ACL dropped left none (frag-no-first), so it cannot slip through.
+	if p.Frag.IsFragment && p.Frag.Offset != 0 {
+		return DropNone
+	}
 	var srcAddr, dstAddr netip.Addr
 	if p.Family == 4 {
 		srcAddr, dstAddr = netip.AddrFrom4([4]byte(p.Src[:4])), netip.AddrFrom4([4]byte(p.Dst[:4]))
@@ -27,8 +33,6 @@ func nacl(src, dst *eniView, p *packet.Parsed) DropReason {
 		srcAddr, dstAddr = netip.AddrFrom16(p.Src), netip.AddrFrom16(p.Dst)
 	}
 	q := vpc.Packet{Protocol: p.Proto, Remote: dstAddr}
-	// A later fragment carries no ports (HasL4 false): port entries then
-	// see port 0, as ICMP entries see type and code 0.
 	if p.HasL4 {
 		switch p.Proto {
 		case packet.ProtoTCP, packet.ProtoUDP:

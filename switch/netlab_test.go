@@ -195,3 +195,30 @@ func TestNoTopologyIsOneSubnet(t *testing.T) {
 		t.Errorf("bridged frame changed: TTL %d, source MAC %x", ttl, p.SrcMAC)
 	}
 }
+
+// A fragmented datagram crosses a network ACL as a whole, decided by its
+// first fragment's ports; later fragments of a denied one do not pass.
+func TestNACLFragments(t *testing.T) {
+	nl := newNetLab(t)
+	a := nl.host("a", "a", "10.0.1.10", true)
+	b := nl.host("b", "b", "10.0.2.10", true)
+	acl := nl.acl("b")
+	nl.must(nl.net.CreateNetworkAclEntry(acl, vpc.NetworkAclEntry{RuleNumber: 100, Protocol: "17",
+		RuleAction: "allow", CidrBlock: "10.0.1.0/24", PortRange: &vpc.PortRange{From: 3000, To: 3000}}))
+	nl.publish()
+	datagram := func(dport uint16, id uint32) [][]byte {
+		f := packettest.Frame{SrcMAC: a.mac, DstMAC: nl.sw.cfg.RouterMAC, Src: a.v4, Dst: b.v4,
+			Proto: packet.ProtoUDP, SrcPort: 5000, DstPort: dport, Payload: make([]byte, 3000)}
+		return f.Fragments(1200, id)
+	}
+	ok := datagram(3000, 1)
+	nl.send(a, ok...)
+	if n := len(nl.got(b)); n != len(ok) {
+		t.Fatalf("allowed datagram: %d of %d fragments delivered (drops %v)", n, len(ok), nl.dropList(a))
+	}
+	bad := datagram(3001, 2)
+	nl.send(a, bad...)
+	if n := len(nl.got(b)); n != 0 {
+		t.Fatalf("denied datagram: %d fragments delivered", n)
+	}
+}
