@@ -27,7 +27,7 @@ type netLab struct {
 	group   string
 }
 
-func newNetLab(t *testing.T) *netLab {
+func newNetLab(t testing.TB) *netLab {
 	t.Helper()
 	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("10.0.0.0/16"), IDSeed: 1})
 	if err != nil {
@@ -63,7 +63,7 @@ func (nl *netLab) host(name, subnet, addr string, srcDstCheck bool) *node {
 	check := srcDstCheck
 	l.must(nl.net.PlaceInterface(vpc.Placement{InterfaceID: ni.NetworkInterfaceId, SubnetID: nl.subnets[subnet],
 		IPv4: []netip.Addr{a}, SourceDestCheck: &check}))
-	n := &node{name: name, eni: ni.NetworkInterfaceId, mac: [6]byte(hw), v4: a, port: memport.New(name, memport.Config{})}
+	n := &node{name: name, eni: ni.NetworkInterfaceId, mac: [6]byte(hw), v4: a, port: memport.New(name, l.portCfg)}
 	l.must(l.sw.AddPort(n.eni, n.port))
 	return n
 }
