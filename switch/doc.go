@@ -169,7 +169,8 @@
 //
 // SetObserver installs an Observer whose Observe gets an *Event for every
 // judged frame at each interface it touches: ENI, direction, ACCEPT /
-// REJECT (security group) / DROP (anything else, with the reason), the
+// REJECT (security group) / DROP (anything else, with the reason; for a
+// network ACL drop the denying entry number, Event.NACLRule), the
 // 5-tuple, TCP flags, packets and bytes (segments of a super-frame), the
 // generation and the admitting rule of a new flow, and the frame itself
 // (valid only during the call). Flow logs aggregate the events; packet

@@ -92,7 +92,10 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 				why = DropHairpin
 			}
 			if why == DropNone {
-				why = nacl(src, dst, p)
+				if r, rule := nacl(src, dst, p); r != DropNone {
+					w.dropNACL(r, rule, frame)
+					continue
+				}
 			}
 			if why == DropNone && !routed(p, frame, &dst.mac, &v.routerMAC) {
 				why = DropTTLExceeded

@@ -222,3 +222,31 @@ func TestNACLFragments(t *testing.T) {
 		t.Fatalf("denied datagram: %d fragments delivered", n)
 	}
 }
+
+// The observer's drop event names the network ACL entry that denied.
+func TestNACLRuleInEvent(t *testing.T) {
+	nl := newNetLab(t)
+	a := nl.host("a", "a", "10.0.1.10", true)
+	b := nl.host("b", "b", "10.0.2.10", true)
+	acl := nl.acl("b")
+	nl.allowTCP(acl, 100, false, "10.0.1.0/24", 80, 80)
+	nl.must(nl.net.CreateNetworkAclEntry(acl, vpc.NetworkAclEntry{RuleNumber: 50, Protocol: "6",
+		RuleAction: "deny", CidrBlock: "10.0.1.10/32", PortRange: &vpc.PortRange{From: 81, To: 81}}))
+	nl.publish()
+	rec := &recorder{}
+	nl.sw.SetObserver(rec)
+	for _, c := range []struct {
+		dport uint16
+		want  int32
+	}{{81, 50}, {82, vpc.DefaultDenyRule}} {
+		nl.send(a, via(nl.lab, tcpFrame(a, b, 40000, c.dport, syn)))
+		evs := rec.events()
+		if len(evs) == 0 {
+			t.Fatalf("port %d: no event", c.dport)
+		}
+		ev := evs[len(evs)-1]
+		if ev.Reason != DropNACLIngress || ev.NACLRule != c.want || ev.Action != Drop {
+			t.Errorf("port %d: event %v rule %d action %v, want nacl-ingress rule %d drop", c.dport, ev.Reason, ev.NACLRule, ev.Action, c.want)
+		}
+	}
+}
