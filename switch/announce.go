@@ -60,16 +60,18 @@ func (s *Switch) Announce(eniID string) (int, error) {
 			return packet.BuildNeighborAdvert(b, mac, ip, dst.mac, dst.v6[0], flags|packet.NAOverride)
 		})
 	}
-	if len(dst.v4) > 0 && v.subnet4.IsValid() {
-		arp(v.router4, v.routerMAC)
-		arp(v.dns4, v.routerMAC)
+	sn := dst.subnet
+	if len(dst.v4) > 0 && sn.prefix4.IsValid() {
+		arp(sn.router4, v.routerMAC)
+		arp(sn.dns4, v.routerMAC)
 	}
-	if len(dst.v6) > 0 && v.subnet6.IsValid() {
-		na(v.router6, v.routerMAC, packet.NARouter)
+	if len(dst.v6) > 0 && sn.prefix6.IsValid() {
+		na(sn.router6, v.routerMAC, packet.NARouter)
 		na(routerLinkLocal, v.routerMAC, packet.NARouter)
 	}
 	for _, e := range v.byIndex {
-		if e == nil || e == dst {
+		// Only neighbours on the link: other subnets are behind the router.
+		if e == nil || e == dst || e.subnet != sn {
 			continue
 		}
 		for _, a := range e.v4 {

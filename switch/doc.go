@@ -1,6 +1,7 @@
-// Package vswitch is the sgswitch packet pipeline: one virtual VPC subnet
-// whose ports are instance interfaces (ENIs), judging every frame as EC2
-// would. (The folder is switch/; the package is vswitch because switch is
+// Package vswitch is the sgswitch packet pipeline: one virtual VPC — one
+// subnet, or with a published topology several subnets joined by the VPC
+// router — whose ports are instance interfaces (ENIs), judging every
+// frame as EC2 would. (The folder is switch/; the package is vswitch because switch is
 // a Go keyword.)
 //
 // # What
@@ -8,10 +9,17 @@
 // A Switch joins the compiled security groups (ruleset.Snapshot: one
 // inbound and one outbound Classifier per interface) with the connection
 // tracker (flowtable.Table: one conntrack zone per interface) and moves
-// Ethernet frames between iface.Ports. The API:
+// Ethernet frames between iface.Ports. With PublishNetwork it also joins
+// the VPC layer (vpc.Topology): each interface is placed in a subnet (its
+// router base+1, DNS base+2, network ACL, route table) and carries its
+// source/dest check. Publish alone (no topology) keeps the switch one
+// subnet, the ruleset VPC's CIDR, every check on. The snapshot holds one
+// VPC's security groups, so a switch serves one VPC: several VPCs per
+// switch are a later step of vpc/integration.md. The API:
 //
 //	sw := vswitch.New(vswitch.Config{...})
 //	sw.Publish(compiler.Compile(state)) // every rule change: compile off-path, publish
+//	sw.PublishNetwork(snap, topo)       // the same with the VPC layer (vpc.Topology)
 //	sw.AddPort(eniID, port)             // any time, also while Run runs
 //	go sw.Run(ctx)                      // one receive goroutine per port + flow expiry
 //	sw.Stats(eniID)                     // counters, drops by reason and direction, ENA allowances
@@ -30,11 +38,13 @@
 //     path). Malformed frames are dropped, counted by the parser's reason.
 //  2. Source check (EC2's source/destination check): the source MAC must be
 //     the interface's, and the source IP one of its addresses
-//     (spoofed-src-mac, spoofed-src-ip).
+//     (spoofed-src-mac, spoofed-src-ip) unless the interface's source/dest
+//     check is off (NAT instances, appliances: the MAC is still checked).
 //  3. ARP requests and IPv6 Neighbor Solicitations are answered by the
-//     switch itself for every interface address, the VPC router (subnet
-//     base+1, subnet ::1, fe80:ec2::1) and the DNS resolver (base+2); other
-//     ND messages are consumed. Nothing is flooded.
+//     switch itself for the addresses of interfaces in the sender's subnet,
+//     the sender subnet's VPC router (base+1, ::1, fe80:ec2::1) and DNS
+//     resolver (base+2); other subnets are behind the router. Other ND
+//     messages are consumed. Nothing is flooded.
 //  4. Broadcast and multicast are dropped (broadcast, multicast) except
 //     ARP, ND and DHCP.
 //  5. Traffic EC2 does not filter (spec 1.6) — DHCP, DNS at base+2 and
@@ -44,10 +54,27 @@
 //     pps) and goes to Config.Service (no Service: no-service drop). The
 //     check is a few word compares (linkLocal), so ordinary unicast pays
 //     little for it.
-//  6. Destination by IP address within the subnet (no-destination,
-//     no-route outside it, hairpin to itself). A frame addressed to the
-//     router's MAC is delivered as the router would (destination MAC
-//     rewritten). The destination must have a port (port-down).
+//  6. Destination by IP address within the sender's subnet
+//     (no-destination, hairpin to itself; without a topology no-route
+//     outside it). A frame addressed to the router's MAC is delivered as
+//     the router would (destination MAC rewritten). Traffic within a
+//     subnet is never routed.
+//  7. With a topology, a destination outside the sender's subnet is routed
+//     (route.go): the frame must be addressed to the router's MAC
+//     (dst-mac-mismatch), the sender subnet's route table decides — local:
+//     the interface owning the address (no-destination); an interface
+//     target: that interface, which takes an address it does not own only
+//     with its source/dest check off (dest-check); none or blackhole:
+//     no-route. Between two subnets the network ACLs judge every packet,
+//     replies too, each direction by its own entries (nacl.go: the sender
+//     subnet's egress entries, then the receiver subnet's ingress entries;
+//     nacl-egress, nacl-ingress). They are judged here, before the security
+//     groups, so a packet they deny makes no flow state; later fragments
+//     follow their first fragment. A routed frame leaves from the router's
+//     MAC with TTL / hop limit one less (IPv4 checksum updated
+//     incrementally; ttl-exceeded at 1): once per frame, so once for a GSO
+//     super-frame (one IP header) and once per fragment.
+//     The destination must have a port (port-down).
 //
 // Then the flow-table entries of all frames still held are looked up for
 // the whole batch, in the sender's zone and in the receiver's
@@ -119,8 +146,9 @@
 //
 // # Updates and versioning
 //
-// Publish takes a Snapshot compiled off the packet path, derives the
-// address tables (a view), configures each interface's zone (timeouts,
+// Publish (PublishNetwork) takes a Snapshot, and a Topology, compiled off
+// the packet path, derives the address tables and per-interface subnets
+// (a view), configures each interface's zone (timeouts,
 // allowances) and stores the view with one atomic pointer swap. A worker
 // loads the view once per batch, so every frame — both of its sides — is
 // judged by exactly one generation (TestRuleSwapUnderLoad checks this
@@ -141,7 +169,8 @@
 //
 // SetObserver installs an Observer whose Observe gets an *Event for every
 // judged frame at each interface it touches: ENI, direction, ACCEPT /
-// REJECT (security group) / DROP (anything else, with the reason), the
+// REJECT (security group) / DROP (anything else, with the reason; for a
+// network ACL drop the denying entry number, Event.NACLRule), the
 // 5-tuple, TCP flags, packets and bytes (segments of a super-frame), the
 // generation and the admitting rule of a new flow, and the frame itself
 // (valid only during the call). Flow logs aggregate the events; packet
@@ -151,13 +180,16 @@
 //
 // # Thread-safety
 //
-// Publish, AddPort, RemovePort, SetObserver, Stats and Conntrack may be
+// Publish, PublishNetwork, AddPort, RemovePort, SetObserver, Stats and
+// Conntrack may be
 // called from any goroutine at any time, including while Run runs
 // (control calls serialise on one mutex; the packet path takes no lock
 // except a destination port's transmit lock per batch and the flow table's
 // own writer locks on insert). AddPort hands the port to the switch:
 // RemovePort and the end of Run close it. Each port's frames are handled by
-// its own goroutine only, so a port's worker state needs no lock.
+// its own goroutine only, so a port's worker state needs no lock. The
+// vpc.Topology in the view is immutable and read concurrently by every
+// worker (route lookups and ACL evaluations allocate nothing).
 //
 // # Cost
 //

@@ -62,7 +62,9 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 			}
 			continue
 		}
-		if !src.owns(p.Family, &p.Src) {
+		// With its source/dest check off an interface forwards for others
+		// (NAT, appliances): its source IP is not checked, its MAC still is.
+		if src.srcDstCheck && !src.owns(p.Family, &p.Src) {
 			w.dropSrc(DropSpoofedIP, frame)
 			continue
 		}
@@ -82,24 +84,46 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 			}
 			dst = v.v6.get(&p.Dst)
 		}
-		switch {
-		case dst == nil && v.inSubnet(p.Family, &p.Dst):
-			w.dropSrc(DropNoDestination, frame)
-			continue
-		case dst == nil:
-			w.dropSrc(DropNoRoute, frame)
-			continue
-		case dst == src:
-			w.dropSrc(DropHairpin, frame)
-			continue
-		case p.DstMAC != dst.mac:
-			if p.DstMAC != v.routerMAC {
-				w.dropSrc(DropDstMAC, frame)
+		// Outside the sender's subnet (with a topology: without one, the
+		// subnet is the VPC and nothing is routed) the VPC router forwards.
+		if v.topo != nil && !src.subnet.contains(p.Family, &p.Dst) {
+			var why DropReason
+			if dst, why = v.route(src, p, dst); why == DropNone && dst == src {
+				why = DropHairpin
+			}
+			if why == DropNone {
+				if r, rule := nacl(src, dst, p); r != DropNone {
+					w.dropNACL(r, rule, frame)
+					continue
+				}
+			}
+			if why == DropNone && !routed(p, frame, &dst.mac, &v.routerMAC) {
+				why = DropTTLExceeded
+			}
+			if why != DropNone {
+				w.dropSrc(why, frame)
 				continue
 			}
-			// Sent to the router: deliver as the router would, from its MAC.
-			copy(frame[0:6], dst.mac[:])
-			copy(frame[6:12], v.routerMAC[:])
+		} else {
+			switch {
+			case dst == nil && src.subnet.contains(p.Family, &p.Dst):
+				w.dropSrc(DropNoDestination, frame)
+				continue
+			case dst == nil:
+				w.dropSrc(DropNoRoute, frame)
+				continue
+			case dst == src:
+				w.dropSrc(DropHairpin, frame)
+				continue
+			case p.DstMAC != dst.mac:
+				if p.DstMAC != v.routerMAC {
+					w.dropSrc(DropDstMAC, frame)
+					continue
+				}
+				// Sent to the router: deliver as the router would, from its MAC.
+				copy(frame[0:6], dst.mac[:])
+				copy(frame[6:12], v.routerMAC[:])
+			}
 		}
 		if dst.eni.port.Load() == nil {
 			w.drop(dst, Ingress, DropPortDown, frame, segs, bytes)

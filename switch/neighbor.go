@@ -32,9 +32,9 @@ func (w *worker) arp(v *view, src *eniView, frame []byte) {
 	}
 	var mac [6]byte
 	switch d := v.v4.get(&p.Dst); {
-	case v.subnet4.IsValid() && (target == v.router4 || target == v.dns4):
+	case src.subnet.prefix4.IsValid() && (target == src.subnet.router4 || target == src.subnet.dns4):
 		mac = v.routerMAC
-	case d != nil && d != src:
+	case d != nil && d != src && d.subnet == src.subnet: // other subnets are behind the router
 		mac = d.mac
 	default:
 		w.dropSrc(DropNeighborIgnored, frame)
@@ -77,10 +77,10 @@ func (w *worker) nd(v *view, src *eniView, frame []byte) {
 	flags := uint8(packet.NASolicited | packet.NAOverride)
 	var mac [6]byte
 	switch d := v.v6.get(&target); {
-	case v.subnet6.IsValid() && (target == v.router6 || target == routerLinkLocal):
+	case src.subnet.prefix6.IsValid() && (target == src.subnet.router6 || target == routerLinkLocal):
 		mac = v.routerMAC
 		flags |= packet.NARouter
-	case d != nil && d != src:
+	case d != nil && d != src && d.subnet == src.subnet: // other subnets are behind the router
 		mac = d.mac
 	default:
 		w.dropSrc(DropNeighborIgnored, frame)

@@ -43,6 +43,9 @@ type Event struct {
 
 	Generation uint64          // ruleset generation that judged it
 	Rule       ruleset.RuleRef // the admitting rule of a new flow (0 for established or bypass)
+	// NACLRule is the network ACL entry number that denied the packet
+	// (nacl-egress, nacl-ingress drops; 32767 is the `*` entry), else 0.
+	NACLRule int32
 
 	// Frame is the Ethernet frame. It is valid only during Observe: copy
 	// what you keep.

@@ -38,6 +38,10 @@ const (
 	DropGSO                                                                    // super-frame the destination cannot take and the switch cannot segment
 	DropTxError                                                                // the destination port refused the write
 	DropUntrackedFull                                                          // new untracked flow beyond the interface's untracked entries (its conntrack allowance again)
+	DropDestCheck                                                              // routed to an interface that does not own the destination and has its source/dest check on
+	DropTTLExceeded                                                            // routed with TTL or hop limit 1 or less
+	DropNACLEgress                                                             // the sender subnet's network ACL denies it outbound
+	DropNACLIngress                                                            // the receiver subnet's network ACL denies it inbound
 	NumDropReasons
 )
 
@@ -70,6 +74,10 @@ var dropNames = [NumDropReasons]string{
 	DropGSO:              "gso-unsupported",
 	DropTxError:          "tx-error",
 	DropUntrackedFull:    "untracked-cache-full",
+	DropDestCheck:        "dest-check",
+	DropTTLExceeded:      "ttl-exceeded",
+	DropNACLEgress:       "nacl-egress",
+	DropNACLIngress:      "nacl-ingress",
 }
 
 // String is the reason's counter name.

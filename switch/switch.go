@@ -13,6 +13,7 @@ import (
 	"sgswitch/flowtable"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
 // Config sets up a Switch. Zero values take the defaults.
@@ -151,6 +152,16 @@ func (s *Switch) eniLocked(id string) *eni {
 // new snapshot, never a mixture. Snapshots must come from one Compiler
 // (generations increase).
 func (s *Switch) Publish(snap *ruleset.Snapshot) error {
+	return s.PublishNetwork(snap, nil)
+}
+
+// PublishNetwork is Publish with the VPC layer: topo places the snapshot's
+// interfaces in subnets (router and DNS addresses, network ACLs, route
+// table) and carries each one's source/dest check. A nil topo is Publish:
+// the switch is then one subnet, the VPC's CIDR. The snapshot holds one
+// VPC's security groups, so one switch serves one VPC; several VPCs per
+// switch are a later step of vpc/integration.md.
+func (s *Switch) PublishNetwork(snap *ruleset.Snapshot, topo *vpc.Topology) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
@@ -175,7 +186,7 @@ func (s *Switch) Publish(snap *ruleset.Snapshot) error {
 		}
 		s.zoneCfg[ci.Index] = zc
 	}
-	s.view.Store(newView(snap, s.enis, s.cfg.RouterMAC))
+	s.view.Store(newView(snap, topo, s.enis, s.cfg.RouterMAC))
 	// Zones that changed owner are emptied once the old owner is no longer
 	// used (a new owner's flows of the first instants may go too: they are
 	// then judged again as new).

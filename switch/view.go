@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
 // view is what the packet path reads: one published Snapshot and the
@@ -17,11 +18,13 @@ type view struct {
 	v4      addrTable4 // interface addresses → interface
 	v6      addrTable6
 
-	subnet4, subnet6 netip.Prefix
-	routerMAC        [6]byte
-	router4, dns4    [4]byte  // subnet base+1 (VPC router), base+2 (resolver)
-	router6          [16]byte // subnet ::1
-	services         linkLocal
+	routerMAC [6]byte
+	services  linkLocal
+	// topo is the VPC layer published with the snapshot (PublishNetwork),
+	// nil when only security groups are published (Publish): then every
+	// interface is in vpcSubnet and the source/dest check is on.
+	topo      *vpc.Topology
+	vpcSubnet *subnetView
 }
 
 // eniView is one interface as the packet path sees it.
@@ -35,30 +38,30 @@ type eniView struct {
 	shaped bool
 	v4     [][4]byte
 	v6     [][16]byte
+	// subnet is where the interface is placed (the VPC's CIDR without a
+	// topology); never nil.
+	subnet *subnetView
+	// srcDstCheck: the interface only sends from and receives for its own
+	// addresses (EC2's default). Off for NAT instances and appliances.
+	srcDstCheck bool
 }
 
 // routerLinkLocal is the VPC router's link-local IPv6 address (spec 1.6).
 var routerLinkLocal = netip.MustParseAddr("fe80:ec2::1").As16()
 
-func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *view {
-	vpc := snap.VPC()
+func newView(snap *ruleset.Snapshot, topo *vpc.Topology, enis map[string]*eni, routerMAC [6]byte) *view {
+	vpcInfo := snap.VPC()
 	v := &view{
 		snap: snap, gen: snap.Generation,
 		byID:      map[string]*eniView{},
-		subnet4:   vpc.CIDR.Masked(),
-		subnet6:   vpc.IPv6CIDR.Masked(),
 		routerMAC: routerMAC,
+		topo:      topo,
 	}
-	if v.subnet4.IsValid() {
-		base := v.subnet4.Addr().As4()
-		v.router4 = addOffset4(base, 1)
-		v.dns4 = addOffset4(base, 2)
-	}
-	if v.subnet6.IsValid() {
-		v.router6 = v.subnet6.Addr().As16()
-		v.router6[15] |= 1
-	}
-	v.services = newLinkLocal(v.dns4)
+	v.vpcSubnet = newSubnetView(vpcInfo.SubnetId, vpcInfo.CIDR, vpcInfo.IPv6CIDR, nil)
+	subnets := subnetViews{}
+	// The resolver at base+2 is the VPC subnet's; with a topology, each
+	// subnet's own base+2 is not yet a service (see doc.go).
+	v.services = newLinkLocal(v.vpcSubnet.dns4)
 	n4, n6 := 0, 0
 	for _, ci := range snap.Interfaces() {
 		n4, n6 = n4+len(ci.IPv4), n6+len(ci.IPv6)
@@ -68,7 +71,16 @@ func newView(snap *ruleset.Snapshot, enis map[string]*eni, routerMAC [6]byte) *v
 		e := enis[ci.ID]
 		a := ci.Allowances
 		ev := &eniView{eni: e, ci: ci, zone: ci.Index, mac: ci.MAC,
-			shaped: a.PPS != 0 || a.BandwidthInMbps != 0 || a.BandwidthOutMbps != 0}
+			shaped: a.PPS != 0 || a.BandwidthInMbps != 0 || a.BandwidthOutMbps != 0,
+			subnet: v.vpcSubnet, srcDstCheck: true}
+		if topo != nil {
+			// An interface the topology does not place keeps the VPC-wide
+			// subnet: publishing the two layers need not be atomic upstream.
+			if pi := topo.Interface(ci.ID); pi != nil && pi.Subnet != nil {
+				ev.subnet = subnets.get(pi.Subnet)
+				ev.srcDstCheck = pi.SourceDestCheck
+			}
+		}
 		for _, a := range ci.IPv4 {
 			b := a.Unmap().As4()
 			ev.v4 = append(ev.v4, b)
@@ -94,14 +106,6 @@ func addOffset4(b [4]byte, n uint32) [4]byte {
 	x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	x += n
 	return [4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}
-}
-
-// inSubnet reports whether a is inside the VPC subnet of its family.
-func (v *view) inSubnet(fam uint8, a *[16]byte) bool {
-	if fam == 4 {
-		return v.subnet4.IsValid() && v.subnet4.Contains(netip.AddrFrom4([4]byte(a[:4])))
-	}
-	return v.subnet6.IsValid() && v.subnet6.Contains(netip.AddrFrom16(*a))
 }
 
 // owns reports whether a (of family fam) is one of the interface's addresses.
