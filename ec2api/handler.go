@@ -161,7 +161,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	op, ok := actions[name]
+	op, ok := lookup(h.backend, name)
 	if !ok {
 		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
 		return

@@ -1,0 +1,97 @@
+package ec2api
+
+import (
+	"sgswitch/account"
+	"sgswitch/vpc"
+)
+
+// VPC actions over an account (AccountBackend). VPCs are created and
+// deleted through the Account, so that each gets (and loses) its default
+// security group with it; reads go to the VPC model (Network).
+
+// accountActions are the actions of the VPC model, served only over an
+// AccountBackend (see lookup).
+var accountActions = map[string]operation{
+	"CreateVpc":       writeAccount(createVpc),
+	"DeleteVpc":       writeAccount(deleteVpc),
+	"DescribeVpcs":    readAccount(describeNetVpcs),
+	"CreateSubnet":    writeAccount(createSubnet),
+	"DeleteSubnet":    writeAccount(deleteSubnet),
+	"DescribeSubnets": readAccount(describeNetSubnets),
+}
+
+type CreateVpcInput struct {
+	CidrBlock         string             `query:"CidrBlock"`
+	Ipv6CidrBlock     string             `query:"Ipv6CidrBlock"`
+	TagSpecifications []TagSpecification `query:"TagSpecification"`
+	DryRunParam
+}
+
+type CreateVpcOutput struct {
+	ResponseMetadata
+	Vpc Vpc `xml:"vpc" json:"Vpc"`
+}
+
+type DeleteVpcInput struct {
+	VpcId string `query:"VpcId"`
+	DryRunParam
+}
+
+// netTags converts the TagSpecifications of a Create for resourceType
+// into the model's tags.
+func netTags(specs []TagSpecification, resourceType string) ([]vpc.Tag, error) {
+	tags, err := tagsFor(specs, resourceType)
+	if err != nil {
+		return nil, err
+	}
+	return convert[[]vpc.Tag](tags)
+}
+
+func createVpc(a *account.Account, in *CreateVpcInput) (*CreateVpcOutput, error) {
+	if in.CidrBlock == "" {
+		return nil, missing("CidrBlock")
+	}
+	tags, err := netTags(in.TagSpecifications, "vpc")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.CreateVpc(in.CidrBlock, in.Ipv6CidrBlock, tags)
+	if err != nil {
+		return nil, err
+	}
+	out, err := convert[Vpc](v)
+	if err != nil {
+		return nil, err
+	}
+	return &CreateVpcOutput{Vpc: out}, nil
+}
+
+func deleteVpc(a *account.Account, in *DeleteVpcInput) (*EmptyOutput, error) {
+	if in.VpcId == "" {
+		return nil, missing("VpcId")
+	}
+	if err := a.DeleteVpc(in.VpcId); err != nil {
+		return nil, err
+	}
+	return &EmptyOutput{}, nil
+}
+
+func describeNetVpcs(a *account.Account, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+	filters, err := convert[[]vpc.Filter](in.Filters)
+	if err != nil {
+		return nil, err
+	}
+	vpcs, err := a.Network().DescribeVpcs(in.VpcIds, filters)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, next, err := page(len(vpcs), in.PageParams)
+	if err != nil {
+		return nil, err
+	}
+	out, err := convertList[Vpc](vpcs[lo:hi])
+	if err != nil {
+		return nil, err
+	}
+	return &DescribeVpcsOutput{Vpcs: out, NextToken: next}, nil
+}
