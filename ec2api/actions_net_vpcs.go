@@ -18,6 +18,17 @@ var accountActions = map[string]operation{
 	"CreateSubnet":    writeAccount(createSubnet),
 	"DeleteSubnet":    writeAccount(deleteSubnet),
 	"DescribeSubnets": readAccount(describeNetSubnets),
+
+	"ModifyVpcAttribute":   writeAccount(modifyVpcAttribute),
+	"DescribeVpcAttribute": readAccount(describeVpcAttribute),
+
+	"CreateNetworkAcl":             writeAccount(createNetworkAcl),
+	"DeleteNetworkAcl":             writeAccount(deleteNetworkAcl),
+	"CreateNetworkAclEntry":        writeAccount(createNetworkAclEntry),
+	"ReplaceNetworkAclEntry":       writeAccount(replaceNetworkAclEntry),
+	"DeleteNetworkAclEntry":        writeAccount(deleteNetworkAclEntry),
+	"ReplaceNetworkAclAssociation": writeAccount(replaceNetworkAclAssociation),
+	"DescribeNetworkAcls":          readAccount(describeNetworkAcls),
 }
 
 type CreateVpcInput struct {
@@ -94,4 +105,75 @@ func describeNetVpcs(a *account.Account, in *DescribeVpcsInput) (*DescribeVpcsOu
 		return nil, err
 	}
 	return &DescribeVpcsOutput{Vpcs: out, NextToken: next}, nil
+}
+
+type ModifyVpcAttributeInput struct {
+	VpcId              string                 `query:"VpcId"`
+	EnableDnsSupport   *AttributeBooleanValue `query:"EnableDnsSupport"`
+	EnableDnsHostnames *AttributeBooleanValue `query:"EnableDnsHostnames"`
+	DryRunParam
+}
+
+// modifyVpcAttribute changes one attribute per call, as EC2 does.
+func modifyVpcAttribute(a *account.Account, in *ModifyVpcAttributeInput) (*EmptyOutput, error) {
+	if in.VpcId == "" {
+		return nil, missing("VpcId")
+	}
+	var name string
+	var value *AttributeBooleanValue
+	switch {
+	case in.EnableDnsSupport != nil && in.EnableDnsHostnames != nil:
+		return nil, errorf(codeInvalidParameterCombination, "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames")
+	case in.EnableDnsSupport != nil:
+		name, value = vpc.AttrEnableDnsSupport, in.EnableDnsSupport
+	case in.EnableDnsHostnames != nil:
+		name, value = vpc.AttrEnableDnsHostnames, in.EnableDnsHostnames
+	default:
+		return nil, errorf(codeMissingParameter, "The request must contain exactly one attribute to modify: EnableDnsSupport or EnableDnsHostnames")
+	}
+	if value.Value == nil {
+		return nil, missing(name + ".Value")
+	}
+	if err := a.Network().ModifyVpcAttribute(in.VpcId, name, *value.Value); err != nil {
+		return nil, err
+	}
+	return &EmptyOutput{}, nil
+}
+
+type DescribeVpcAttributeInput struct {
+	VpcId     string `query:"VpcId"`
+	Attribute string `query:"Attribute"`
+	DryRunParam
+}
+
+// AttributeBoolean is EC2's <name><value>…</value></name> in a response.
+type AttributeBoolean struct {
+	Value bool `xml:"value" json:"Value"`
+}
+
+type DescribeVpcAttributeOutput struct {
+	ResponseMetadata
+	VpcId              string            `xml:"vpcId" json:"VpcId"`
+	EnableDnsSupport   *AttributeBoolean `xml:"enableDnsSupport,omitempty" json:"EnableDnsSupport,omitempty"`
+	EnableDnsHostnames *AttributeBoolean `xml:"enableDnsHostnames,omitempty" json:"EnableDnsHostnames,omitempty"`
+}
+
+func describeVpcAttribute(a *account.Account, in *DescribeVpcAttributeInput) (*DescribeVpcAttributeOutput, error) {
+	if in.VpcId == "" {
+		return nil, missing("VpcId")
+	}
+	if in.Attribute == "" {
+		return nil, missing("Attribute")
+	}
+	on, err := a.Network().DescribeVpcAttribute(in.VpcId, in.Attribute)
+	if err != nil {
+		return nil, err
+	}
+	out := &DescribeVpcAttributeOutput{VpcId: in.VpcId}
+	if in.Attribute == vpc.AttrEnableDnsSupport {
+		out.EnableDnsSupport = &AttributeBoolean{Value: on}
+	} else {
+		out.EnableDnsHostnames = &AttributeBoolean{Value: on}
+	}
+	return out, nil
 }
