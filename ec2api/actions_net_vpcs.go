@@ -29,6 +29,16 @@ var accountActions = map[string]operation{
 	"DeleteNetworkAclEntry":        writeAccount(deleteNetworkAclEntry),
 	"ReplaceNetworkAclAssociation": writeAccount(replaceNetworkAclAssociation),
 	"DescribeNetworkAcls":          readAccount(describeNetworkAcls),
+
+	"CreateRouteTable":             writeAccount(createRouteTable),
+	"DeleteRouteTable":             writeAccount(deleteRouteTable),
+	"CreateRoute":                  writeAccount(createRoute),
+	"ReplaceRoute":                 writeAccount(replaceRoute),
+	"DeleteRoute":                  writeAccount(deleteRoute),
+	"AssociateRouteTable":          writeAccount(associateRouteTable),
+	"DisassociateRouteTable":       writeAccount(disassociateRouteTable),
+	"ReplaceRouteTableAssociation": writeAccount(replaceRouteTableAssociation),
+	"DescribeRouteTables":          readAccount(describeRouteTables),
 }
 
 type CreateVpcInput struct {
