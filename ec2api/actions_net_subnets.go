@@ -31,6 +31,10 @@ func createSubnet(a *account.Account, in *CreateSubnetInput) (*CreateSubnetOutpu
 	if in.VpcId == "" {
 		return nil, missing("VpcId")
 	}
+	// EC2 names the missing CIDR; the model would call "" an invalid one.
+	if in.CidrBlock == "" && in.Ipv6CidrBlock == "" {
+		return nil, errorf(codeMissingParameter, "Either 'cidrBlock' or 'ipv6CidrBlock' should be provided.")
+	}
 	tags, err := netTags(in.TagSpecifications, "subnet")
 	if err != nil {
 		return nil, err

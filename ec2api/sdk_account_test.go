@@ -231,6 +231,10 @@ func TestSDKAccountErrors(t *testing.T) {
 			_, err := l.client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String("10.1.0.128/25")})
 			return err
 		}, "InvalidSubnet.Conflict"},
+		{"subnet without cidr", func() error {
+			_, err := l.client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpcID)})
+			return err
+		}, "MissingParameter"},
 		{"subnet of unknown vpc", func() error {
 			_, err := l.client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String("vpc-0123456789abcdef0"), CidrBlock: aws.String("10.1.5.0/24")})
 			return err
