@@ -32,6 +32,7 @@ type Subnet struct {
 	AssignIpv6AddressOnCreation bool                                 `xml:"assignIpv6AddressOnCreation" json:"AssignIpv6AddressOnCreation"`
 	Ipv6CidrBlockAssociationSet List[SubnetIpv6CidrBlockAssociation] `xml:"ipv6CidrBlockAssociationSet" json:"Ipv6CidrBlockAssociationSet"`
 	SubnetArn                   string                               `xml:"subnetArn" json:"SubnetArn"`
+	Tags                        *List[Tag]                           `xml:"tagSet,omitempty" json:"Tags,omitempty"`
 }
 
 // SubnetIpv6CidrBlockAssociation is the IPv6 CIDR of a subnet.

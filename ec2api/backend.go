@@ -48,11 +48,11 @@ func (b *MemBackend) Write(fn func(*ruleset.State) error) error {
 	return nil
 }
 
-// codeOf extracts the EC2 code and message of a ruleset error.
+// codeOf extracts the EC2 code and message of a ruleset or vpc error.
 func codeOf(err error) (code, message string, ok bool) {
 	var re *ruleset.Error
 	if errors.As(err, &re) {
 		return re.Code, re.Message, true
 	}
-	return "", "", false
+	return vpcCodeOf(err)
 }

@@ -18,6 +18,23 @@
 // UnsupportedOperation), CreateTags, DeleteTags and DescribeTags. Anything
 // else is InvalidAction.
 //
+// Over an account (a Backend that also implements AccountBackend: every
+// VPC of package account), the VPC model's actions too:
+// CreateVpc, DeleteVpc, DescribeVpcs, ModifyVpcAttribute,
+// DescribeVpcAttribute (enableDnsSupport, enableDnsHostnames);
+// CreateSubnet, DeleteSubnet, DescribeSubnets; CreateNetworkAcl,
+// DeleteNetworkAcl, Create/Replace/DeleteNetworkAclEntry,
+// ReplaceNetworkAclAssociation, DescribeNetworkAcls; CreateRouteTable,
+// DeleteRouteTable, Create/Replace/DeleteRoute (DestinationCidrBlock or
+// DestinationIpv6CidrBlock to a NetworkInterfaceId; every other target is
+// UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
+// ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
+// TagSpecification.N, every Describe Filter.N (passed to the model, which
+// refuses unknown names), MaxResults and NextToken. A one-VPC backend
+// (MemBackend, today's daemon) answers these actions UnsupportedOperation
+// ("this sgswitch daemon serves one VPC; …") rather than InvalidAction:
+// the action is EC2's and known, this daemon just does not hold the model.
+//
 // # Design
 //
 // Three layers, each in its own files:
@@ -36,7 +53,20 @@
 //     with its query, XML and AWS-CLI JSON names, so the server, the
 //     client and the CLI's JSON output share one description.
 //   - Actions (actions_*.go): each maps an input to ruleset.State calls
-//     inside Backend.Read or Backend.Write and converts the result.
+//     inside Backend.Read or Backend.Write and converts the result. The
+//     VPC model's actions (actions_net_*.go, table accountActions) map to
+//     account.Account calls inside AccountBackend.ReadAccount or
+//     WriteAccount (wrappers readAccount/writeAccount,
+//     account_backend.go): VPCs are created and deleted through the
+//     Account, so each gets its default security group; the rest goes to
+//     Account.Network(). AccountBackend is optional and found by type
+//     assertion, so the daemon's Backend keeps compiling unchanged until
+//     it moves onto package account; over an account these actions are
+//     looked up first (their DescribeVpcs and DescribeSubnets replace the
+//     one-VPC ones). The model's *vpc.Error carries EC2's code (codeOf).
+//     MemAccountBackend (in memory, clone-on-write) serves tests and
+//     tools; its one-VPC Read/Write refuse with UnsupportedOperation, so
+//     the security-group actions are not served over it yet.
 //
 // The SDK's own deserialiser is the judge of the XML: sdk_test.go drives
 // every action with aws-sdk-go-v2's ec2 client against an httptest server.
@@ -89,5 +119,5 @@
 // # Thread-safety
 //
 // The handler is safe for concurrent use; the Backend serialises access
-// to the state (MemBackend with a mutex).
+// to the state (MemBackend and MemAccountBackend with a mutex).
 package ec2api

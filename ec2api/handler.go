@@ -54,11 +54,17 @@ var actions = map[string]operation{
 	"DescribeTags":                               read(describeTags),
 }
 
-// Actions returns the names of the supported actions.
+// Actions returns the names of the supported actions, those served only
+// over an AccountBackend included.
 func Actions() []string {
-	names := make([]string, 0, len(actions))
+	names := make([]string, 0, len(actions)+len(accountActions))
 	for n := range actions {
 		names = append(names, n)
+	}
+	for n := range accountActions {
+		if _, dup := actions[n]; !dup {
+			names = append(names, n)
+		}
 	}
 	return names
 }
@@ -161,7 +167,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	op, ok := actions[name]
+	op, ok := lookup(h.backend, name)
 	if !ok {
 		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
 		return

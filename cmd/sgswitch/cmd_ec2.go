@@ -26,7 +26,7 @@ import (
 
 func init() {
 	subs := []*cli.Command{credentialsCommand()}
-	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands()) {
+	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands(), netCommands()) {
 		subs = append(subs, ec.command())
 	}
 	register(&cli.Command{
