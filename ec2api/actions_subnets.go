@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sgswitch/internal/wildcard"
 	"sgswitch/ruleset"
 )
 
@@ -121,7 +122,7 @@ func subnetMatches(s *Subnet, filters []Filter) (bool, error) {
 		default:
 			return false, errorf(codeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 		}
-		if !anyMatch(f.Values, have) {
+		if !wildcard.AnyMatch(f.Values, have) {
 			return false, nil
 		}
 	}

@@ -1,10 +1,10 @@
 package ec2api
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
+	"sgswitch/internal/wildcard"
 	"sgswitch/ruleset"
 )
 
@@ -185,20 +185,9 @@ func vpcMatches(v *Vpc, filters []Filter) (bool, error) {
 		default:
 			return false, errorf(codeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 		}
-		if !anyMatch(f.Values, have) {
+		if !wildcard.AnyMatch(f.Values, have) {
 			return false, nil
 		}
 	}
 	return true, nil
-}
-
-func anyMatch(patterns, have []string) bool {
-	for _, p := range patterns {
-		for _, h := range have {
-			if ok, _ := path.Match(p, h); ok || p == h {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -1,7 +1,7 @@
 package ruleset
 
 import (
-	"path"
+	"sgswitch/internal/wildcard"
 	"strconv"
 	"strings"
 )
@@ -78,7 +78,7 @@ func (st *State) groupMatches(g *GroupSpec, filters []Filter) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if !anyMatch(f.Values, vals) {
+		if !wildcard.AnyMatch(f.Values, vals) {
 			return false, nil
 		}
 	}
@@ -167,37 +167,6 @@ func (st *State) ruleFilterValue(r *RuleSpec, field string) ([]string, bool, err
 	return nil, false, errorf(CodeInvalidParameterValue, "unknown field")
 }
 
-// anyMatch reports whether any value matches any pattern (EC2 filter
-// wildcards: * any sequence, ? one character; case-sensitive).
-func anyMatch(patterns, values []string) bool {
-	for _, p := range patterns {
-		for _, v := range values {
-			if wildMatch(p, v) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func wildMatch(pattern, v string) bool {
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == v
-	}
-	// path.Match has the same * and ? but treats '/' and '[' specially;
-	// escape those first.
-	var b strings.Builder
-	for _, c := range pattern {
-		switch c {
-		case '[', ']', '\\':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	ok, err := path.Match(strings.ReplaceAll(b.String(), "/", "\x00"), strings.ReplaceAll(v, "/", "\x00"))
-	return err == nil && ok
-}
-
 // DescribeSecurityGroupRules returns rules by id (unknown id:
 // InvalidSecurityGroupRuleId.NotFound), filtered by group-id (malformed:
 // InvalidGroupId.Malformed; unknown: no rules), security-group-rule-id,
@@ -255,7 +224,7 @@ func (st *State) DescribeSecurityGroupRules(ids []string, filters []Filter) ([]S
 			default:
 				return nil, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 			}
-			if !anyMatch(f.Values, vals) {
+			if !wildcard.AnyMatch(f.Values, vals) {
 				ok = false
 				break
 			}

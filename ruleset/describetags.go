@@ -2,6 +2,7 @@ package ruleset
 
 import (
 	"cmp"
+	"sgswitch/internal/wildcard"
 	"slices"
 	"strings"
 )
@@ -93,7 +94,7 @@ func tagMatches(d TagDescription, all []Tag, filters []Filter) bool {
 		default: // tag:<key>, a filter on the resource's other tags
 			vals, _ = tagFilterValues(f.Name, all)
 		}
-		if !anyMatch(f.Values, vals) {
+		if !wildcard.AnyMatch(f.Values, vals) {
 			return false
 		}
 	}

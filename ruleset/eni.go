@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sgswitch/internal/wildcard"
 	"strings"
 )
 
@@ -328,7 +329,7 @@ func interfaceMatches(d *NetworkInterface, filters []Filter) (bool, error) {
 		default:
 			return false, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
 		}
-		if !anyMatch(f.Values, vals) {
+		if !wildcard.AnyMatch(f.Values, vals) {
 			return false, nil
 		}
 	}

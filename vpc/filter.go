@@ -1,7 +1,7 @@
 package vpc
 
 import (
-	"path"
+	"sgswitch/internal/wildcard"
 	"strconv"
 	"strings"
 )
@@ -18,7 +18,7 @@ func matchFilters(filters []Filter, f filterFunc) (bool, error) {
 		if !ok {
 			return false, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", flt.Name)
 		}
-		if !anyMatch(flt.Values, vals) {
+		if !wildcard.AnyMatch(flt.Values, vals) {
 			return false, nil
 		}
 	}
@@ -34,34 +34,6 @@ func checkFilterNames(filters []Filter, f filterFunc) error {
 		}
 	}
 	return nil
-}
-
-func anyMatch(patterns, values []string) bool {
-	for _, p := range patterns {
-		for _, v := range values {
-			if wildMatch(p, v) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func wildMatch(pattern, v string) bool {
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == v
-	}
-	// path.Match has the same * and ? but treats '/', '[' and '\' specially.
-	var b strings.Builder
-	for _, c := range pattern {
-		switch c {
-		case '[', ']', '\\':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	ok, err := path.Match(strings.ReplaceAll(b.String(), "/", "\x00"), strings.ReplaceAll(v, "/", "\x00"))
-	return err == nil && ok
 }
 
 // tagFilter answers tag:<key>, tag-key and tag-value.
