@@ -3,6 +3,7 @@ package ec2api
 import (
 	"net/netip"
 
+	"sgswitch/internal/subnetaddr"
 	"sgswitch/ruleset"
 )
 
@@ -175,7 +176,7 @@ func checkAssignable(st *ruleset.State, a netip.Addr) error {
 	switch {
 	case !a.Is4() || !subnet.Contains(a):
 		return errorf(codeInvalidParameterValue, "Address %s does not fall within the subnet's address range", a)
-	case ruleset.ReservedAddress(subnet, a):
+	case subnetaddr.Reserved(subnet, a):
 		return errorf(codeInvalidParameterValue, "Address %s is in subnet's reserved address range", a)
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"sgswitch/internal/subnetaddr"
 )
 
 // Secondary addresses of an interface: EC2's AssignPrivateIpAddresses,
@@ -153,7 +155,7 @@ func (st *State) pickAddresses(fam int, e InterfaceSpec, addrs []netip.Addr, cou
 			return nil, errorf(CodeInvalidParameterValue, "The address %s is given more than once", a)
 		case a.Is4() != (fam == 4) || !subnet.Contains(a):
 			return nil, errorf(CodeInvalidParameterValue, "Address %s does not fall within the subnet's address range", a)
-		case ReservedAddress(subnet, a):
+		case subnetaddr.Reserved(subnet, a):
 			return nil, errorf(CodeInvalidParameterValue, "Address %s is in subnet's reserved address range", a)
 		case slices.Contains(e.IPv4, a) || slices.Contains(e.IPv6, a):
 			return nil, errorf(CodeInvalidParameterValue, "Address %s is already assigned to interface %s", a, e.ID)
@@ -179,17 +181,7 @@ func (st *State) freeAddresses(fam, n int) ([]netip.Addr, error) {
 			used[a] = true
 		}
 	}
-	var out []netip.Addr
-	// Every address skipped is used or reserved, so the walk takes at most
-	// n + len(used) + 5 steps (n ≤ 50: the limit per interface), even in an
-	// IPv6 /64.
-	a := subnet.Masked().Addr()
-	for steps := n + len(used) + 5; steps > 0 && len(out) < n && subnet.Contains(a); steps-- {
-		if !used[a] && !ReservedAddress(subnet, a) {
-			out = append(out, a)
-		}
-		a = a.Next()
-	}
+	out := subnetaddr.Lowest(subnet, n, used)
 	if len(out) < n {
 		return nil, errorf(CodeInsufficientFreeAddressesInSubnet, "The specified subnet does not have enough free addresses to satisfy the request.")
 	}
@@ -230,26 +222,4 @@ func without(have, drop []netip.Addr, id string) ([]netip.Addr, error) {
 		}
 	}
 	return slices.DeleteFunc(slices.Clone(have), func(a netip.Addr) bool { return slices.Contains(drop, a) }), nil
-}
-
-// ReservedAddress reports whether a is one of the five addresses EC2 keeps
-// in subnet p: the first four and the last.
-func ReservedAddress(p netip.Prefix, a netip.Addr) bool {
-	base := p.Masked().Addr()
-	for range 4 {
-		if a == base {
-			return true
-		}
-		base = base.Next()
-	}
-	return lastOf(p) == a
-}
-
-func lastOf(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }

@@ -1,9 +1,10 @@
 package ruleset
 
 import (
-	"sgswitch/internal/wildcard"
 	"strconv"
 	"strings"
+
+	"sgswitch/internal/wildcard"
 )
 
 // DescribeSecurityGroups returns the groups given by id and by name (all

@@ -2,9 +2,10 @@ package ruleset
 
 import (
 	"cmp"
-	"sgswitch/internal/wildcard"
 	"slices"
 	"strings"
+
+	"sgswitch/internal/wildcard"
 )
 
 // TagDescription is the DescribeTags shape: one tag of one resource.

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sgswitch/internal/wildcard"
 	"strings"
+
+	"sgswitch/internal/wildcard"
 )
 
 // CreateNetworkInterface creates an interface in the VPC's subnet. Groups

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"sgswitch/internal/subnetaddr"
 	"sgswitch/ruleset"
 )
 
@@ -113,7 +114,7 @@ func checkAddr(e *errList, path string, line int, owner, key string, a netip.Add
 		}
 	case !subnet.Contains(a):
 		e.add(join(path, key), line, "%v is not inside subnet %v", a, subnet)
-	case ruleset.ReservedAddress(subnet, a):
+	case subnetaddr.Reserved(subnet, a):
 		e.add(join(path, key), line, "%v is reserved in %v (the first four addresses and the last)", a, subnet)
 	case used[a] != "":
 		e.add(join(path, key), line, "%v is already the address of node %s", a, used[a])

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"sgswitch/internal/subnetaddr"
 )
 
 // Placement is where a network interface sits: its subnet, the private
@@ -92,7 +94,7 @@ func (st *State) checkAddresses(id string, sn *SubnetSpec, ip4, ip6 []netip.Addr
 		if !sn.IPv6CIDR.Contains(a) {
 			return errorf(CodeInvalidParameterValue, "Address %s does not fall within the subnet's address range", a)
 		}
-		if reserved6(sn.IPv6CIDR, a) {
+		if subnetaddr.Reserved(sn.IPv6CIDR, a) {
 			return errorf(CodeInvalidParameterValue, "Address %s is in subnet's reserved address range", a)
 		}
 		if seen[a] {
@@ -101,15 +103,6 @@ func (st *State) checkAddresses(id string, sn *SubnetSpec, ip4, ip6 []netip.Addr
 		seen[a] = true
 	}
 	return nil
-}
-
-// reserved6 reports the first four and the last address of an IPv6
-// subnet, which EC2 reserves as it does in IPv4 ("Subnet CIDR blocks").
-func reserved6(p netip.Prefix, a netip.Addr) bool {
-	hi, lo := u128(a)
-	mhi, mlo := mask128(p.Bits())
-	hhi, hlo := hi&^mhi, lo&^mlo // host bits
-	return hhi == 0 && hlo <= 3 || hhi == ^mhi && hlo == ^mlo
 }
 
 func u128(a netip.Addr) (hi, lo uint64) {
@@ -210,13 +203,7 @@ func (st *State) FreeIPv4s(subnetID string, n int) ([]netip.Addr, error) {
 			}
 		}
 	}
-	var out []netip.Addr
-	// At most the subnet's size (a /16: 65,536 steps).
-	for a := addV4(sn.CIDR.Addr(), 4); sn.CIDR.Contains(a) && len(out) < n; a = a.Next() {
-		if !Reserved(sn.CIDR, a) && !used[a] {
-			out = append(out, a)
-		}
-	}
+	out := subnetaddr.Lowest(sn.CIDR, n, used)
 	if len(out) < n || n < 1 {
 		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", subnetID)
 	}

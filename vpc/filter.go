@@ -1,9 +1,10 @@
 package vpc
 
 import (
-	"sgswitch/internal/wildcard"
 	"strconv"
 	"strings"
+
+	"sgswitch/internal/wildcard"
 )
 
 // filterFunc lists the values a filter name sees in one resource; ok is

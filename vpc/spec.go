@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"sgswitch/internal/subnetaddr"
 )
 
 // DecodeSpec reads a Spec as JSON (unknown fields refused) and rebuilds
@@ -311,7 +313,7 @@ func (sp *Spec) validate() error {
 			used[held{s.ID, a}] = true
 		}
 		for _, a := range e.IPv6 {
-			if !a.Is6() || a.Zone() != "" || !s.IPv6CIDR.IsValid() || !s.IPv6CIDR.Contains(a) || reserved6(s.IPv6CIDR, a) || used[held{s.ID, a}] {
+			if !a.Is6() || a.Zone() != "" || !s.IPv6CIDR.IsValid() || !s.IPv6CIDR.Contains(a) || subnetaddr.Reserved(s.IPv6CIDR, a) || used[held{s.ID, a}] {
 				return specErr("interface %s: IPv6 address %s is outside subnet %s's IPv6 block, reserved or held twice", e.ID, a, s.ID)
 			}
 			used[held{s.ID, a}] = true

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"sgswitch/internal/subnetaddr"
 )
 
 // Subnet sizes and reserved addresses (VPC User Guide, "Subnet CIDR blocks").
@@ -18,12 +20,7 @@ const (
 // subnet p: the network address, base+1 (VPC router), base+2 (DNS), base+3
 // (future use) and the last address.
 func Reserved(p netip.Prefix, a netip.Addr) bool {
-	if !p.Addr().Is4() || !a.Is4() || !p.Contains(a) {
-		return false
-	}
-	off := v4(a) - v4(p.Masked().Addr())
-	size := uint32(1) << (32 - p.Bits())
-	return off <= 3 || off == size-1
+	return p.Addr().Is4() && subnetaddr.Reserved(p, a)
 }
 
 // Router is a subnet's VPC router address, base+1.
