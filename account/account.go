@@ -25,6 +25,8 @@ type Account struct {
 	cfg    Config
 	net    *vpc.State
 	groups map[string]*ruleset.State // VPC id -> its security groups
+	// defaultVPC is the VPC that actions naming none use ("" for none).
+	defaultVPC string
 }
 
 // New returns an Account with no VPC.
@@ -50,7 +52,7 @@ func (a *Account) VPCs() []string { return slices.Sorted(maps.Keys(a.groups)) }
 
 // Clone returns an independent copy.
 func (a *Account) Clone() *Account {
-	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups))}
+	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups)), defaultVPC: a.defaultVPC}
 	for id, g := range a.groups {
 		c.groups[id] = g.Clone()
 	}

@@ -43,6 +43,9 @@ func (a *Account) DeleteVpc(id string) error {
 		return err
 	}
 	delete(a.groups, id)
+	if a.defaultVPC == id {
+		a.defaultVPC = ""
+	}
 	return nil
 }
 

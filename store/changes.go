@@ -20,7 +20,7 @@ import (
 // guarantees this; TestSaveChangesMatchesFullSave checks it against
 // SaveSpec's comparison of the whole models.
 func (t *Tx) SaveChanges(prev, next *ruleset.Spec, ch ruleset.Changes) error {
-	if t.legacy() || t.tx.Bucket(bucketVPC).Get(keyVPC) == nil {
+	if t.legacy() || t.model(bucketVPC).Get(keyVPC) == nil {
 		return t.SaveSpec(nil, next)
 	}
 	if err := t.setSchema(); err != nil {

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"sgswitch/internal/bounded"
 	"sgswitch/ruleset"
 )
@@ -134,7 +132,7 @@ func (t *Tx) apply() error {
 			// rather than keep only one of them.
 			return fmt.Errorf("store: two %s objects have the id %s", o.bucket, o.key)
 		}
-		b := t.tx.Bucket(o.bucket)
+		b := t.model(o.bucket)
 		var err error
 		if o.val == nil {
 			err = b.Delete([]byte(o.key))
@@ -151,14 +149,26 @@ func (t *Tx) apply() error {
 
 // legacy reports whether the file still holds a schema 1 spec.
 func (t *Tx) legacy() bool {
+	if t.scope != nil {
+		return false // schema 1 only ever had the root's record
+	}
 	b := t.tx.Bucket(bucketRuleset)
 	return b != nil && b.Get(keySpec) != nil
 }
 
-// setSchema marks the file as written in this layout.
+// setSchema marks the file as written in the layout of this Tx: a model
+// at the root is schema 2; one VPC's model (a scoped Tx) is part of a
+// schema 3 file, whose version SaveAccount sets.
 func (t *Tx) setSchema() error {
+	if t.scope != nil {
+		return nil
+	}
+	return t.setVersion(schemaOneVPC)
+}
+
+func (t *Tx) setVersion(v int) error {
 	meta := t.tx.Bucket(bucketMeta)
-	want := []byte(strconv.Itoa(SchemaVersion))
+	want := []byte(strconv.Itoa(v))
 	if string(meta.Get(keySchema)) == string(want) {
 		return nil
 	}
@@ -166,7 +176,7 @@ func (t *Tx) setSchema() error {
 }
 
 func (t *Tx) saveVPC(prev, next *ruleset.Spec) error {
-	if prev.IDCounter == next.IDCounter && prev.VPC == next.VPC && t.tx.Bucket(bucketVPC).Get(keyVPC) != nil {
+	if prev.IDCounter == next.IDCounter && prev.VPC == next.VPC && t.model(bucketVPC).Get(keyVPC) != nil {
 		return nil
 	}
 	return t.put(bucketVPC, string(keyVPC), vpcRecord{VPC: next.VPC, IDCounter: next.IDCounter})
@@ -300,7 +310,7 @@ func (t *Tx) deleter(bucket []byte) func(string) error {
 
 // loadSpec reads the model back: from the object buckets, or from a
 // schema 1 file's single record. It returns nil when none was saved.
-func loadSpec(tx *bolt.Tx) (*ruleset.Spec, error) {
+func loadSpec(tx bucketer) (*ruleset.Spec, error) {
 	var legacy []byte
 	if b := tx.Bucket(bucketRuleset); b != nil {
 		legacy = b.Get(keySpec)
@@ -341,7 +351,7 @@ func loadSpec(tx *bolt.Tx) (*ruleset.Spec, error) {
 	return sp, err
 }
 
-func countRecords(tx *bolt.Tx) int {
+func countRecords(tx bucketer) int {
 	n := 0
 	for _, name := range modelBuckets {
 		n += tx.Bucket(name).Stats().KeyN
@@ -360,7 +370,7 @@ func decode(bucket, key, raw []byte, v any) error {
 // loadList reads every record of bucket and orders them by their links;
 // open returns a record's link, id and object, and the id must be the
 // record's key.
-func loadList[R any, T any](tx *bolt.Tx, bucket []byte, open func(*R) (prev, id string, item T)) ([]T, error) {
+func loadList[R any, T any](tx bucketer, bucket []byte, open func(*R) (prev, id string, item T)) ([]T, error) {
 	items := map[string]T{}
 	prevOf := map[string]string{}
 	err := tx.Bucket(bucket).ForEach(func(k, v []byte) error {
@@ -391,7 +401,7 @@ func loadList[R any, T any](tx *bolt.Tx, bucket []byte, open func(*R) (prev, id 
 
 // loadGroups reads the groups, then gives each its ingress and egress
 // rules in their order; a rule of a group that does not exist is an error.
-func loadGroups(tx *bolt.Tx) ([]ruleset.GroupSpec, error) {
+func loadGroups(tx bucketer) ([]ruleset.GroupSpec, error) {
 	groups, err := loadList(tx, bucketGroups, func(r *groupRecord) (string, string, ruleset.GroupSpec) {
 		return r.Prev, r.Group.ID, r.Group
 	})

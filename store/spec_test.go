@@ -242,8 +242,8 @@ func TestLoadsAndConvertsSchema1(t *testing.T) {
 		if tx.Bucket(bucketRuleset) != nil {
 			return errors.New("the schema 1 record is still there")
 		}
-		if v := string(tx.Bucket(bucketMeta).Get(keySchema)); v != strconv.Itoa(SchemaVersion) {
-			return fmt.Errorf("schema = %s", v)
+		if v := string(tx.Bucket(bucketMeta).Get(keySchema)); v != strconv.Itoa(schemaOneVPC) {
+			return fmt.Errorf("schema = %s, want %d (a one-VPC model at the root)", v, schemaOneVPC)
 		}
 		return nil
 	})

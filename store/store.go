@@ -84,6 +84,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"sgswitch/account"
 	"sgswitch/internal/bounded"
 	"sgswitch/ruleset"
 )
@@ -97,7 +98,7 @@ func corrupt(path string, detail any) error {
 
 // SchemaVersion is the layout version this code writes; it also reads
 // schema 1 (see Migration in the package comment).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // FileName is the store's file inside the state directory.
 const FileName = "state.db"
@@ -230,8 +231,26 @@ func checkSizes(tx *bolt.Tx, path string) error {
 			return corrupt(path, err)
 		}
 	}
-	for _, name := range slices.Concat(modelBuckets, [][]byte{bucketLabs}) {
-		b := tx.Bucket(name)
+	if err := checkBucketSizes(tx, slices.Concat(modelBuckets, [][]byte{bucketLabs, bucketNetwork}), path); err != nil {
+		return err
+	}
+	vpcs := tx.Bucket(bucketVPCs)
+	if vpcs == nil {
+		return nil
+	}
+	return vpcs.ForEach(func(k, v []byte) error {
+		b := vpcs.Bucket(k)
+		if b == nil {
+			return corrupt(path, fmt.Sprintf("%s: %q is not a VPC bucket", bucketVPCs, k))
+		}
+		return checkBucketSizes(b, modelBuckets, path)
+	})
+}
+
+// checkBucketSizes checks every record of the named buckets of parent.
+func checkBucketSizes(parent bucketer, names [][]byte, path string) error {
+	for _, name := range names {
+		b := parent.Bucket(name)
 		if b == nil {
 			continue
 		}
@@ -326,7 +345,12 @@ type NodeWiring struct {
 
 // Snapshot is everything in the store, as loaded on start.
 type Snapshot struct {
-	Spec     *ruleset.Spec        // nil when nothing was saved yet
+	// Account is the model (schema 3); nil when the file holds none.
+	Account *account.Spec
+	// Spec is the model of a file from before accounts (schema 1 or 2:
+	// one VPC); nil otherwise. The daemon converts it (account.FromOneVPC)
+	// and its first SaveAccount rewrites the file as schema 3.
+	Spec     *ruleset.Spec
 	Labs     map[string]LabRecord // by lab name
 	Settings map[string]string
 }
@@ -342,7 +366,14 @@ func (s *Store) Load() (*Snapshot, error) {
 		if err != nil {
 			return corrupt(s.path, err)
 		}
-		snap.Spec = spec
+		acct, err := loadAccount(tx)
+		if err != nil {
+			return corrupt(s.path, err)
+		}
+		if spec != nil && acct != nil {
+			return corrupt(s.path, "both a one-VPC model at the root and an account")
+		}
+		snap.Spec, snap.Account = spec, acct
 		err = tx.Bucket(bucketLabs).ForEach(func(k, v []byte) error {
 			var rec LabRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
@@ -367,7 +398,10 @@ func (s *Store) Load() (*Snapshot, error) {
 
 // Tx is one atomic change; see Update.
 type Tx struct {
-	tx  *bolt.Tx
+	tx *bolt.Tx
+	// scope holds the security-group model's buckets this Tx writes: nil
+	// for the file's root (schema 2), else one VPC's bucket (ForVPC).
+	scope *bolt.Bucket
 	ops []op // SaveSpec's writes, applied together in key order
 }
 
