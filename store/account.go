@@ -35,8 +35,8 @@ const schemaOneVPC = 2
 // size follows the number of those objects, which EC2's quotas keep to
 // hundreds, not the number of rules.
 type networkRecord struct {
-	Config       account.Config `json:"Config"`
-	DefaultVpcId string         `json:"DefaultVpcId,omitempty"`
+	Config       account.Config  `json:"Config"`
+	DefaultVpcId string          `json:"DefaultVpcId,omitempty"`
 	Network      json.RawMessage `json:"Network"`
 }
 

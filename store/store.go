@@ -402,7 +402,7 @@ type Tx struct {
 	// scope holds the security-group model's buckets this Tx writes: nil
 	// for the file's root (schema 2), else one VPC's bucket (ForVPC).
 	scope *bolt.Bucket
-	ops []op // SaveSpec's writes, applied together in key order
+	ops   []op // SaveSpec's writes, applied together in key order
 }
 
 // Update runs fn in one read-write transaction and commits it durably
