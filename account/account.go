@@ -27,6 +27,8 @@ type Account struct {
 	groups map[string]*ruleset.State // VPC id -> its security groups
 	// defaultVPC is the VPC that actions naming none use ("" for none).
 	defaultVPC string
+	// flowBudget is the switch's flow-table size (SetFlowBudget).
+	flowBudget int64
 }
 
 // New returns an Account with no VPC.
@@ -52,7 +54,7 @@ func (a *Account) VPCs() []string { return slices.Sorted(maps.Keys(a.groups)) }
 
 // Clone returns an independent copy.
 func (a *Account) Clone() *Account {
-	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups)), defaultVPC: a.defaultVPC}
+	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups)), defaultVPC: a.defaultVPC, flowBudget: a.flowBudget}
 	for id, g := range a.groups {
 		c.groups[id] = g.Clone()
 	}

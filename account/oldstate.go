@@ -125,3 +125,21 @@ func (a *Account) SetDefaultVpc(id string) error {
 	a.defaultVPC = id
 	return nil
 }
+
+// ReplaceGroups makes g the security groups of VPC id: for a caller that
+// rebuilt them from a spec (a lab from before labs had VPCs removed from
+// the default VPC). g must keep agreeing with the VPC layer (Consistent);
+// otherwise nothing changes.
+func (a *Account) ReplaceGroups(id string, g *ruleset.State) error {
+	old := a.groups[id]
+	if old == nil {
+		return &vpc.Error{Code: vpc.CodeInvalidVpcIDNotFound, Message: "The vpc ID '" + id + "' does not exist"}
+	}
+	a.groups[id] = g
+	if err := a.Consistent(); err != nil {
+		a.groups[id] = old
+		return err
+	}
+	g.SetFlowBudget(a.budgetFor(id))
+	return nil
+}

@@ -11,6 +11,18 @@ import (
 // main route table (package vpc) and its default security group (its own
 // ruleset State).
 func (a *Account) CreateVpc(cidr, ipv6Cidr string, tags []vpc.Tag) (vpc.Vpc, error) {
+	return a.CreateVpcWithQuotas(cidr, ipv6Cidr, tags, Quotas{})
+}
+
+// Quotas are a VPC's own security-group quotas; 0 keeps the account's.
+type Quotas struct {
+	GroupsPerInterface int
+	RulesPerGroup      int
+}
+
+// CreateVpcWithQuotas is CreateVpc for a VPC whose security groups have
+// their own quotas (a lab's settings).
+func (a *Account) CreateVpcWithQuotas(cidr, ipv6Cidr string, tags []vpc.Tag, q Quotas) (vpc.Vpc, error) {
 	net := a.net.Clone()
 	v, err := net.CreateVpc(cidr, ipv6Cidr, tags)
 	if err != nil {
@@ -20,10 +32,17 @@ func (a *Account) CreateVpc(cidr, ipv6Cidr string, tags []vpc.Tag) (vpc.Vpc, err
 	if err != nil {
 		return vpc.Vpc{}, err
 	}
+	if q.GroupsPerInterface != 0 {
+		cfg.GroupsPerInterface = q.GroupsPerInterface
+	}
+	if q.RulesPerGroup != 0 {
+		cfg.RulesPerGroup = q.RulesPerGroup
+	}
 	g, err := ruleset.NewState(cfg)
 	if err != nil {
 		return vpc.Vpc{}, err
 	}
+	g.SetFlowBudget(a.budgetFor(v.VpcId))
 	if err := a.uniqueIDs(g, ""); err != nil {
 		return vpc.Vpc{}, err
 	}

@@ -70,7 +70,9 @@ type PortStatus struct {
 
 // LabStatus is a lab as the daemon holds it.
 type LabStatus struct {
-	Name  string       `json:"name"`
+	Name string `json:"name"`
+	// VpcId is the lab's own VPC.
+	VpcId string       `json:"vpc_id,omitempty"`
 	Nodes []NodeStatus `json:"nodes"`
 }
 

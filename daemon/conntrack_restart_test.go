@@ -40,7 +40,7 @@ func (h *switchHarness) gracefulRestart() {
 // revokeWeb80 revokes the rule that admits client→web port 80.
 func revokeWeb80(t *testing.T, h *switchHarness) {
 	t.Helper()
-	err := h.d.Write(func(st *ruleset.State) error {
+	err := writeLab(h.d, "sgrst", func(st *ruleset.State) error {
 		gs, err := st.DescribeSecurityGroups(nil, []string{"web"}, nil)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"sgswitch/account"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
 	"sgswitch/store"
@@ -62,7 +63,7 @@ type Daemon struct {
 	started time.Time
 
 	mu         sync.Mutex // guards everything below
-	state      *ruleset.State
+	acct       *account.Account
 	generation uint64
 	labs       map[string]store.LabRecord
 	ports      map[string]*attachment // by ENI id
@@ -111,27 +112,24 @@ func (d *Daemon) restore(tl *timeline) error {
 		return err
 	}
 	tl.step("store load")
-	var state *ruleset.State
-	if snap.Spec != nil {
-		if state, err = loadState(d.store.Path(), *snap.Spec); err != nil {
-			return err
-		}
-	} else {
-		if state, err = ruleset.NewState(d.cfg.VPC); err != nil {
-			return fmt.Errorf("daemon VPC: %w", err)
-		}
-		// Persist the fresh VPC so its generated ids survive a restart.
-		if err := d.store.Update(func(tx *store.Tx) error { return saveSpec(tx, nil, state) }); err != nil {
+	acct, fresh, err := d.loadAccount(snap)
+	if err != nil {
+		return err
+	}
+	if fresh {
+		// Persist the new or converted account now, so that its
+		// generated ids survive a restart and the file is schema 3.
+		if err := d.store.Update(func(tx *store.Tx) error { return tx.SaveAccount(nil, acct) }); err != nil {
 			return err
 		}
 	}
-	state.SetFlowBudget(d.cfg.FlowBudget)
+	d.budget(acct)
 	tl.step("state")
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.state = state
+	d.acct = acct
 	d.labs = snap.Labs
-	d.generation = d.dp.Publish(state)
+	d.generation = d.dp.Publish(acct)
 	tl.step("publish")
 	d.restoreConntrack() // before any port moves a packet
 	tl.step("conntrack restore")
@@ -142,6 +140,47 @@ func (d *Daemon) restore(tl *timeline) error {
 	}
 	return nil
 }
+
+// loadAccount is the model the store holds: its account (schema 3), the
+// account made from a one-VPC model (schema 1 or 2: that VPC becomes the
+// default VPC, keeping every id), or for an empty store a new account
+// whose default VPC is Config.VPC. fresh says the store must be written.
+func (d *Daemon) loadAccount(snap *store.Snapshot) (acct *account.Account, fresh bool, err error) {
+	if snap.Account != nil || snap.Spec != nil {
+		return storedAccount(d.store.Path(), snap)
+	}
+	st, err := ruleset.NewState(d.cfg.VPC)
+	if err != nil {
+		return nil, false, fmt.Errorf("daemon VPC: %w", err)
+	}
+	if acct, err = account.FromOneVPC(account.Config{}, st.Spec()); err != nil {
+		return nil, false, fmt.Errorf("daemon VPC: %w", err)
+	}
+	return acct, true, nil
+}
+
+// storedAccount rebuilds the account a store holds (read from path), or
+// converts its one-VPC model (converted is then true); a model that does
+// not validate marks the store corrupt.
+func storedAccount(path string, snap *store.Snapshot) (acct *account.Account, converted bool, err error) {
+	if snap.Account != nil {
+		if acct, err = account.FromSpec(*snap.Account); err != nil {
+			return nil, false, fmt.Errorf("%s: %w (account: %v)", path, store.ErrCorrupt, err)
+		}
+		return acct, false, nil
+	}
+	sp := *snap.Spec
+	attachLabInterfaces(&sp)
+	if acct, err = account.FromOneVPC(account.Config{}, sp); err != nil {
+		return nil, false, fmt.Errorf("%s: %w (converting the one-VPC model: %v)", path, store.ErrCorrupt, err)
+	}
+	return acct, true, nil
+}
+
+// budget gives the account the switch's flow budget (account.SetFlowBudget):
+// models rebuilt from a spec start without it, and after each change every
+// VPC's share follows the others' reservations.
+func (d *Daemon) budget(a *account.Account) { a.SetFlowBudget(d.cfg.FlowBudget) }
 
 // Close saves the connection-tracking entries for the next start
 // (ConntrackFile), detaches and closes every port (leaving namespaces and
@@ -163,39 +202,70 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-// Read runs fn on the live state. fn must not keep st or mutate it.
-func (d *Daemon) Read(fn func(st *ruleset.State) error) error {
+// ReadAccount runs fn on the live account. fn must not keep it or
+// change it.
+func (d *Daemon) ReadAccount(fn func(*account.Account) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return fn(d.state)
+	return fn(d.acct)
 }
 
-// Write runs fn on a clone of the live state; if fn succeeds the clone is
-// saved durably, published to the switch and swapped in. On any failure
-// nothing changes.
-func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
+// WriteAccount runs fn on a clone of the live account; if fn succeeds
+// the clone is saved durably, published to the switch and swapped in. On
+// any failure nothing changes.
+func (d *Daemon) WriteAccount(fn func(*account.Account) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	next := d.state.Clone()
+	next := d.acct.Clone()
 	if err := fn(next); err != nil {
 		return err
 	}
-	if err := d.store.Update(func(tx *store.Tx) error { return saveSpec(tx, d.state, next) }); err != nil {
+	if err := d.store.Update(func(tx *store.Tx) error { return tx.SaveAccount(d.acct, next) }); err != nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
 	d.swap(next)
 	return nil
 }
 
+// Read runs fn on the default VPC's security groups (see Write).
+func (d *Daemon) Read(fn func(st *ruleset.State) error) error {
+	return d.ReadAccount(func(a *account.Account) error {
+		g, err := defaultGroups(a)
+		if err != nil {
+			return err
+		}
+		return fn(g)
+	})
+}
+
+// Write runs fn on the default VPC's security groups: the one-VPC
+// actions of the EC2 API until every action takes the account.
+func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
+	return d.WriteAccount(func(a *account.Account) error {
+		g, err := defaultGroups(a)
+		if err != nil {
+			return err
+		}
+		return fn(g)
+	})
+}
+
+func defaultGroups(a *account.Account) (*ruleset.State, error) {
+	if g := a.Groups(a.DefaultVpc()); g != nil {
+		return g, nil
+	}
+	return nil, &ruleset.Error{Code: "VPCIdNotSpecified", Message: "No default VPC for this user"}
+}
+
 // swap publishes next and makes it live, then drops ports whose ENI no
 // longer exists (deleted through the EC2 API). Callers hold d.mu and have
 // persisted next.
-func (d *Daemon) swap(next *ruleset.State) {
-	next.SetFlowBudget(d.cfg.FlowBudget) // states rebuilt from a spec start without it
+func (d *Daemon) swap(next *account.Account) {
+	d.budget(next)
 	d.generation = d.dp.Publish(next)
-	d.state = next
+	d.acct = next
 	live := map[string]bool{}
-	for _, e := range next.View().Interfaces {
+	for _, e := range interfacesOf(next) {
 		live[e.ID] = true
 	}
 	for eni := range d.ports {
@@ -204,17 +274,6 @@ func (d *Daemon) swap(next *ruleset.State) {
 			delete(d.ports, eni)
 		}
 	}
-}
-
-// loadState rebuilds the model from the spec a store holds (read from
-// path); one that does not validate marks the store corrupt.
-func loadState(path string, spec ruleset.Spec) (*ruleset.State, error) {
-	attachLabInterfaces(&spec)
-	state, err := ruleset.StateFromSpec(spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w (ruleset spec: %v)", path, store.ErrCorrupt, err)
-	}
-	return state, nil
 }
 
 // attachLabInterfaces marks the interfaces of lab nodes attached in a
@@ -234,24 +293,6 @@ func attachLabInterfaces(sp *ruleset.Spec) {
 			}
 		}
 	}
-}
-
-// saveSpec records the change from prev (the state the store holds; nil
-// for none) to next: the store writes only the objects that differ. When
-// next is a Clone of prev, next's journal says which objects those are
-// (ChangesSince) and the store writes them without looking at the rest
-// of the model; otherwise (a State rebuilt from a Spec: a lab removed, a
-// VPC re-based) the store compares the two models. It reads both without
-// copying them (View): neither changes meanwhile, since callers hold d.mu
-// and the live state is never mutated.
-func saveSpec(tx *store.Tx, prev, next *ruleset.State) error {
-	if prev == nil {
-		return tx.SaveSpec(nil, next.View())
-	}
-	if ch, ok := next.ChangesSince(prev); ok {
-		return tx.SaveChanges(prev.View(), next.View(), ch)
-	}
-	return tx.SaveSpec(prev.View(), next.View())
 }
 
 // pid is reported by Status.

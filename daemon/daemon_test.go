@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/ruleset"
 	"sgswitch/store"
@@ -73,15 +74,21 @@ func loadLab(t *testing.T, name string) json.RawMessage {
 	return b
 }
 
+// groupNames are the names of the groups of every VPC.
 func groupNames(t *testing.T, d *Daemon) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	err := d.Read(func(st *ruleset.State) error {
-		gs, err := st.DescribeSecurityGroups(nil, nil, nil)
-		for _, g := range gs {
-			names[g.GroupName] = true
+	err := d.ReadAccount(func(a *account.Account) error {
+		for _, id := range a.VPCs() {
+			gs, err := a.Groups(id).DescribeSecurityGroups(nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			for _, g := range gs {
+				names[g.GroupName] = true
+			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -158,10 +165,8 @@ func TestApplyLabWiresAndRestartReattaches(t *testing.T) {
 	if !groupNames(t, h.d)["web"] {
 		t.Error("lab group not created")
 	}
-	var vpc ruleset.VPCInfo
-	h.d.Read(func(st *ruleset.State) error { vpc = st.VPC(); return nil })
-	if vpc.CIDR.String() != "198.18.7.0/24" {
-		t.Errorf("VPC not re-based on the lab subnet: %v", vpc.CIDR)
+	if cidr := labVPC(t, h.d, ls.VpcId); cidr != "198.18.7.0/24" {
+		t.Errorf("the lab's VPC %s has CIDR %s, want the lab's subnet", ls.VpcId, cidr)
 	}
 
 	// Applying the same lab again changes nothing.
@@ -252,7 +257,7 @@ func TestDeletedInterfaceLosesItsPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	eni := ls.Nodes[0].ENI
-	if err := h.d.Write(func(st *ruleset.State) error { return st.DeleteNetworkInterface(eni) }); err != nil {
+	if err := h.d.WriteAccount(func(a *account.Account) error { return a.DeleteNetworkInterface(eni) }); err != nil {
 		t.Fatal(err)
 	}
 	if h.dp.attached()[eni] {
@@ -260,21 +265,65 @@ func TestDeletedInterfaceLosesItsPort(t *testing.T) {
 	}
 }
 
-func TestSecondLabWithOtherSubnetRefused(t *testing.T) {
+// TestLabsHaveTheirOwnVPCs: two labs, even with the same subnet, are two
+// VPCs, each with its own default group: a lab that declares "default"
+// changes only its own. A lab with another subnet is its own VPC too, and
+// removing a lab removes its VPC and nothing of the other.
+func TestLabsHaveTheirOwnVPCs(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
+	first, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	var lab testbed.Lab
 	json.Unmarshal(loadLab(t, "restart.yaml"), &lab)
 	lab.Name = "other"
-	lab.Subnet = netip.MustParsePrefix("198.19.0.0/24")
+	lab.Groups = append(lab.Groups, testbed.Group{Name: "default", Description: "d", Egress: []testbed.Rule{}})
 	raw, _ := json.Marshal(lab)
-	_, err := h.d.ApplyLab(ctx, raw)
-	var ce *admin.CodeError
-	if !errors.As(err, &ce) || ce.Code != "InvalidParameterValue" {
-		t.Errorf("ApplyLab with another subnet = %v", err)
+	second, err := h.d.ApplyLab(ctx, raw)
+	if err != nil {
+		t.Fatalf("a second lab with the same subnet: %v", err)
+	}
+	lab.Name, lab.Subnet = "third", netip.MustParsePrefix("198.19.0.0/24")
+	for i := range lab.Nodes {
+		lab.Nodes[i].IP = netip.MustParseAddr(fmt.Sprintf("198.19.0.%d", 10+i))
+	}
+	raw, _ = json.Marshal(lab)
+	third, err := h.d.ApplyLab(ctx, raw)
+	if err != nil {
+		t.Fatalf("a lab with another subnet: %v", err)
+	}
+	ids := map[string]bool{first.VpcId: true, second.VpcId: true, third.VpcId: true}
+	if len(ids) != 3 || ids[""] {
+		t.Fatalf("lab VPCs %s %s %s, want three", first.VpcId, second.VpcId, third.VpcId)
+	}
+	egress := func(vpcID string) int {
+		n := -1
+		h.d.ReadAccount(func(a *account.Account) error {
+			for _, g := range a.Groups(vpcID).View().Groups {
+				if g.Default {
+					n = len(g.Egress)
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	if egress(first.VpcId) != 1 || egress(second.VpcId) != 0 {
+		t.Errorf("default egress rules: first lab %d (want EC2's 1), second %d (want the 0 it declared)", egress(first.VpcId), egress(second.VpcId))
+	}
+	if err := h.d.RemoveLab(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	h.d.ReadAccount(func(a *account.Account) error {
+		if a.Groups(second.VpcId) != nil || a.Groups(first.VpcId) == nil || a.Groups(third.VpcId) == nil {
+			t.Errorf("after removing lab other: VPCs %v", a.VPCs())
+		}
+		return nil
+	})
+	if egress(first.VpcId) != 1 {
+		t.Error("removing a lab changed another lab's default group")
 	}
 }
 
@@ -333,28 +382,16 @@ func TestUnusableSpecRefused(t *testing.T) {
 	}
 }
 
-// A VPC re-based from an IPv4-only lab onto a dual-stack one (other groups
-// exist, so it is moved, not made afresh) gets EC2's IPv6 default egress
-// rule in its default group, and loses it the other way.
-func TestRebaseFollowsIPv6(t *testing.T) {
+// TestLabVPCFollowsItsFamilies: a lab's VPC has IPv6 when the lab's
+// subnet has, and its default group's default egress follows (EC2: all
+// IPv4 outbound, and all IPv6 outbound in a VPC with IPv6).
+func TestLabVPCFollowsItsFamilies(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.d.Write(func(st *ruleset.State) error {
-		_, err := st.CreateSecurityGroup("keep", "made over EC2", nil)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.d.RemoveLab(ctx, "sgrst"); err != nil {
-		t.Fatal(err)
-	}
-	egressV6 := func() bool {
+	egressV6 := func(vpcID string) bool {
 		has := false
-		h.d.Read(func(st *ruleset.State) error {
-			for _, g := range st.Spec().Groups {
+		h.d.ReadAccount(func(a *account.Account) error {
+			for _, g := range a.Groups(vpcID).Spec().Groups {
 				for _, r := range g.Egress {
 					has = has || g.Default && r.CidrIpv6 == "::/0"
 				}
@@ -363,25 +400,21 @@ func TestRebaseFollowsIPv6(t *testing.T) {
 		})
 		return has
 	}
+	v4, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var lab testbed.Lab
 	json.Unmarshal(loadLab(t, "restart.yaml"), &lab)
 	lab.Name = "dual"
 	lab.SubnetIPv6 = netip.MustParsePrefix("fd00:5e5e:0:7::/64")
 	raw, _ := json.Marshal(lab)
-	if _, err := h.d.ApplyLab(ctx, raw); err != nil {
+	dual, err := h.d.ApplyLab(ctx, raw)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !egressV6() || !groupNames(t, h.d)["keep"] {
-		t.Errorf("after moving to a dual-stack subnet: default IPv6 egress %v, groups %v", egressV6(), groupNames(t, h.d))
-	}
-	if err := h.d.RemoveLab(ctx, "dual"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.d.ApplyLab(ctx, loadLab(t, "restart.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	if egressV6() {
-		t.Error("IPv6 default egress kept in an IPv4-only VPC")
+	if egressV6(v4.VpcId) || !egressV6(dual.VpcId) {
+		t.Errorf("default IPv6 egress: IPv4-only lab %v, dual-stack lab %v", egressV6(v4.VpcId), egressV6(dual.VpcId))
 	}
 }
 
@@ -475,9 +508,9 @@ func TestFlowBudgetRefusesLabThatDoesNotFit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ruleset.CodeNetworkInterfaceLimitExceeded) {
 		t.Fatalf("ApplyLab: %v, want %s", err, ruleset.CodeNetworkInterfaceLimitExceeded)
 	}
-	if err := d.Read(func(st *ruleset.State) error {
-		if n := len(st.Spec().Interfaces); n != 0 {
-			t.Errorf("%d interfaces kept after the refusal", n)
+	if err := d.ReadAccount(func(a *account.Account) error {
+		if n := len(interfacesOf(a)); n != 0 || len(a.VPCs()) != 1 {
+			t.Errorf("%d interfaces and VPCs %v kept after the refusal", n, a.VPCs())
 		}
 		return nil
 	}); err != nil {
@@ -530,4 +563,34 @@ func TestSchema1StoreConvertedOnFirstWrite(t *testing.T) {
 	if !reflect.DeepEqual(got, want) || len(got.Groups) != 4 {
 		t.Errorf("after the conversion and a restart the model is %+v, want %+v", got, want)
 	}
+}
+
+// writeLab runs fn on the security groups of lab's VPC.
+func writeLab(d *Daemon, lab string, fn func(*ruleset.State) error) error {
+	d.mu.Lock()
+	vpcID := d.labs[lab].VPC
+	d.mu.Unlock()
+	return d.WriteAccount(func(a *account.Account) error {
+		if a.Groups(vpcID) == nil {
+			return fmt.Errorf("lab %s has no VPC", lab)
+		}
+		return fn(a.Groups(vpcID))
+	})
+}
+
+// labVPC is the IPv4 CIDR of VPC id.
+func labVPC(t *testing.T, d *Daemon, id string) string {
+	t.Helper()
+	var cidr string
+	err := d.ReadAccount(func(a *account.Account) error {
+		vs, err := a.Network().DescribeVpcs([]string{id}, nil)
+		if err == nil && len(vs) == 1 {
+			cidr = vs[0].CidrBlock
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cidr
 }

@@ -7,22 +7,24 @@ import (
 	"net/netip"
 	"time"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/flowtable"
 	"sgswitch/iface"
-	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 )
 
-// SwitchDataplane is the real Dataplane: a ruleset.Compiler (which keeps its
-// caches from one version to the next) feeding a vswitch.Switch.
+// SwitchDataplane is the real Dataplane: the account's compilers (which
+// keep their caches from one version to the next) feeding a
+// vswitch.Switch.
 type SwitchDataplane struct {
 	// OnPublish, if set before the first Publish, is told how long each
 	// compile and publish took (for metrics).
 	OnPublish func(compile, publish time.Duration)
 
 	sw       *vswitch.Switch
-	compiler *ruleset.Compiler
+	compiler *account.Compilers
+	gen      uint64 // of the last Publish
 	clock    flowtable.Clock
 	log      *slog.Logger
 }
@@ -36,25 +38,26 @@ func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SwitchDataplane{sw: vswitch.New(cfg), compiler: ruleset.NewCompiler(), clock: cfg.Clock, log: log}
+	return &SwitchDataplane{sw: vswitch.New(cfg), compiler: account.NewCompilers(), clock: cfg.Clock, log: log}
 }
 
 // Switch is the switch, for observers and metrics to hook into.
 func (p *SwitchDataplane) Switch() *vswitch.Switch { return p.sw }
 
-// Publish compiles st and publishes it. Interfaces the switch cannot
-// configure (beyond its limits) are logged; the rest of the ruleset is live.
-func (p *SwitchDataplane) Publish(st *ruleset.State) uint64 {
+// Publish compiles a and publishes it. Interfaces the switch cannot
+// configure (beyond its limits) are logged; the rest is live.
+func (p *SwitchDataplane) Publish(a *account.Account) uint64 {
 	t0 := time.Now()
-	snap := p.compiler.Compile(st)
+	c := p.compiler.Compile(a)
 	t1 := time.Now()
-	if err := p.sw.Publish(snap); err != nil {
-		p.log.Warn("publishing ruleset", "generation", snap.Generation, "err", err)
+	p.gen++
+	if err := p.sw.PublishVPCs(c.Topology, c.Groups); err != nil {
+		p.log.Warn("publishing", "generation", p.gen, "err", err)
 	}
 	if p.OnPublish != nil {
 		p.OnPublish(t1.Sub(t0), time.Since(t1))
 	}
-	return snap.Generation
+	return p.gen
 }
 
 // AddPort implements Dataplane. The port's instance is then told its

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/iface"
 	"sgswitch/iface/memport"
-	"sgswitch/ruleset"
 	"sgswitch/testbed"
 )
 
@@ -17,17 +17,17 @@ import (
 type fakeDataplane struct {
 	mu        sync.Mutex
 	gen       uint64
-	published *ruleset.State
+	published *account.Account
 	ports     map[string]iface.Port
 }
 
 func newFakeDataplane() *fakeDataplane { return &fakeDataplane{ports: map[string]iface.Port{}} }
 
-func (f *fakeDataplane) Publish(st *ruleset.State) uint64 {
+func (f *fakeDataplane) Publish(a *account.Account) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.gen++
-	f.published = st
+	f.published = a
 	return f.gen
 }
 

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
@@ -67,25 +68,18 @@ type wiredPort struct {
 }
 
 func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, error) {
-	next, err := d.rebase(lab)
-	if err != nil {
-		return nil, err
-	}
-	next.SetFlowBudget(d.cfg.FlowBudget) // a rebased VPC is a new State
-	before := next.Spec()
-	enis, err := testbed.Apply(next, lab)
+	next := d.acct.Clone()
+	ap, err := testbed.Apply(next, lab)
 	if err != nil {
 		return nil, withCode(err)
 	}
-	rec := labRecord(lab, canon, enis)
-	rec.Groups, rec.PrefixLists = created(before, next.Spec())
-
-	wired, err := d.wireAll(next.Spec(), rec)
+	rec := labRecord(lab, canon, ap)
+	wired, err := d.wireAll(next, rec)
 	if err != nil {
 		return nil, err
 	}
 	err = d.store.Update(func(tx *store.Tx) error {
-		if err := saveSpec(tx, d.state, next); err != nil {
+		if err := tx.SaveAccount(d.acct, next); err != nil {
 			return err
 		}
 		return tx.PutLab(rec)
@@ -109,10 +103,10 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 
 // wireAll wires every node of rec; on the first failure it unwires the
 // ones done and fails.
-func (d *Daemon) wireAll(sp ruleset.Spec, rec store.LabRecord) ([]wiredPort, error) {
+func (d *Daemon) wireAll(a *account.Account, rec store.LabRecord) ([]wiredPort, error) {
 	var wired []wiredPort
 	for _, n := range rec.Nodes {
-		p, err := d.wireOne(sp, rec.Name, n)
+		p, err := d.wireOne(a, rec.Name, n)
 		if err != nil {
 			d.unwire(rec.Name, wired)
 			_ = d.cfg.Wirer.Unwire(hostOf(rec.Name, n))
@@ -123,11 +117,11 @@ func (d *Daemon) wireAll(sp ruleset.Spec, rec store.LabRecord) ([]wiredPort, err
 	return wired, nil
 }
 
-func (d *Daemon) wireOne(sp ruleset.Spec, lab string, n store.NodeWiring) (iface.Port, error) {
+func (d *Daemon) wireOne(a *account.Account, lab string, n store.NodeWiring) (iface.Port, error) {
 	if d.cfg.Wirer == nil {
 		return nil, errors.New("no wirer configured")
 	}
-	addrs, err := testbed.AddrsOf(sp, n.ENI)
+	addrs, err := addrsOf(a, n.ENI)
 	if err != nil {
 		return nil, err
 	}
@@ -144,105 +138,12 @@ func (d *Daemon) unwire(lab string, wired []wiredPort) {
 }
 
 // labRecord says how each node of lab exists on the host (testbed.Hosts).
-func labRecord(lab *testbed.Lab, canon []byte, enis map[string]string) store.LabRecord {
-	rec := store.LabRecord{Name: lab.Name, Lab: canon}
-	for _, h := range testbed.Hosts(lab, enis) {
+func labRecord(lab *testbed.Lab, canon []byte, ap testbed.Applied) store.LabRecord {
+	rec := store.LabRecord{Name: lab.Name, Lab: canon, VPC: ap.VpcID}
+	for _, h := range testbed.Hosts(lab, ap.ENIs) {
 		rec.Nodes = append(rec.Nodes, store.NodeWiring{Node: h.Node, ENI: h.ENI, Kind: h.Kind, Port: h.Port, Netns: h.Netns, IfName: h.IfName})
 	}
 	return rec
-}
-
-// created lists the group and prefix-list ids in after but not in before.
-func created(before, after ruleset.Spec) (groups, pls []string) {
-	had := map[string]bool{}
-	for _, g := range before.Groups {
-		had[g.ID] = true
-	}
-	for _, p := range before.PrefixLists {
-		had[p.ID] = true
-	}
-	for _, g := range after.Groups {
-		if !had[g.ID] {
-			groups = append(groups, g.ID)
-		}
-	}
-	for _, p := range after.PrefixLists {
-		if !had[p.ID] {
-			pls = append(pls, p.ID)
-		}
-	}
-	return groups, pls
-}
-
-// rebase returns a clone of the live state to apply lab on. While no
-// interface exists, the VPC follows the lab's subnets and quotas; after
-// that a lab must use the VPC's subnets.
-func (d *Daemon) rebase(lab *testbed.Lab) (*ruleset.State, error) {
-	sp := d.state.Spec()
-	if sp.VPC.CIDR == lab.Subnet.Masked() && sp.VPC.IPv6CIDR == lab.SubnetIPv6.Masked() {
-		return d.state.Clone(), nil
-	}
-	if len(sp.Interfaces) > 0 {
-		return nil, &admin.CodeError{Code: ruleset.CodeInvalidParameterValue, Err: fmt.Errorf(
-			"lab %s: subnet %s (IPv6 %s) differs from the daemon's VPC subnet %s (IPv6 %s), which has interfaces; remove the other labs first",
-			lab.Name, lab.Subnet, fmtPrefix(lab.SubnetIPv6), sp.VPC.CIDR, fmtPrefix(sp.VPC.IPv6CIDR))}
-	}
-	cfg := sp.VPC
-	cfg.CIDR, cfg.IPv6CIDR = lab.Subnet.Masked(), lab.SubnetIPv6.Masked()
-	cfg.GroupsPerInterface = lab.Settings.GroupsPerInterface
-	cfg.RulesPerGroup = lab.Settings.RulesPerGroup
-	if len(sp.Groups) <= 1 && len(sp.PrefixLists) == 0 {
-		// Nothing but the default group: start the VPC afresh (its
-		// default rules follow the new address families).
-		cfg.VpcId, cfg.SubnetId = "", ""
-		return ruleset.NewState(cfg)
-	}
-	oldHasV6 := sp.VPC.IPv6CIDR.IsValid()
-	sp.VPC = cfg
-	st, err := ruleset.StateFromSpec(sp)
-	if err == nil && oldHasV6 != cfg.IPv6CIDR.IsValid() {
-		err = followIPv6(st, cfg.IPv6CIDR.IsValid())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("moving the VPC to lab %s's subnet: %w", lab.Name, withCode(err))
-	}
-	return st, nil
-}
-
-// followIPv6 keeps the default group's default outbound rule in step with
-// the VPC's address families: EC2's default group allows all outbound
-// IPv4, and all outbound IPv6 when the VPC has IPv6. It adds (or removes)
-// the IPv6 half only where the IPv4 half is present, i.e. where the rules
-// are still the defaults.
-func followIPv6(st *ruleset.State, hasV6 bool) error {
-	def := st.DefaultGroupID()
-	allV4, allV6 := false, false
-	for _, g := range st.Spec().Groups {
-		if g.ID != def {
-			continue
-		}
-		for _, r := range g.Egress {
-			allV4 = allV4 || r.Protocol == "-1" && r.CidrIpv4 == "0.0.0.0/0"
-			allV6 = allV6 || r.Protocol == "-1" && r.CidrIpv6 == "::/0"
-		}
-	}
-	perm := []ruleset.IpPermission{{IpProtocol: "-1", Ipv6Ranges: []ruleset.Ipv6Range{{CidrIpv6: "::/0"}}}}
-	switch {
-	case hasV6 && allV4 && !allV6:
-		_, err := st.AuthorizeSecurityGroupEgress(def, perm, nil)
-		return err
-	case !hasV6 && allV6:
-		_, _, err := st.RevokeSecurityGroupEgress(def, perm, nil)
-		return err
-	}
-	return nil
-}
-
-func fmtPrefix(p interface{ IsValid() bool }) string {
-	if !p.IsValid() {
-		return "none"
-	}
-	return fmt.Sprint(p)
 }
 
 // withCode turns a ruleset error (anywhere in the chain) into an admin
@@ -280,7 +181,7 @@ func (d *Daemon) RemoveLab(_ context.Context, name string) error {
 // removeLab commits the lab's removal, then takes its ports and namespaces
 // down. Callers hold d.mu.
 func (d *Daemon) removeLab(rec store.LabRecord) error {
-	next, err := commitLabRemoval(d.store, d.state, rec)
+	next, err := commitLabRemoval(d.store, d.acct, rec)
 	if err != nil {
 		return err
 	}
@@ -301,15 +202,22 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 }
 
 // commitLabRemoval stores the model (held by the store as prev) without
-// lab rec (removeFromSpec) and drops the lab's record, in one
-// transaction, and returns the new model.
-func commitLabRemoval(s *store.Store, prev *ruleset.State, rec store.LabRecord) (*ruleset.State, error) {
-	next, err := ruleset.StateFromSpec(removeFromSpec(prev.Spec(), rec))
+// lab rec and drops the lab's record, in one transaction, and returns the
+// new model. A lab's VPC goes with everything in it; a lab from before
+// labs had VPCs loses what it made in the default VPC (removeFromSpec).
+func commitLabRemoval(s *store.Store, prev *account.Account, rec store.LabRecord) (*account.Account, error) {
+	next := prev.Clone()
+	var err error
+	if rec.VPC != "" {
+		err = next.RemoveVpc(rec.VPC)
+	} else {
+		err = removeOldLab(next, rec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("removing lab %s from the model: %w", rec.Name, err)
 	}
 	err = s.Update(func(tx *store.Tx) error {
-		if err := saveSpec(tx, prev, next); err != nil {
+		if err := tx.SaveAccount(prev, next); err != nil {
 			return err
 		}
 		return tx.DeleteLab(rec.Name)
@@ -318,6 +226,25 @@ func commitLabRemoval(s *store.Store, prev *ruleset.State, rec store.LabRecord) 
 		return nil, fmt.Errorf("saving removal of lab %s: %w", rec.Name, err)
 	}
 	return next, nil
+}
+
+// removeOldLab removes a lab applied before labs had VPCs from the
+// default VPC: its interfaces from both models, then its groups and
+// prefix lists (removeFromSpec).
+func removeOldLab(a *account.Account, rec store.LabRecord) error {
+	vpcID := a.DefaultVpc()
+	for _, n := range rec.Nodes {
+		if _, ok := a.VPCOfInterface(n.ENI); ok {
+			if err := a.DeleteNetworkInterface(n.ENI); err != nil {
+				return err
+			}
+		}
+	}
+	g, err := ruleset.StateFromSpec(removeFromSpec(a.Groups(vpcID).Spec(), rec))
+	if err != nil {
+		return err
+	}
+	return a.ReplaceGroups(vpcID, g)
 }
 
 // removeFromSpec drops the lab's interfaces, groups and prefix lists, the
@@ -363,12 +290,11 @@ func setOf(ids []string) map[string]bool {
 
 // labStatus describes rec from the live state. Callers hold d.mu.
 func (d *Daemon) labStatus(rec store.LabRecord) *admin.LabStatus {
-	sp := d.state.Spec()
 	byID := map[string]ruleset.InterfaceSpec{}
-	for _, e := range sp.Interfaces {
+	for _, e := range interfacesOf(d.acct) {
 		byID[e.ID] = e
 	}
-	out := &admin.LabStatus{Name: rec.Name, Nodes: []admin.NodeStatus{}}
+	out := &admin.LabStatus{Name: rec.Name, VpcId: rec.VPC, Nodes: []admin.NodeStatus{}}
 	for _, n := range rec.Nodes {
 		ns := admin.NodeStatus{Node: n.Node, ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName}
 		if e, ok := byID[n.ENI]; ok {

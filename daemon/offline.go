@@ -31,13 +31,13 @@ func RemoveLabOffline(stateDir, name string) error {
 	if !ok {
 		return fmt.Errorf("lab %q: %w", name, admin.ErrNotFound)
 	}
-	if snap.Spec == nil { // a daemon stores its model before any lab
-		return fmt.Errorf("%s: %w (lab %s recorded without a ruleset spec)", st.Path(), store.ErrCorrupt, name)
+	if snap.Spec == nil && snap.Account == nil { // a daemon stores its model before any lab
+		return fmt.Errorf("%s: %w (lab %s recorded without a model)", st.Path(), store.ErrCorrupt, name)
 	}
-	state, err := loadState(st.Path(), *snap.Spec)
+	acct, _, err := storedAccount(st.Path(), snap)
 	if err != nil {
 		return err
 	}
-	_, err = commitLabRemoval(st, state, rec)
+	_, err = commitLabRemoval(st, acct, rec)
 	return err
 }

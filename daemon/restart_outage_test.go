@@ -89,7 +89,7 @@ func TestGracefulRestartOutage(t *testing.T) {
 
 	stream := startStream(t, client, web, "198.18.61.20:5201")
 	defer stream.close()
-	revokeRule(t, r.d, "web", "tcp", 5201, "198.18.61.0/24")
+	revokeRule(t, r.d, lab, "web", "tcp", 5201, "198.18.61.0/24")
 
 	pinger := startPinger(t, client, "198.18.61.20")
 	defer pinger.close()
@@ -153,9 +153,9 @@ func eth0Index(t *testing.T, ns string) int {
 	return idx
 }
 
-func revokeRule(t *testing.T, d *Daemon, group, proto string, port int32, cidr string) {
+func revokeRule(t *testing.T, d *Daemon, lab, group, proto string, port int32, cidr string) {
 	t.Helper()
-	err := d.Write(func(st *ruleset.State) error {
+	err := writeLab(d, lab, func(st *ruleset.State) error {
 		gs, err := st.DescribeSecurityGroups(nil, []string{group}, nil)
 		if err != nil {
 			return err

@@ -3,9 +3,9 @@ package daemon
 import (
 	"context"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/iface"
-	"sgswitch/ruleset"
 	"sgswitch/store"
 	"sgswitch/testbed"
 )
@@ -13,10 +13,11 @@ import (
 // Dataplane is the packet path the daemon drives: the switch with its
 // compiler. NewSwitchDataplane is the real one; tests use fakes.
 type Dataplane interface {
-	// Publish compiles st and makes it the live ruleset; it returns the
-	// published generation. st is not retained after Publish returns
-	// (the snapshot holds what it needs).
-	Publish(st *ruleset.State) uint64
+	// Publish compiles a (every VPC: its topology and security groups)
+	// and makes it live; it returns the published generation. a is not
+	// retained after Publish returns (the compiled form holds what it
+	// needs).
+	Publish(a *account.Account) uint64
 	// AddPort attaches a port as the ENI's attachment; on success the
 	// dataplane owns p (closes it on RemovePort and when Run ends).
 	AddPort(eni string, p iface.Port) error

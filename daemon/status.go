@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -14,10 +15,13 @@ import (
 func (d *Daemon) Status(context.Context) (*admin.Status, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	sp := d.state.Spec()
+	groups := 0
+	for _, id := range d.acct.VPCs() {
+		groups += len(d.acct.Groups(id).View().Groups)
+	}
 	s := &admin.Status{
 		Version: d.cfg.Version, PID: pid, StartedAt: d.started, StateDir: d.cfg.StateDir,
-		Generation: d.generation, Groups: len(sp.Groups), Interfaces: len(sp.Interfaces),
+		Generation: d.generation, Groups: groups, Interfaces: len(interfacesOf(d.acct)),
 		Labs: []string{}, Ports: []admin.PortStatus{},
 	}
 	d.listen.fill(s)
@@ -98,7 +102,7 @@ func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
 	}
 	if arg == "" {
 		var out []eniRef
-		for _, e := range d.state.Spec().Interfaces {
+		for _, e := range interfacesOf(d.acct) {
 			out = append(out, eniRef{e.ID, nameOf(names, e)})
 		}
 		return out, nil
@@ -106,14 +110,12 @@ func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
 	id, ok := byLabNode[arg]
 	if !ok {
 		var err error
-		if id, err = d.state.ResolveInterface(arg); err != nil {
+		if id, err = d.resolveInterface(arg); err != nil {
 			return nil, fmt.Errorf("%w: %v", admin.ErrNotFound, err)
 		}
 	}
-	for _, e := range d.state.Spec().Interfaces {
-		if e.ID == id {
-			return []eniRef{{id, nameOf(names, e)}}, nil
-		}
+	if e, ok := interfaceOf(d.acct, id); ok {
+		return []eniRef{{id, nameOf(names, e)}}, nil
 	}
 	return nil, fmt.Errorf("%w: interface %s", admin.ErrNotFound, arg)
 }
@@ -123,4 +125,30 @@ func nameOf(labNames map[string]string, e ruleset.InterfaceSpec) string {
 		return n
 	}
 	return strings.TrimSpace(e.Name)
+}
+
+// resolveInterface finds an interface by id or name in every VPC; a name
+// that several VPCs use (two labs with a node "web") is ambiguous: the
+// caller names it lab/node instead. Callers hold d.mu.
+func (d *Daemon) resolveInterface(arg string) (string, error) {
+	var found []string
+	var firstErr error
+	for _, vpcID := range d.acct.VPCs() {
+		id, err := d.acct.Groups(vpcID).ResolveInterface(arg)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		found = append(found, id)
+	}
+	switch len(found) {
+	case 0:
+		if firstErr == nil {
+			firstErr = fmt.Errorf("interface %s does not exist", arg)
+		}
+		return "", firstErr
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("interface name %s is used in %d VPCs (%s): name it lab/node or by id", arg, len(found), strings.Join(found, ", "))
 }

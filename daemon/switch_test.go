@@ -2,14 +2,12 @@ package daemon
 
 import (
 	"context"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"sgswitch/admin"
 	"sgswitch/packet/packettest"
-	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 )
 
@@ -144,9 +142,11 @@ func TestLabForwardsThroughTheSwitchAcrossRestart(t *testing.T) {
 			h.start()
 		}
 	}
-	var vpc netip.Prefix
-	h.d.Read(func(st *ruleset.State) error { vpc = st.VPC().CIDR; return nil })
-	if vpc.String() != "198.18.7.0/24" {
-		t.Errorf("VPC after restart = %v", vpc)
+	ls, err := h.d.Lab(ctx, "sgrst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cidr := labVPC(t, h.d, ls.VpcId); cidr != "198.18.7.0/24" {
+		t.Errorf("the lab's VPC after restart = %q", cidr)
 	}
 }

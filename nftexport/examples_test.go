@@ -9,7 +9,6 @@ import (
 
 	"sgswitch/netns"
 	"sgswitch/netns/netnstest"
-	"sgswitch/ruleset"
 	"sgswitch/testbed"
 )
 
@@ -40,14 +39,11 @@ func TestExampleLabs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := ruleset.NewState(testbed.ScratchVPC(lab))
+			acct, ap, err := testbed.Scratch(lab)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := testbed.Apply(st, lab); err != nil {
-				t.Fatal(err)
-			}
-			rs, err := FromSpec(st.Spec())
+			rs, err := FromSpec(acct.Groups(ap.VpcID).Spec())
 			if err != nil {
 				t.Fatal(err)
 			}

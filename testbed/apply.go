@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
 	"sgswitch/vpc"
 )
@@ -18,46 +19,57 @@ const LabTag = "sgswitch:lab"
 // AttachmentOf is what an ENI of a lab node is attached to: "lab/node".
 func AttachmentOf(lab, node string) string { return lab + "/" + node }
 
-// Apply creates the lab's prefix lists, security groups, rules and
-// network interfaces in st and returns the ENI id of every node.
+// Applied is what Apply made for a lab.
+type Applied struct {
+	// VpcID is the lab's VPC: everything else Apply made is inside it.
+	VpcID string
+	// ENIs is each node's first interface (eth0), by node name.
+	ENIs map[string]string
+	// Interfaces is every interface of every node.
+	Interfaces map[Endpoint]string
+}
+
+// Apply builds the lab in acct as the EC2 API would: its own VPC (a lab
+// with `subnet:` is a VPC of that one subnet, "main"), the VPC's network
+// ACLs, route tables and subnets, then in the VPC's security groups the
+// prefix lists, groups and rules, then every node's interfaces in their
+// subnets, and last the routes, whose targets are those interfaces.
 //
 // Groups are created first and their rules authorized afterwards, so
 // groups may reference each other in any order. A rule or node may name
 // a group or prefix list by its lab name or by id. Declaring "default"
-// replaces the default group's rule lists; declaring SecurityGroupEgress
-// on any group replaces EC2's initial egress rule. Each rule is authorized
-// on its own, so an EC2 error names the exact rule: every error is a
-// *PosError wrapping the *ruleset.Error.
+// replaces the lab VPC's default group's rule lists; declaring
+// SecurityGroupEgress on any group replaces EC2's initial egress rule.
+// Each object is made on its own, so an EC2 error names the exact entry:
+// every error is a *PosError wrapping the *ruleset.Error or *vpc.Error.
 //
-// On error st is left half-changed: callers apply to a clone (the daemon)
-// or a scratch state (Validate).
-func Apply(st *ruleset.State, lab *Lab) (map[string]string, error) {
+// On error acct is left half-changed: callers apply to a clone (the
+// daemon) or a scratch account (Validate, Scratch).
+func Apply(acct *account.Account, lab *Lab) (Applied, error) {
 	lab, err := checked(lab)
 	if err != nil {
-		return nil, err
+		return Applied{}, err
 	}
-	a := applier{st: st, lab: lab, groups: map[string]string{}, lists: map[string]string{}}
+	b := vpcBuilder{acct: acct, lab: lab, tables: map[string]string{}, acls: map[string]string{}, subnets: map[string]string{}}
+	v := lab.Network()
+	for _, step := range []func(*VPC) error{b.createVPC, b.createACLs, b.createRouteTables, b.createSubnets} {
+		if err := step(v); err != nil {
+			return Applied{}, err
+		}
+	}
+	a := applier{acct: acct, vpcID: b.vpcID, subnets: b.subnets, lab: lab, groups: map[string]string{}, lists: map[string]string{}}
 	for _, step := range []func() error{a.prefixLists, a.createGroups, a.authorizeRules, a.interfaces} {
 		if err := step(); err != nil {
-			return nil, err
+			return Applied{}, err
 		}
 	}
-	if lab.IsVPCLab() {
-		// The VPC model checks the VPC as EC2 would (subnets, tables,
-		// ACL entries, placements, routes), on a scratch model until the
-		// daemon holds one (vpc/integration.md).
-		vst, err := vpc.NewState(vpc.Config{IDSeed: labSeed(lab)})
-		if err != nil {
-			return nil, err
-		}
-		if err := applyVPC(vst, lab, a.ifaces); err != nil {
-			return nil, err
-		}
+	if err := b.routes(v, a.ifaces); err != nil {
+		return Applied{}, err
 	}
 	if err := runnable(lab); err != nil {
-		return nil, err
+		return Applied{}, err
 	}
-	return a.enis, nil
+	return Applied{VpcID: b.vpcID, ENIs: a.enis, Interfaces: a.ifaces}, nil
 }
 
 // checked returns lab with the defaults a JSON body may leave out filled
@@ -97,27 +109,22 @@ func checked(lab *Lab) (*Lab, error) {
 	return &c, e.err()
 }
 
-// Validate applies lab to a scratch state made for it, so an invalid lab
-// is refused with EC2's error before anything is created.
+// Validate applies lab to a scratch account, so an invalid lab is
+// refused with EC2's error before anything is created.
 func Validate(lab *Lab) error {
-	st, err := ruleset.NewState(ScratchVPC(lab))
-	if err != nil {
-		return &PosError{File: lab.File, Path: "settings", Err: err}
-	}
-	_, err = Apply(st, lab)
+	_, _, err := Scratch(lab)
 	return err
 }
 
-// ScratchVPC is the VPC configuration a lab describes: its address blocks
-// (the VPC's, for a VPC lab) and quotas, with ids derived from the lab
-// name (deterministic).
-func ScratchVPC(lab *Lab) ruleset.VPCConfig {
-	net := lab.Network()
-	return ruleset.VPCConfig{
-		CIDR: net.CIDR, IPv6CIDR: net.IPv6CIDR,
-		GroupsPerInterface: lab.Settings.GroupsPerInterface, RulesPerGroup: lab.Settings.RulesPerGroup,
-		IDSeed: labSeed(lab),
+// Scratch applies lab to a new account of its own, with ids derived from
+// the lab's name (deterministic): what `lab validate` and `export` read.
+func Scratch(lab *Lab) (*account.Account, Applied, error) {
+	acct, err := account.New(account.Config{Network: vpc.Config{IDSeed: labSeed(lab)}})
+	if err != nil {
+		return nil, Applied{}, &PosError{File: lab.File, Path: "settings", Err: err}
 	}
+	ap, err := Apply(acct, lab)
+	return acct, ap, err
 }
 
 // labSeed is the id seed of a lab's scratch models: derived from its name.
@@ -128,13 +135,20 @@ func labSeed(lab *Lab) uint64 {
 }
 
 type applier struct {
-	st     *ruleset.State
-	lab    *Lab
+	acct    *account.Account
+	vpcID   string
+	subnets map[string]string // lab subnet name -> subnet- id
+	lab     *Lab
 	groups map[string]string   // lab group name -> sg- id
 	lists  map[string]string   // lab prefix list name -> pl- id
 	enis   map[string]string   // node -> eni- id of its eth0
 	ifaces map[Endpoint]string // every interface -> eni- id
 }
+
+// st is the lab VPC's security groups. It is looked up on every use: the
+// account replaces a VPC's State on each change that spans both models
+// (an interface created), so a kept pointer would go stale.
+func (a *applier) st() *ruleset.State { return a.acct.Groups(a.vpcID) }
 
 func (a *applier) fail(path string, line int, err error) error {
 	return &PosError{File: a.lab.File, Path: path, Line: line, Err: err}
@@ -146,7 +160,7 @@ func (a *applier) prefixLists() error {
 		for i, p := range pl.Entries {
 			entries[i] = ruleset.PrefixListEntry{Cidr: p.String()}
 		}
-		out, err := a.st.CreateManagedPrefixList(pl.Name, pl.MaxEntries, entries)
+		out, err := a.st().CreateManagedPrefixList(pl.Name, pl.MaxEntries, entries)
 		if err != nil {
 			return a.fail(join("prefix-lists", pl.Name), pl.Line, err)
 		}
@@ -162,12 +176,12 @@ func (a *applier) createGroups() error {
 		path := join("security-groups", g.Name)
 		var id string
 		if g.Name == "default" {
-			id = a.st.DefaultGroupID()
+			id = a.st().DefaultGroupID()
 			if err := a.clearRules(id, false); err != nil {
 				return a.fail(path, g.Line, err)
 			}
 		} else {
-			sg, err := a.st.CreateSecurityGroup(g.Name, g.Description, nil)
+			sg, err := a.st().CreateSecurityGroup(g.Name, g.Description, nil)
 			if err != nil {
 				return a.fail(path, g.Line, err)
 			}
@@ -185,7 +199,7 @@ func (a *applier) createGroups() error {
 
 // clearRules revokes every rule of one direction of group id.
 func (a *applier) clearRules(id string, egress bool) error {
-	rules, err := a.st.DescribeSecurityGroupRules(nil, []ruleset.Filter{{Name: "group-id", Values: []string{id}}})
+	rules, err := a.st().DescribeSecurityGroupRules(nil, []ruleset.Filter{{Name: "group-id", Values: []string{id}}})
 	if err != nil {
 		return err
 	}
@@ -199,9 +213,9 @@ func (a *applier) clearRules(id string, egress bool) error {
 		return nil
 	}
 	if egress {
-		_, _, err = a.st.RevokeSecurityGroupEgress(id, nil, ids)
+		_, _, err = a.st().RevokeSecurityGroupEgress(id, nil, ids)
 	} else {
-		_, _, err = a.st.RevokeSecurityGroupIngress(id, nil, ids)
+		_, _, err = a.st().RevokeSecurityGroupIngress(id, nil, ids)
 	}
 	return err
 }
@@ -221,9 +235,9 @@ func (a *applier) authorizeRules() error {
 				if err == nil {
 					perms := []ruleset.IpPermission{perm}
 					if egress {
-						_, err = a.st.AuthorizeSecurityGroupEgress(id, perms, nil)
+						_, err = a.st().AuthorizeSecurityGroupEgress(id, perms, nil)
 					} else {
-						_, err = a.st.AuthorizeSecurityGroupIngress(id, perms, nil)
+						_, err = a.st().AuthorizeSecurityGroupIngress(id, perms, nil)
 					}
 				}
 				if err != nil {
@@ -254,7 +268,7 @@ func (a *applier) permission(r Rule, egress bool) (ruleset.IpPermission, error) 
 		id, ok := a.lists[r.PrefixList]
 		if !ok {
 			var err error
-			if id, err = a.st.ResolvePrefixList(r.PrefixList); err != nil {
+			if id, err = a.st().ResolvePrefixList(r.PrefixList); err != nil {
 				return p, err
 			}
 		}
@@ -265,7 +279,7 @@ func (a *applier) permission(r Rule, egress bool) (ruleset.IpPermission, error) 
 		id, ok := a.groups[r.Group]
 		if !ok {
 			var err error
-			if id, err = a.st.ResolveGroup(r.Group); err != nil {
+			if id, err = a.st().ResolveGroup(r.Group); err != nil {
 				return p, err
 			}
 		}
@@ -343,7 +357,7 @@ func (a *applier) createInterface(n Node, ep Endpoint, ni NodeInterface, macs ma
 	if ni.IPv6.IsValid() {
 		spec.IPv6 = []netip.Addr{ni.IPv6}
 	}
-	eni, err := a.st.CreateNetworkInterface(spec)
+	eni, err := a.acct.CreateNetworkInterface(a.subnets[subnetOf(ni)], spec, ni.SourceDestCheck)
 	if err != nil {
 		return "", err
 	}

@@ -33,14 +33,7 @@ func TestApplyGolden(t *testing.T) {
 			if err := Validate(lab); err != nil {
 				t.Fatal(err)
 			}
-			st, err := ruleset.NewState(ScratchVPC(lab))
-			if err != nil {
-				t.Fatal(err)
-			}
-			enis, err := Apply(st, lab)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, enis := scratch(t, lab)
 			if len(enis) != len(lab.Nodes) {
 				t.Fatalf("enis %v", enis)
 			}
@@ -146,10 +139,7 @@ func TestApplyDefaultGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := ruleset.NewState(ScratchVPC(lab))
-	if _, err := Apply(st, lab); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := scratch(t, lab)
 	rules, _ := st.DescribeSecurityGroupRules(nil, []ruleset.Filter{{Name: "group-id", Values: []string{st.DefaultGroupID()}}})
 	if len(rules) != 1 || rules[0].IsEgress || rules[0].CidrIpv4 == nil || *rules[0].CidrIpv4 != "198.18.0.0/24" {
 		t.Fatalf("default group rules %+v", rules)
@@ -238,17 +228,20 @@ func summary(t *testing.T, st *ruleset.State, enis map[string]string) string {
 func TestApplyChecksStructure(t *testing.T) {
 	lab := &Lab{Name: "j", Subnet: netip.MustParsePrefix("198.18.0.0/24"),
 		Nodes: []Node{{Name: "../../etc", IP: netip.MustParseAddr("198.18.0.10")}}}
-	st, _ := ruleset.NewState(ScratchVPC(lab))
-	if _, err := Apply(st, lab); err == nil || !strings.Contains(err.Error(), "node name") {
+	apply := func(lab *Lab) error {
+		_, _, err := Scratch(lab)
+		return err
+	}
+	if err := apply(lab); err == nil || !strings.Contains(err.Error(), "node name") {
 		t.Fatalf("hostile node name accepted: %v", err)
 	}
 	lab.Nodes[0].Name = "a"
 	lab.Checks = []Check{{From: "a", To: "a", Proto: "icmp", Expect: "deny"}}
-	if _, err := Apply(st, lab); err == nil || !strings.Contains(err.Error(), "lab j: checks[0]") {
+	if err := apply(lab); err == nil || !strings.Contains(err.Error(), "lab j: checks[0]") {
 		t.Fatalf("bad check accepted: %v", err)
 	}
 	lab.Checks = nil
-	if _, err := Apply(st, lab); err != nil {
+	if err := apply(lab); err != nil {
 		t.Fatalf("defaults not filled in: %v", err)
 	}
 	if lab.Nodes[0].Kind != "" || lab.Settings.GroupsPerInterface != 0 {
@@ -267,13 +260,7 @@ func TestApplyPrefixListNamedLikeID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ruleset.NewState(ScratchVPC(lab))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Apply(st, lab); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := scratch(t, lab)
 	pls, err := st.DescribeManagedPrefixLists(nil)
 	if err != nil || len(pls) != 1 || pls[0].PrefixListName != "pl-office" {
 		t.Fatalf("prefix lists %+v %v", pls, err)
@@ -291,6 +278,17 @@ func TestApplyPrefixListNamedLikeID(t *testing.T) {
 	if len(got) != 1 || got[0] != pls[0].PrefixListId {
 		t.Fatalf("rule prefix lists %v, want [%s]", got, pls[0].PrefixListId)
 	}
+}
+
+// scratch applies lab to a scratch account and returns its VPC's
+// security groups and each node's eth0 interface.
+func scratch(t *testing.T, lab *Lab) (*ruleset.State, map[string]string) {
+	t.Helper()
+	acct, ap, err := Scratch(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acct.Groups(ap.VpcID), ap.ENIs
 }
 
 func mustGroup(t *testing.T, st *ruleset.State, name string) string {

@@ -2,40 +2,30 @@ package testbed
 
 import (
 	"fmt"
-	"net/netip"
 
+	"sgswitch/account"
 	"sgswitch/vpc"
 )
 
-// applyVPC builds a VPC lab's VPC in st, as the EC2 API would build it:
-// the VPC (its default network ACL and main route table come with it),
-// the declared route tables and network ACLs with their entries, the
-// subnets with their associations, every interface placed in its subnet
-// (ifaces: the ENI ids the ruleset side gave each node.ethN), and the
-// routes, whose targets are those interfaces. Every EC2 error is a
-// *PosError at the entry that caused it, wrapping the *vpc.Error.
-func applyVPC(st *vpc.State, lab *Lab, ifaces map[Endpoint]string) error {
-	v := lab.Network()
-	b := vpcBuilder{st: st, lab: lab, tables: map[string]string{}, acls: map[string]string{}, subnets: map[string]string{}}
-	for _, step := range []func(*VPC) error{b.createVPC, b.createACLs, b.createRouteTables, b.createSubnets} {
-		if err := step(v); err != nil {
-			return err
-		}
-	}
-	if err := b.place(ifaces); err != nil {
-		return err
-	}
-	return b.routes(v, ifaces)
-}
-
+// vpcBuilder builds a lab's VPC layer in an account, as the EC2 API
+// would: the VPC (its default network ACL, main route table and default
+// security group come with it), the declared network ACLs with their
+// entries, route tables, and subnets with their associations; after the
+// interfaces exist (Apply), the routes, whose targets are interfaces.
+// Every EC2 error is a *PosError at the entry that caused it, wrapping
+// the *vpc.Error.
 type vpcBuilder struct {
-	st      *vpc.State
+	acct    *account.Account
 	lab     *Lab
 	vpcID   string
 	tables  map[string]string // lab name -> rtb- id ("main" included)
 	acls    map[string]string // lab name -> acl- id ("default" included)
 	subnets map[string]string // lab name -> subnet- id
 }
+
+// net is the account's VPC layer, looked up on every use (the account
+// replaces it on changes that span both models).
+func (b *vpcBuilder) net() *vpc.State { return b.acct.Network() }
 
 func (b *vpcBuilder) fail(path string, line int, err error) error {
 	return &PosError{File: b.lab.File, Path: path, Line: line, Err: err}
@@ -51,17 +41,18 @@ func (b *vpcBuilder) createVPC(v *VPC) error {
 	if v.IPv6CIDR.IsValid() {
 		v6 = v.IPv6CIDR.String()
 	}
-	out, err := b.st.CreateVpc(v.CIDR.String(), v6, b.tags(b.lab.Name))
+	q := account.Quotas{GroupsPerInterface: b.lab.Settings.GroupsPerInterface, RulesPerGroup: b.lab.Settings.RulesPerGroup}
+	out, err := b.acct.CreateVpcWithQuotas(v.CIDR.String(), v6, b.tags(b.lab.Name), q)
 	if err != nil {
 		return b.fail("vpc", v.Line, err)
 	}
 	b.vpcID = out.VpcId
 	filter := []vpc.Filter{{Name: "vpc-id", Values: []string{b.vpcID}}}
-	tables, err := b.st.DescribeRouteTables(nil, filter)
+	tables, err := b.net().DescribeRouteTables(nil, filter)
 	if err != nil || len(tables) != 1 {
 		return b.fail("vpc", v.Line, fmt.Errorf("the new VPC has %d route tables (%v)", len(tables), err))
 	}
-	acls, err := b.st.DescribeNetworkAcls(nil, filter)
+	acls, err := b.net().DescribeNetworkAcls(nil, filter)
 	if err != nil || len(acls) != 1 {
 		return b.fail("vpc", v.Line, fmt.Errorf("the new VPC has %d network ACLs (%v)", len(acls), err))
 	}
@@ -74,7 +65,7 @@ func (b *vpcBuilder) createACLs(v *VPC) error {
 		path := join("vpc.network-acls", a.Name)
 		id, ok := b.acls[a.Name]
 		if !ok { // "default" adds entries to the VPC's default ACL
-			out, err := b.st.CreateNetworkAcl(b.vpcID, b.tags(a.Name))
+			out, err := b.net().CreateNetworkAcl(b.vpcID, b.tags(a.Name))
 			if err != nil {
 				return b.fail(path, a.Line, err)
 			}
@@ -87,7 +78,7 @@ func (b *vpcBuilder) createACLs(v *VPC) error {
 			entries []ACLEntry
 		}{{"ingress", false, a.Ingress}, {"egress", true, a.Egress}} {
 			for i, e := range dir.entries {
-				if err := b.st.CreateNetworkAclEntry(id, aclEntry(e, dir.egress)); err != nil {
+				if err := b.net().CreateNetworkAclEntry(id, aclEntry(e, dir.egress)); err != nil {
 					return b.fail(fmt.Sprintf("%s.%s[%d]", path, dir.key, i), e.Line, err)
 				}
 			}
@@ -116,7 +107,7 @@ func (b *vpcBuilder) createRouteTables(v *VPC) error {
 		if _, ok := b.tables[t.Name]; ok { // "main": routes go to the main table
 			continue
 		}
-		out, err := b.st.CreateRouteTable(b.vpcID, b.tags(t.Name))
+		out, err := b.net().CreateRouteTable(b.vpcID, b.tags(t.Name))
 		if err != nil {
 			return b.fail(join("vpc.route-tables", t.Name), t.Line, err)
 		}
@@ -132,13 +123,13 @@ func (b *vpcBuilder) createSubnets(v *VPC) error {
 		if s.IPv6CIDR.IsValid() {
 			v6 = s.IPv6CIDR.String()
 		}
-		out, err := b.st.CreateSubnet(b.vpcID, s.CIDR.String(), v6, "", b.tags(s.Name))
+		out, err := b.net().CreateSubnet(b.vpcID, s.CIDR.String(), v6, "", b.tags(s.Name))
 		if err != nil {
 			return b.fail(path, s.Line, err)
 		}
 		b.subnets[s.Name] = out.SubnetId
 		if s.RouteTable != "" && s.RouteTable != MainRouteTable {
-			if _, err := b.st.AssociateRouteTable(b.tables[s.RouteTable], out.SubnetId); err != nil {
+			if _, err := b.net().AssociateRouteTable(b.tables[s.RouteTable], out.SubnetId); err != nil {
 				return b.fail(join(path, "route-table"), s.Line, err)
 			}
 		}
@@ -154,14 +145,14 @@ func (b *vpcBuilder) createSubnets(v *VPC) error {
 // associateACL moves a subnet from its current network ACL (the default
 // one, which every new subnet starts with) to acl.
 func (b *vpcBuilder) associateACL(subnet, acl string) error {
-	cur, err := b.st.DescribeNetworkAcls(nil, []vpc.Filter{{Name: "association.subnet-id", Values: []string{subnet}}})
+	cur, err := b.net().DescribeNetworkAcls(nil, []vpc.Filter{{Name: "association.subnet-id", Values: []string{subnet}}})
 	if err != nil {
 		return err
 	}
 	for _, a := range cur {
 		for _, as := range a.Associations {
 			if as.SubnetId == subnet {
-				_, err := b.st.ReplaceNetworkAclAssociation(as.NetworkAclAssociationId, acl)
+				_, err := b.net().ReplaceNetworkAclAssociation(as.NetworkAclAssociationId, acl)
 				return err
 			}
 		}
@@ -169,32 +160,11 @@ func (b *vpcBuilder) associateACL(subnet, acl string) error {
 	return fmt.Errorf("subnet %s has no network ACL association", subnet)
 }
 
-// place puts every node interface in its subnet with its addresses.
-func (b *vpcBuilder) place(ifaces map[Endpoint]string) error {
-	for _, n := range b.lab.Nodes {
-		for i, ni := range n.ENIs() {
-			p := vpc.Placement{InterfaceID: ifaces[Endpoint{n.Name, i}], SubnetID: b.subnets[subnetOf(ni)],
-				IPv4: append([]netip.Addr{ni.IP}, ni.SecondaryIPs...), SourceDestCheck: ni.SourceDestCheck}
-			if ni.IPv6.IsValid() {
-				p.IPv6 = []netip.Addr{ni.IPv6}
-			}
-			if err := b.st.PlaceInterface(p); err != nil {
-				path := join("topology.nodes", n.Name)
-				if len(n.Interfaces) > 0 {
-					path = fmt.Sprintf("%s.interfaces[%d]", path, i)
-				}
-				return b.fail(path, ni.Line, err)
-			}
-		}
-	}
-	return nil
-}
-
 func (b *vpcBuilder) routes(v *VPC, ifaces map[Endpoint]string) error {
 	for _, t := range v.RouteTables {
 		for i, r := range t.Routes {
 			ep, _ := ParseEndpoint(r.Target) // validated by Parse
-			if err := b.st.CreateRoute(b.tables[t.Name], r.Destination.String(), ifaces[ep]); err != nil {
+			if err := b.net().CreateRoute(b.tables[t.Name], r.Destination.String(), ifaces[ep]); err != nil {
 				return b.fail(fmt.Sprintf("vpc.route-tables.%s.routes[%d]", t.Name, i), r.Line, err)
 			}
 		}

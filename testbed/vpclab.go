@@ -177,8 +177,14 @@ func (l *Lab) Network() *VPC {
 	if l.VPC != nil {
 		return l.VPC
 	}
+	// The VPC of a one-subnet lab is its subnet; its IPv6 block is the /56
+	// around the subnet's /64, since an EC2 VPC's IPv6 block is /44 to /60.
+	var v6 netip.Prefix
+	if l.SubnetIPv6.IsValid() {
+		v6 = netip.PrefixFrom(l.SubnetIPv6.Addr(), min(56, l.SubnetIPv6.Bits())).Masked()
+	}
 	return &VPC{
-		CIDR: l.Subnet, IPv6CIDR: l.SubnetIPv6,
+		CIDR: l.Subnet, IPv6CIDR: v6,
 		Subnets: []Subnet{{Name: MainSubnet, CIDR: l.Subnet, IPv6CIDR: l.SubnetIPv6}},
 	}
 }

@@ -90,14 +90,11 @@ func labSpec(path string) (ruleset.Spec, error) {
 	if err != nil {
 		return ruleset.Spec{}, err
 	}
-	st, err := ruleset.NewState(testbed.ScratchVPC(lab))
+	acct, ap, err := testbed.Scratch(lab)
 	if err != nil {
 		return ruleset.Spec{}, err
 	}
-	if _, err := testbed.Apply(st, lab); err != nil {
-		return ruleset.Spec{}, err
-	}
-	return st.Spec(), nil
+	return acct.Groups(ap.VpcID).Spec(), nil
 }
 
 func readSpec(path string) (ruleset.Spec, error) {
