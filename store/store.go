@@ -331,7 +331,7 @@ type LabRecord struct {
 	// VPC is the lab's own VPC, removed with it. Empty for a lab applied
 	// before labs had VPCs: it lives in the default VPC, and Groups and
 	// PrefixLists are the ids it created there (removed with it).
-	VPC string `json:"vpc,omitempty"`
+	VPC         string   `json:"vpc,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
 	PrefixLists []string `json:"prefix_lists,omitempty"`
 }

@@ -139,10 +139,10 @@ type applier struct {
 	vpcID   string
 	subnets map[string]string // lab subnet name -> subnet- id
 	lab     *Lab
-	groups map[string]string   // lab group name -> sg- id
-	lists  map[string]string   // lab prefix list name -> pl- id
-	enis   map[string]string   // node -> eni- id of its eth0
-	ifaces map[Endpoint]string // every interface -> eni- id
+	groups  map[string]string   // lab group name -> sg- id
+	lists   map[string]string   // lab prefix list name -> pl- id
+	enis    map[string]string   // node -> eni- id of its eth0
+	ifaces  map[Endpoint]string // every interface -> eni- id
 }
 
 // st is the lab VPC's security groups. It is looked up on every use: the
