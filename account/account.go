@@ -41,6 +41,9 @@ func New(cfg Config) (*Account, error) {
 	return &Account{cfg: cfg, net: net, groups: map[string]*ruleset.State{}}, nil
 }
 
+// Config is the account's configuration, as Spec holds it.
+func (a *Account) Config() Config { return a.cfg }
+
 // Network is the VPC layer. Callers may call its methods for what only it
 // holds (subnets, route tables, network ACLs); interfaces and addresses go
 // through the Account, which keeps both models equal.

@@ -176,12 +176,11 @@ func (t *Tx) saveVPCGroups(id string, prev *account.Account, next *ruleset.State
 // saveNetwork writes the network record when its bytes differ from the
 // stored ones.
 func (t *Tx) saveNetwork(a *account.Account) error {
-	sp := a.Spec() // TODO(perf): Spec copies every VPC's groups too
-	net, err := json.Marshal(sp.Network)
+	net, err := json.Marshal(a.Network().Spec())
 	if err != nil {
 		return fmt.Errorf("store: encoding the VPC layer: %w", err)
 	}
-	b, err := json.Marshal(networkRecord{Config: sp.Config, DefaultVpcId: sp.DefaultVpcId, Network: net})
+	b, err := json.Marshal(networkRecord{Config: a.Config(), DefaultVpcId: a.DefaultVpc(), Network: net})
 	if err != nil {
 		return fmt.Errorf("store: encoding the VPC layer: %w", err)
 	}

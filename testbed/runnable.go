@@ -18,9 +18,6 @@ func runnable(lab *Lab) error {
 	fail := func(path string, line int, what string) error {
 		return &PosError{File: lab.File, Path: path, Line: line, Err: fmt.Errorf("%s: %w", what, ErrNotYetRunnable)}
 	}
-	if lab.VPC != nil {
-		return fail("vpc", lab.VPC.Line, "vpc: (several subnets, route tables, network ACLs)")
-	}
 	for _, n := range lab.Nodes {
 		path := join("topology.nodes", n.Name)
 		switch {

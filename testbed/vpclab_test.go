@@ -215,7 +215,6 @@ func TestParseRefusesVPCLab(t *testing.T) {
 // with ErrNotYetRunnable naming the key; everything else still applies.
 func TestNotYetRunnable(t *testing.T) {
 	cases := []struct{ name, file, want string }{
-		{"vpc lab", twotier, "vpc: (several subnets"},
 		{"long form", strings.Replace(minimal, "{ip: 198.18.0.10}", "{interfaces: [{ip: 198.18.0.10}]}", 1), "interfaces: (the long form)"},
 		{"source dest check off", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, source-dest-check: false}", 1), "source-dest-check: false"},
 		{"forwarding", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, forwarding: true}", 1), "forwarding: true"},
@@ -241,6 +240,9 @@ func TestNotYetRunnable(t *testing.T) {
 	}
 	if err := Validate(lab); err != nil {
 		t.Fatalf("a subnet lab with the runnable new keys: %v", err)
+	}
+	if err := Validate(parseFile(t, "../examples/vpc-public-private.yaml")); err != nil {
+		t.Fatalf("a VPC lab of one-interface nodes: %v", err)
 	}
 }
 
@@ -293,7 +295,7 @@ func TestVPCExamplesToBe(t *testing.T) {
 	if rt := nat.VPC.RouteTables; len(rt) != 2 || rt[1].Routes[0].Target != "nat1.eth1" {
 		t.Fatalf("route tables %+v", rt)
 	}
-	two := parseFile(t, "testdata/vpc-public-private.yaml")
+	two := parseFile(t, "../examples/vpc-public-private.yaml")
 	if s := two.VPC.Subnet("private"); s == nil || s.NetworkACL != "data" || len(two.VPC.NetworkACLs[0].Egress) != 2 {
 		t.Fatalf("two-tier %+v", two.VPC)
 	}
