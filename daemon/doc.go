@@ -1,33 +1,41 @@
-// Package daemon is `sgswitch run`: it holds the security-group model, the
-// state store, the switch and the APIs, and keeps them consistent.
+// Package daemon is `sgswitch run`: it holds the model (an account of
+// VPCs), the state store, the switch and the APIs, and keeps them
+// consistent.
 //
 // What: a Daemon composes
 //
-//	store (bbolt, durable) -> ruleset.State (the model) -> Dataplane (compile
-//	+ publish to the switch) -> ports (one per ENI, wired by a Wirer)
+//	store (bbolt, durable) -> account.Account (the model: every VPC's
+//	topology and security groups) -> Dataplane (compile + publish to the
+//	switch) -> ports (one per ENI, wired by a Wirer)
 //
 // and serves the admin API (package admin, unix socket), the EC2 Query API
 // (any http.Handler built on the daemon as its Backend, normally
 // ec2api.NewHandler) and Prometheus metrics.
 //
-// Design: the live State is never mutated. Write clones it (copy-on-write:
-// the cost of the number of groups, not of rules), runs the change on the
-// clone, saves what the clone's journal says changed (store.Tx.SaveChanges
-// writes only those objects) and any
+// Design: the live Account is never mutated. WriteAccount clones it
+// (copy-on-write below each VPC's lists: the cost of the number of groups,
+// not of rules), runs the change on the clone, saves what changed
+// (store.Tx.SaveAccount: the VPC layer when it differs, and per VPC what
+// its security groups' journal says changed) and any
 // lab records in one store transaction (fsync), publishes the compiled clone to the switch and
 // only then swaps it in; if any step before the swap fails, nothing changed,
 // on disk or in memory. So a change the API reported as done survives kill
 // -9, and a packet never sees a half-applied change.
 //
-// Labs: ApplyLab runs testbed.Apply on a clone (creating prefix lists,
-// groups, ENIs), wires every node (netns "<lab>-<node>" with a TAP as eth0
+// Labs: each lab is its own VPC. ApplyLab runs testbed.Apply on a clone
+// (creating the lab's VPC with its subnets, route tables and network
+// ACLs, then its prefix lists, groups and ENIs, then its routes), wires
+// every node (netns "<lab>-<node>" with a TAP as eth0
 // by default, a veth with an AF_XDP port for `port: afxdp`, an existing host
-// interface for `kind: vm`), and commits the Spec plus a store.LabRecord
-// that says how each ENI is wired. If wiring fails, the wired nodes are
-// unwired and nothing is committed. On start, Open restores the State from
+// interface for `kind: vm`), and commits the account plus a
+// store.LabRecord that names the lab's VPC and says how each ENI is wired.
+// If wiring fails, the wired nodes are unwired and nothing is committed.
+// On start, Open restores the account from
 // the store and re-wires every lab node. RemoveLab
-// drops the lab's ENIs, groups and prefix lists (and rules elsewhere that
-// refer to them), its ports and namespaces. RemoveLabOffline makes the
+// removes the lab's VPC with everything in it (account.RemoveVpc), its
+// ports and namespaces; a lab recorded before labs had VPCs lives in the
+// default VPC and loses its ENIs, groups and prefix lists there (and rules
+// elsewhere that refer to them). RemoveLabOffline makes the
 // same change to the store when no daemon runs (`lab down` then), so that
 // the next daemon does not bring the lab back.
 //
@@ -80,13 +88,14 @@
 // Names: `eni stats` and `conntrack list` take an eni- id, a node name
 // (the ENI's Name tag) or lab/node.
 //
-// VPC: one daemon is one VPC with one subnet. It starts with the VPC given
-// in Config (or the stored one); the first lab applied while no interface
-// exists re-bases the VPC onto the lab's subnets and quotas; a later lab
-// with other subnets is refused. When the VPC moves between IPv4-only and
-// dual-stack, the default group's IPv6 default egress rule follows.
+// VPCs: a fresh daemon has one VPC, Config.VPC, with one subnet of the
+// same block: the account's default VPC, which EC2 calls that name no VPC
+// use (as a region's default VPC). A store from before accounts (one
+// ruleset model) becomes that default VPC with every id kept. Each lab
+// adds its own VPC; VPCs may overlap and never see each other's packets.
+// The switch's flow budget is shared by every VPC (account.SetFlowBudget).
 //
 // Thread-safety: every exported method may be called from any goroutine.
-// One mutex serialises access to the model (ruleset.State is not safe for
+// One mutex serialises access to the model (an Account is not safe for
 // concurrent use); the switch reads only published snapshots.
 package daemon

@@ -1,9 +1,10 @@
 // Package store keeps the daemon's state on disk so that it survives a
 // restart, including kill -9.
 //
-// What: one bbolt file, <state-dir>/state.db, holding the security group
-// model (a ruleset.Spec: the VPC, groups, rules, prefix lists, interfaces,
-// the id counter), the wiring of every lab (which ENI is wired to which
+// What: one bbolt file, <state-dir>/state.db, holding the model (an
+// account.Account: the VPC layer, and for each VPC its security-group
+// model, a ruleset.Spec: groups, rules, prefix lists, interfaces, the id
+// counter), the wiring of every lab (which ENI is wired to which
 // network namespace, port kind and interface name) and daemon settings.
 //
 // Design: the in-memory ruleset.Spec is the model; the store keeps each
@@ -21,16 +22,25 @@
 // records are typed (LabRecord) because the daemon re-attaches ports from
 // them on start.
 //
-// Layout (buckets, schema 2):
+// Layout (buckets, schema 3):
 //
 //	meta:         "schema" -> decimal SchemaVersion, "created" -> RFC 3339 time
-//	vpc:          "vpc" -> {VPC, IDCounter}
-//	groups:       <sg- id> -> {Prev, Group (without its rules)}
-//	rules:        <sgr- id> -> {Group, Egress, Prev, Rule}
-//	prefix-lists: <pl- id> -> {Prev, PrefixList}
-//	interfaces:   <eni- id> -> {Prev, Interface}
+//	network:      "account" -> {Config, DefaultVpcId, Network (vpc.Spec)}
+//	vpcs/<vpc- id>/ one bucket per VPC holding its security-group model:
+//	  vpc:          "vpc" -> {VPC, IDCounter}
+//	  groups:       <sg- id> -> {Prev, Group (without its rules)}
+//	  rules:        <sgr- id> -> {Group, Egress, Prev, Rule}
+//	  prefix-lists: <pl- id> -> {Prev, PrefixList}
+//	  interfaces:   <eni- id> -> {Prev, Interface}
 //	labs:         <lab name> -> LabRecord JSON
 //	settings:     <key> -> value (free-form daemon settings)
+//
+// The VPC layer (VPCs, subnets, route tables, network ACLs, where each
+// interface sits) is one record: EC2's quotas keep it to hundreds of
+// objects, and it is rewritten only when its bytes change. The security
+// groups, which reach tens of thousands of rules, keep a record per object
+// as below. Schema 2 had one VPC's model (the same five buckets) at the
+// file's root.
 //
 // Order: the model's lists are ordered (creation order, describe output,
 // interface indexes), so each record names the id of the one before it in
@@ -41,10 +51,12 @@
 // one counter), so rules share one bucket.
 //
 // Migration: schema 1 kept the whole spec as one JSON record
-// ("ruleset"/"spec"). Such a file loads as it is; the first SaveSpec
-// converts it in its own transaction (every object written, the old
-// record removed, schema set to 2), so a crash leaves either the old
-// layout or the new one. An older sgswitch refuses a schema 2 file
+// ("ruleset"/"spec"), schema 2 one model at the root. Such a file loads as
+// it is (Snapshot.Spec); the daemon turns it into an account of one VPC
+// (account.FromOneVPC, every id kept) and its first SaveAccount converts
+// the file in that transaction (every object written under its VPC, the
+// old records removed, schema set to 3), so a crash leaves either the old
+// layout or the new one. An older sgswitch refuses a newer file
 // (ErrNewerVersion) rather than misreading it.
 //
 // Updates and versioning: every change is one bbolt read-write transaction
