@@ -184,6 +184,9 @@ func labStatus(c *cli.Context) error {
 }
 
 func printLabStatus(w io.Writer, st *admin.LabStatus) {
+	if st.VpcId != "" {
+		fmt.Fprintf(w, "lab %s: VPC %s\n", st.Name, st.VpcId)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tENI\tKIND\tPORT\tNETNS/IF\tMAC\tIPV4\tIPV6\tGROUPS\tSTATE")
 	for _, n := range st.Nodes {
