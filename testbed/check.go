@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,10 @@ type CheckOptions struct {
 	Parallel int           // checks at once; default 8
 	// Netns maps a node to its namespace; default NetnsName(lab, node).
 	Netns func(node string) string
+	// Drops, if set, reads the switch's drop counters: each check that
+	// timed out is then run again alone to say which layer dropped it
+	// (Result.DroppedBy; see explain).
+	Drops DropCounters
 }
 
 // DefaultCheckTimeout is how long a check waits before calling a flow denied.
@@ -28,6 +33,11 @@ type Result struct {
 	Observed string `json:"observed"` // one of the Observed* values
 	Pass     bool   `json:"pass"`
 	Error    string `json:"error,omitempty"`
+	// DroppedBy is the layer whose drop counters took a timed-out
+	// check's packets (Layer* values), when CheckOptions.Drops is set;
+	// DropReasons are those counters' reasons.
+	DroppedBy   string   `json:"dropped_by,omitempty"`
+	DropReasons []string `json:"drop_reasons,omitempty"`
 }
 
 // pass decides a row: allow needs the whole exchange; deny needs silence
@@ -82,6 +92,9 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 		}()
 	}
 	wg.Wait()
+	if opt.Drops != nil {
+		explain(ctx, lab, opt, results)
+	}
 	for i := range results {
 		results[i].Pass = pass(results[i].Expect, results[i].Observed)
 	}
@@ -205,7 +218,7 @@ func Failed(rs []Result) int {
 // WriteTable prints results as an aligned table, one row per check.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FROM\tTO\tPROTO\tPORT\tFAMILY\tEXPECTED\tOBSERVED\tRESULT")
+	fmt.Fprintln(tw, "FROM\tTO\tPROTO\tPORT\tFAMILY\tEXPECTED\tOBSERVED\tRESULT\tDROPPED BY")
 	for _, r := range rs {
 		verdict := "PASS"
 		if !r.Pass {
@@ -215,7 +228,13 @@ func WriteTable(w io.Writer, rs []Result) error {
 		if r.Error != "" {
 			obs += " (" + r.Error + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\n", r.fromColumn(), r.toColumn(), r.Proto, portString(r.Port), r.Family, r.Expect, obs, verdict)
+		by := r.DroppedBy
+		if by == "" {
+			by = "-"
+		} else {
+			by += " (" + strings.Join(r.DropReasons, ",") + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\t%s\n", r.fromColumn(), r.toColumn(), r.Proto, portString(r.Port), r.Family, r.Expect, obs, verdict, by)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ func init() {
 				Name: "check", Usage: "run the lab's checks with real sockets inside the namespaces",
 				ArgsUsage: "FILE", Action: labCheck,
 				Flags: []cli.Flag{
-					listOutputFlag(),
+					listOutputFlag(), adminSocketFlag(),
 					&cli.DurationFlag{Name: "timeout", Value: testbed.DefaultCheckTimeout, Usage: "how long a check waits before calling a flow denied"},
 					&cli.IntFlag{Name: "parallel", Value: 8, Usage: "checks run at once"},
 				},
@@ -130,7 +131,12 @@ func labCheck(c *cli.Context) error {
 		return fmt.Errorf("lab %s is not up (no namespace %s): run `sgswitch lab up %s` first",
 			lab.Name, strings.Join(missing, ", "), c.Args().First())
 	}
-	rs, err := testbed.RunChecks(c.Context, lab, testbed.CheckOptions{Timeout: c.Duration("timeout"), Parallel: c.Int("parallel")})
+	opt := testbed.CheckOptions{Timeout: c.Duration("timeout"), Parallel: c.Int("parallel")}
+	if cl, err := admin.Dial(c.String("socket")); err == nil {
+		defer cl.Close()
+		opt.Drops = dropCounters(cl)
+	} // no daemon: the checks still run, without saying which layer dropped
+	rs, err := testbed.RunChecks(c.Context, lab, opt)
 	if err != nil {
 		return err
 	}
@@ -258,4 +264,28 @@ func labProbe(c *cli.Context) error {
 	}
 	fmt.Println("after:", p.Exchange(timeout))
 	return nil
+}
+
+// dropCounters reads the daemon's drop counters, summed over every
+// interface by reason (the drop_<direction>_ prefix removed).
+func dropCounters(cl *admin.Client) testbed.DropCounters {
+	return func(ctx context.Context) (map[string]uint64, error) {
+		stats, err := cl.ENIStats(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]uint64{}
+		for _, s := range stats {
+			for _, c := range s.Counters {
+				reason, ok := strings.CutPrefix(c.Name, "drop_ingress_")
+				if !ok {
+					reason, ok = strings.CutPrefix(c.Name, "drop_egress_")
+				}
+				if ok {
+					out[reason] += c.Value
+				}
+			}
+		}
+		return out, nil
+	}
 }
