@@ -1,6 +1,8 @@
 package account
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -131,4 +133,20 @@ func (c *Compilers) Compile(a *Account) Compiled {
 		}
 	}
 	return out
+}
+
+// DecodeSpec reads an account Spec as JSON (unknown fields refused) and
+// rebuilds it with FromSpec: the whole of an untrusted account in one
+// call, as `sgswitch` tools and FuzzDecodeSpec use it.
+func DecodeSpec(data []byte) (*Account, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var sp Spec
+	if err := dec.Decode(&sp); err != nil {
+		return nil, fmt.Errorf("decoding account spec: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("decoding account spec: data after the spec")
+	}
+	return FromSpec(sp)
 }
