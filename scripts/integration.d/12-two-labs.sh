@@ -24,9 +24,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_daemon --ec2-listen 127.0.0.1:18779 --metrics off
-for f in $labs; do "$bin" lab up "$f" | head -1; done
+for f in $labs; do "$bin" lab up "$f" >"$work/up"; head -1 "$work/up"; done
 for f in $labs; do "$bin" lab check "$f"; done
-vpcs=$(for f in $labs; do "$bin" lab status "$f" | head -1; done | awk '{print $4}' | sort -u | wc -l)
+vpcs=$(for f in $labs; do "$bin" lab status "$f" >"$work/st"; head -1 "$work/st"; done | awk '{print $4}' | sort -u | wc -l)
 [ "$vpcs" = 3 ] || { echo "FAIL: three labs share VPCs ($vpcs distinct)"; exit 1; }
 
 "$bin" lab down testbed/testdata/isolation-b.yaml
