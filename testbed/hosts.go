@@ -143,7 +143,7 @@ func (HostWirer) Unwire(h Host) error {
 	if h.Kind == KindVM {
 		return netns.Release(h.IfName, owner)
 	}
-	return errors.Join(netns.DeletePort(h.Netns, owner), netns.DeleteLink(h.IfName, owner), netns.Delete(h.Netns, owner))
+	return errors.Join(netns.DeletePort(h.Netns, NodeIfName, owner), netns.DeleteLink(h.IfName, owner), netns.Delete(h.Netns, owner))
 }
 
 // RemoveHosts is RemoveHosts, for the daemon's Wirer.
