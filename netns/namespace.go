@@ -204,11 +204,13 @@ func DeleteUnused(name string, owner Owner) (deleted bool, err error) {
 	return true, Delete(name, owner)
 }
 
-// Links lists the names of the links inside the named namespace.
+// Links lists the names of the links inside the named namespace. An
+// interrupted dump is repeated (retryDump), never returned partial: a
+// missing link would let DeleteUnused take a namespace still in use.
 func Links(name string) ([]string, error) {
 	var names []string
 	err := withHandle(name, func(h *netlink.Handle) error {
-		links, err := h.LinkList()
+		links, err := retryDump(h.LinkList)
 		for _, l := range links {
 			names = append(names, l.Attrs().Name)
 		}
