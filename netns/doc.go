@@ -21,10 +21,21 @@
 // known. Create refuses a name that exists and is not the caller's, so an
 // object is never reused across owners either. A persistent port device
 // inside a namespace (a TAP that outlives the daemon, KindPort) is
-// recorded by namespace with its name and ifindex there, and re-attached
-// (FindPort) or removed (DeletePort) only while both still match. A namespace is removed only
-// after every process inside it has ended (SIGTERM, then SIGKILL after
-// Grace), so no process lives on in an orphaned namespace.
+// recorded by namespace and link, one record per port, so a namespace
+// holds as many ports as its node has interfaces; each is re-attached
+// (FindPort) or removed (DeletePort) only while its name and ifindex
+// still match, and records of the first format (one per namespace) are
+// still honoured. DeleteUnused removes a namespace only once no link but
+// loopback is left in it, for unwiring one interface of several. A
+// namespace is removed only after every process inside it has ended
+// (SIGTERM, then SIGKILL after Grace), so no process lives on in an
+// orphaned namespace.
+//
+// # Per-namespace settings
+//
+// /proc/sys/net belongs to the network namespace of the thread that opens
+// it, so SetForwarding and Forwarding open it from a thread inside the
+// namespace (Do): a lab node's forwarding never reaches the host's.
 //
 // # iproute2
 //

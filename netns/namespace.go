@@ -173,11 +173,53 @@ func Delete(name string, owner Owner) error {
 	if err := unbind(name); err != nil {
 		return err
 	}
-	// A persistent port inside goes with the namespace; so does its record.
-	if r, _ := readRecord(KindPort, name); r != nil && r.Owner == owner {
-		_ = removeRecord(KindPort, name)
-	}
+	// Persistent ports inside go with the namespace; so do their records.
+	_ = removePortRecords(name, owner)
 	return removeRecord(KindNetns, name)
+}
+
+// DeleteUnused is Delete for a namespace that holds several interfaces
+// of one node: it deletes the namespace only when no link but loopback is
+// left in it, so unwiring one interface keeps the node's others (and a
+// device someone else put there). deleted reports whether it went. A
+// missing namespace is fine; one that is not owner's fails with
+// ErrNotOwned before anything inside it is looked at.
+func DeleteUnused(name string, owner Owner) (deleted bool, err error) {
+	if err := ValidName(name); err != nil {
+		return false, err
+	}
+	ours, err := isOwnedNetns(name, owner)
+	if err != nil || !ours {
+		return false, err
+	}
+	links, err := Links(name)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range links {
+		if l != "lo" {
+			return false, nil
+		}
+	}
+	return true, Delete(name, owner)
+}
+
+// Links lists the names of the links inside the named namespace. An
+// interrupted dump is repeated (retryDump), never returned partial: a
+// missing link would let DeleteUnused take a namespace still in use.
+func Links(name string) ([]string, error) {
+	var names []string
+	err := withHandle(name, func(h *netlink.Handle) error {
+		links, err := retryDump(h.LinkList)
+		for _, l := range links {
+			names = append(names, l.Attrs().Name)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing links of netns %s: %w", name, err)
+	}
+	return names, nil
 }
 
 // Handle opens the named namespace; the caller closes it.

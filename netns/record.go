@@ -58,7 +58,11 @@ type Record struct {
 	// Ifindex identifies a link.
 	Ifindex int `json:"ifindex,omitempty"`
 	// Link is a port's device name inside its namespace (KindPort).
-	Link    string    `json:"link,omitempty"`
+	Link string `json:"link,omitempty"`
+	// Netns is a port's namespace (KindPort; Name is "<netns>:<link>").
+	// Empty in a record of the first format, one port per namespace,
+	// whose Name is the namespace (port.go).
+	Netns   string    `json:"netns,omitempty"`
 	Created time.Time `json:"created"`
 }
 

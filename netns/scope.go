@@ -27,7 +27,8 @@ func RemoveAll(owner Owner) error {
 		case KindClaim:
 			errs = append(errs, Release(r.Name, owner))
 		case KindPort:
-			errs = append(errs, DeletePort(r.Name, owner))
+			ns, link := r.port()
+			errs = append(errs, DeletePort(ns, link, owner))
 		}
 	}
 	for _, r := range recs {
@@ -169,7 +170,8 @@ func Inventory() ([]Entry, error) {
 		case KindLink, KindClaim:
 			_, e.Exists, _ = linkByName(r.Name)
 		case KindPort:
-			e.Exists = Exists(r.Name) && portMatches(r.Name, &r)
+			ns, _ := r.port()
+			e.Exists = Exists(ns) && portMatches(ns, &r)
 		}
 		out = append(out, e)
 	}

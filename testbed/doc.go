@@ -12,15 +12,16 @@
 //     invalid lab is refused with EC2's error code before anything exists;
 //   - runs its checks with real sockets inside the namespaces
 //     (RunChecks), and holds long-lived probe connections (OpenProbe);
-//   - makes each node's host side and switch port (Hosts, HostWirer: the
+//   - makes each node's host side and switch ports (HostsOf, HostWirer: the
 //     daemon calls it, never the other way round) and removes everything
 //     a lab made on the host, with or without a daemon (RemoveHosts). The
 //     host objects themselves (namespaces, links, claims on a VM's
 //     interface) are made through package netns and owned by
 //     netns.LabOwner(lab): a lab never uses or removes what another lab or
 //     tool made, and removing a namespace ends the processes inside it.
-//     A node's TAP eth0 is persistent (ports_persist.go): it outlives the
-//     daemon, and wiring the node again re-attaches the same device.
+//     A node's TAP interfaces are persistent (ports_persist.go): they
+//     outlive the daemon, and wiring the node again re-attaches the same
+//     devices.
 //
 // VPC labs (lab-file.md, "VPC labs"; vpclab.go, vpcparse.go,
 // vpcvalidate.go): a file with vpc: describes a VPC of several subnets,
@@ -37,6 +38,20 @@
 // position. Until the switch routes between subnets, Apply then refuses
 // what it cannot run with ErrNotYetRunnable, naming the key (runnable.go).
 // The JSON of a file without these keys is unchanged.
+//
+// Nodes with several interfaces (hosts.go, wire.go): HostsOf gives one
+// Host per (node, interface), Hosts the eth0 of each node as before. A
+// netns node's interfaces eth0, eth1, … share its namespace, each with
+// its own switch port, host link (HostIfNameOf) and port record, so each
+// is wired, re-attached after a restart and unwired on its own; the
+// namespace goes with the last one (or RemoveHosts). As on an EC2
+// instance, eth0 holds the default routes via its subnet's router
+// (base+1, IPv4 and IPv6) and eth1… only their subnet's on-link route;
+// AddrsFor gives each interface its own subnet's prefix length, which
+// decides both. A node with forwarding: true forwards IPv4 and IPv6
+// inside its namespace (netns.SetForwarding; any other node is set not
+// to, whatever the host's setting); the host's own setting is never
+// touched. A VM node keeps its one existing interface.
 //
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused
@@ -55,7 +70,8 @@
 // namespace NetnsName = "<lab>-<node>" (node names have no '-', so a
 // namespace name splits back into one lab and one node: labs never
 // collide), host link HostIfName (14 bytes, prefix HostIfPrefix = "sg" +
-// a hash of the lab name), MAC NodeMAC (02:… from a hash). Ownership, not
+// a hash of the lab name; HostIfNameOf for eth1…, unique whenever the
+// eth0 names are), MAC NodeMAC (02:… from a hash). Ownership, not
 // names, decides what `lab down` removes.
 //
 // Checks: allow means the whole exchange completed (TCP: handshake and a

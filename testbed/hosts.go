@@ -1,18 +1,19 @@
 package testbed
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 
-	"sgswitch/iface"
-	"sgswitch/netns"
 	"sgswitch/ruleset"
 )
 
-// Host is how one node of a lab exists on this machine: what `lab up`
-// makes and `lab down` removes. The daemon stores it with the lab.
+// Host is how one interface of a lab node exists on this machine: what
+// `lab up` makes and `lab down` removes. The daemon stores it with the
+// lab. A netns node with several interfaces (eth0, eth1, …) is one Host
+// per interface, all in the node's namespace; the zero Interface and
+// Forwarding are what every Host was before nodes had several, so a Host
+// stored then still means its node's eth0.
 type Host struct {
 	Lab  string
 	Node string
@@ -24,35 +25,93 @@ type Host struct {
 	// Netns is the node's namespace (netns nodes only).
 	Netns string
 	// IfName is the host-side interface the switch opens: the TAP or the
-	// veth host end it makes, or the VM's existing interface.
+	// veth host end it makes (HostIfNameOf), or the VM's existing
+	// interface.
 	IfName string
+	// Interface is the interface's number in its node: its device there
+	// is IfName(Interface), eth0, eth1, …. Interface 0 is the primary
+	// interface, the one with the default routes. A VM node has one.
+	Interface int
+	// Forwarding is the node's forwarding (Node.Forwarding): the wirer
+	// turns IPv4 and IPv6 forwarding on in the namespace when it is set
+	// and off when not, whatever the namespace inherited from the host.
+	Forwarding bool
 }
+
+// Device is the interface's name inside the node: eth0, eth1, ….
+func (h Host) Device() string { return IfName(h.Interface) }
+
+// Primary reports whether the interface is the node's eth0, the one that
+// holds its default routes.
+func (h Host) Primary() bool { return h.Interface == 0 }
+
+// Endpoint names the interface as checks and route targets do.
+func (h Host) Endpoint() Endpoint { return Endpoint{Node: h.Node, Interface: h.Interface} }
 
 // PortAttach is the port kind of a VM node: an existing host interface.
 const PortAttach = "attach"
 
-// Hosts says how each node of lab exists on the host.
-func Hosts(lab *Lab, enis map[string]string) []Host {
+// HostsOf says how each interface of each node of lab exists on the host:
+// one Host per (node, interface), in the order of the nodes and of their
+// interfaces, with the ENI id ifaces gives it (Apply's). A netns node's
+// interfaces share its namespace, each with a host link of its own; a VM
+// node has its one existing interface.
+func HostsOf(lab *Lab, ifaces map[Endpoint]string) []Host {
 	var hs []Host
-	for _, n := range lab.Nodes {
-		h := Host{Lab: lab.Name, Node: n.Name, ENI: enis[n.Name], Kind: n.Kind, Port: n.Port}
-		switch n.Kind {
-		case KindVM:
-			h.Port, h.IfName = PortAttach, n.Interface
-		default:
-			h.Kind = KindNetns
-			if h.Port == "" {
-				h.Port = PortTAP
-			}
-			h.Netns = NetnsName(lab.Name, n.Name)
-			h.IfName = HostIfName(lab.Name, n.Name)
+	for i := range lab.Nodes {
+		n := &lab.Nodes[i]
+		count := len(n.ENIs())
+		if n.Kind == KindVM {
+			count = 1
 		}
-		hs = append(hs, h)
+		for k := range count {
+			hs = append(hs, nodeHost(lab.Name, n, k, ifaces[Endpoint{Node: n.Name, Interface: k}]))
+		}
 	}
 	return hs
 }
 
-// Addrs is what a node's interface is configured with.
+// nodeHost is interface k of node n.
+func nodeHost(lab string, n *Node, k int, eni string) Host {
+	h := Host{Lab: lab, Node: n.Name, ENI: eni, Kind: n.Kind, Port: n.Port, Interface: k}
+	switch n.Kind {
+	case KindVM:
+		h.Port, h.IfName = PortAttach, n.Interface
+	default:
+		h.Kind = KindNetns
+		if h.Port == "" {
+			h.Port = PortTAP
+		}
+		h.Netns = NetnsName(lab, n.Name)
+		h.IfName = HostIfNameOf(lab, n.Name, k)
+		h.Forwarding = n.Forwarding
+	}
+	return h
+}
+
+// Hosts is HostsOf for the eth0 of each node, given node → ENI id: one
+// Host per node, as the daemon wires labs of one-interface nodes.
+func Hosts(lab *Lab, enis map[string]string) []Host {
+	ifaces := make(map[Endpoint]string, len(enis))
+	for node, eni := range enis {
+		ifaces[Endpoint{Node: node}] = eni
+	}
+	var hs []Host
+	for _, h := range HostsOf(lab, ifaces) {
+		if h.Primary() {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+// Addrs is what a node's interface is configured with. Every prefix has
+// the length of the interface's subnet: that gives the interface its
+// subnet's on-link route, and the subnet's router (Router of IPv4 or
+// IPv6) is the next hop of the default routes of a primary interface
+// (Host.Primary). AddrsOf takes the lengths of the ruleset's CIDR, which
+// is the subnet only in a lab of one subnet; AddrsFor takes each
+// interface's own.
 type Addrs struct {
 	MAC  net.HardwareAddr
 	IPv4 netip.Prefix // the primary address with the subnet's length
@@ -91,69 +150,42 @@ func AddrsOf(sp ruleset.Spec, eni string) (Addrs, error) {
 // Router returns the VPC router address of a subnet: its base address + 1.
 func Router(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
 
-// HostWirer makes and removes hosts on this machine through netns; it is
-// the daemon's real Wirer.
-type HostWirer struct{}
+// AddrsFor finds how interface h of lab is to be configured in sp: as
+// AddrsOf for h.ENI, with the prefix lengths of the subnet of lab the
+// interface sits in (in a VPC lab sp's CIDR is the whole VPC's, which
+// would make the other subnets on-link and the VPC's base+1 the router).
+func AddrsFor(sp ruleset.Spec, lab *Lab, h Host) (Addrs, error) {
+	a, err := AddrsOf(sp, h.ENI)
+	if err != nil {
+		return a, err
+	}
+	_, ni := lab.Interface(h.Endpoint())
+	if ni == nil {
+		return a, fmt.Errorf("lab %s has no interface %s", lab.Name, h.Endpoint())
+	}
+	s := lab.Network().Subnet(subnetOf(*ni))
+	if s == nil {
+		return a, fmt.Errorf("%s: no subnet %q in lab %s", h.Endpoint(), subnetOf(*ni), lab.Name)
+	}
+	return a.inSubnet(*s), nil
+}
 
-// Wire makes the node's host side and opens its switch port: for a netns
-// node its namespace (kept if the lab made it before, so wiring again
-// after a restart works) and eth0 with the addresses and default routes
-// via the VPC router; for a VM node, the claimed existing interface. A
-// TAP eth0 is persistent and outlives the daemon, as an AF_XDP node's veth
-// does; wiring again re-attaches it when it is still the lab's
-// (openPersistentTAP, reopenVeth).
-// Everything belongs to the lab (netns.LabOwner); nothing another owner
-// made is used.
-func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
-	owner := netns.LabOwner(h.Lab)
-	switch h.Kind {
-	case KindVM:
-		return AttachPort(h.IfName, AttachAFPacket, owner)
-	case KindNetns:
-	default:
-		return nil, fmt.Errorf("node %s: unknown kind %q", h.Node, h.Kind)
-	}
-	if err := netns.Create(h.Netns, owner); err != nil {
-		return nil, err
-	}
-	in := netns.Interface{Netns: h.Netns, Name: NodeIfName, MAC: a.MAC, IPv4: a.IPv4, IPv6: a.IPv6, SecondaryIPv4: a.SecondaryIPv4}
-	if a.IPv4.IsValid() {
-		in.Gateway4 = Router(a.IPv4)
-	}
-	if a.IPv6.IsValid() {
-		in.Gateway6 = Router(a.IPv6)
-	}
-	switch h.Port {
-	case PortTAP:
-		return openPersistentTAP(h.IfName, in, owner)
-	case PortAFXDP:
-		if p, found, err := reopenVeth(h.Port, h.IfName, in, owner); err != nil || found {
-			return p, err
+// inSubnet returns a with the prefix lengths of subnet s.
+func (a Addrs) inSubnet(s Subnet) Addrs {
+	relen := func(p, in netip.Prefix) netip.Prefix {
+		if !p.IsValid() || !in.IsValid() {
+			return p
 		}
-		return OpenPort(h.Port, h.IfName, in, owner)
+		return netip.PrefixFrom(p.Addr(), in.Bits())
 	}
-	return nil, fmt.Errorf("node %s: unknown port kind %q", h.Node, h.Port)
-}
-
-// Unwire removes the node's host side (its namespace with every process
-// in it and its host link, or its claim on a VM's interface); missing
-// ones are fine, and nothing the lab did not make is touched.
-func (HostWirer) Unwire(h Host) error {
-	owner := netns.LabOwner(h.Lab)
-	if h.Kind == KindVM {
-		return netns.Release(h.IfName, owner)
+	a.IPv4 = relen(a.IPv4, s.CIDR)
+	a.IPv6 = relen(a.IPv6, s.IPv6CIDR)
+	sec := make([]netip.Prefix, len(a.SecondaryIPv4))
+	for i, p := range a.SecondaryIPv4 {
+		sec[i] = relen(p, s.CIDR)
 	}
-	return errors.Join(netns.DeletePort(h.Netns, owner), netns.DeleteLink(h.IfName, owner), netns.Delete(h.Netns, owner))
+	if len(sec) > 0 {
+		a.SecondaryIPv4 = sec
+	}
+	return a
 }
-
-// RemoveHosts is RemoveHosts, for the daemon's Wirer.
-func (HostWirer) RemoveHosts(lab string) error { return RemoveHosts(lab) }
-
-// RemoveHosts removes everything on this machine that lab made: every
-// namespace (ending the processes inside), host link and claim recorded
-// for it, whether or not a daemon runs and whatever the lab file says
-// now. It is idempotent.
-func RemoveHosts(lab string) error { return netns.RemoveAll(netns.LabOwner(lab)) }
-
-// HostLeftovers lists what lab made that still exists.
-func HostLeftovers(lab string) ([]string, error) { return netns.Leftovers(netns.LabOwner(lab)) }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"sgswitch/netns"
 	"sgswitch/netns/netnstest"
+	"sgswitch/ruleset"
 )
 
 func parseLab(t *testing.T, src string) *Lab {
@@ -138,4 +140,147 @@ func TestNodeNamesCannotCollide(t *testing.T) {
 			t.Fatalf("%q does not split back into lab %q and node %q", ns, lab, node)
 		}
 	})
+}
+
+// natLab is twotier (vpclab_test.go) named name, with nat1 forwarding,
+// its eth0 with an IPv6 address and its port kind port ("" for the
+// default): a node with an interface in each of two subnets.
+func natLab(t *testing.T, name, port string) *Lab {
+	t.Helper()
+	src := strings.Replace(twotier, "name: twotier", "name: "+name, 1)
+	extra := "      forwarding: true\n"
+	if port != "" {
+		extra += "      port: " + port + "\n"
+	}
+	src = strings.Replace(src, "    nat1:\n", "    nat1:\n"+extra, 1)
+	src = strings.Replace(src, "ip: 198.18.1.20,", "ip: 198.18.1.20, ipv6: 'fd00:5e5e:0:1::20',", 1)
+	return parseLab(t, src)
+}
+
+// natENIs are the ENI ids of natLab's interfaces.
+var natENIs = map[Endpoint]string{
+	{Node: "bastion"}: "eni-b", {Node: "nat1"}: "eni-n0", {Node: "nat1", Interface: 1}: "eni-n1", {Node: "db1"}: "eni-d",
+}
+
+// natSpec is the ruleset's view of nat1's interfaces in a VPC lab: its
+// CIDR is the VPC's, not a subnet's.
+func natSpec(lab *Lab) ruleset.Spec {
+	return ruleset.Spec{
+		VPC: ruleset.VPCConfig{CIDR: lab.VPC.CIDR, IPv6CIDR: lab.VPC.IPv6CIDR},
+		Interfaces: []ruleset.InterfaceSpec{
+			{ID: "eni-n0", MAC: "02:00:5e:00:00:10", IPv4: []netip.Addr{netip.MustParseAddr("198.18.1.20")},
+				IPv6: []netip.Addr{netip.MustParseAddr("fd00:5e5e:0:1::20")}},
+			{ID: "eni-n1", MAC: "02:00:5e:00:00:11", IPv4: []netip.Addr{netip.MustParseAddr("198.18.2.20"), netip.MustParseAddr("198.18.2.21")}},
+		},
+	}
+}
+
+// HostsOf gives one Host per (node, interface) with its ENI; a node's
+// interfaces share its namespace and forwarding and have host links of
+// their own; Hosts gives each node's eth0 under its old name.
+func TestHostsOf(t *testing.T) {
+	lab := natLab(t, "twotier", "")
+	type row struct {
+		node, eni, dev string
+		fwd            bool
+	}
+	var got []row
+	links := map[string]bool{}
+	for _, h := range HostsOf(lab, natENIs) {
+		got = append(got, row{h.Node, h.ENI, h.Device(), h.Forwarding})
+		if h.Kind != KindNetns || h.Port != PortTAP || h.Netns != NetnsName("twotier", h.Node) ||
+			h.IfName != HostIfNameOf("twotier", h.Node, h.Interface) || links[h.IfName] {
+			t.Errorf("%+v", h)
+		}
+		links[h.IfName] = true
+	}
+	want := []row{{"bastion", "eni-b", "eth0", false}, {"nat1", "eni-n0", "eth0", true}, {"nat1", "eni-n1", "eth1", true}, {"db1", "eni-d", "eth0", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("HostsOf = %v, want %v", got, want)
+	}
+	old := Hosts(lab, map[string]string{"bastion": "eni-b", "nat1": "eni-n0", "db1": "eni-d"})
+	if len(old) != 3 {
+		t.Fatalf("Hosts = %+v", old)
+	}
+	for _, h := range old {
+		if !h.Primary() || h.IfName != HostIfName("twotier", h.Node) || h.ENI == "" {
+			t.Errorf("Hosts: %+v", h)
+		}
+	}
+
+	vm := parseLab(t, "name: v\nsubnet: 198.18.251.0/24\ntopology:\n  nodes:\n    v: {ip: 198.18.251.12, kind: vm, interface: tapv}\n")
+	if hs := HostsOf(vm, map[Endpoint]string{{Node: "v"}: "eni-v"}); len(hs) != 1 || hs[0].IfName != "tapv" || hs[0].Port != PortAttach || hs[0].ENI != "eni-v" {
+		t.Errorf("HostsOf a VM node = %+v", hs)
+	}
+}
+
+// Every interface's host link name has the lab's prefix, fits a veth
+// peer's extra byte, and is unique in the lab as long as the nodes' eth0
+// names are (what Validate checks); eth0's is the name it always had.
+func TestHostIfNameOf(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		lab := rapid.StringMatching(`[a-z0-9-]{1,12}`).Draw(t, "lab")
+		nodes := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z0-9]{1,20}`), 1, 40, rapid.ID).Draw(t, "nodes")
+		owner := map[string]string{}
+		eth0 := map[string]bool{}
+		for _, n := range nodes {
+			if eth0[HostIfName(lab, n)] {
+				continue // Validate refuses the lab
+			}
+			eth0[HostIfName(lab, n)] = true
+			for i := range MaxInterfaces {
+				name, who := HostIfNameOf(lab, n, i), n+"."+IfName(i)
+				if len(name) != 14 || !strings.HasPrefix(name, HostIfPrefix(lab)) || !validIfName(name) {
+					t.Fatalf("%s: host link %q", who, name)
+				}
+				if i == 0 && name != HostIfName(lab, n) {
+					t.Fatalf("%s: %q, was %q", who, name, HostIfName(lab, n))
+				}
+				if other, dup := owner[name]; dup {
+					t.Fatalf("%s and %s are both %q", who, other, name)
+				}
+				owner[name] = who
+			}
+		}
+	})
+	defer func() {
+		if recover() == nil {
+			t.Error("HostIfNameOf accepted interface 15")
+		}
+	}()
+	HostIfNameOf("l", "n", MaxInterfaces)
+}
+
+// AddrsFor gives each interface its subnet's prefix lengths, so its
+// on-link route and router are the subnet's, where AddrsOf has the VPC's.
+func TestAddrsFor(t *testing.T) {
+	lab := natLab(t, "twotier", "")
+	sp := natSpec(lab)
+	hs := HostsOf(lab, natENIs)
+	for _, c := range []struct {
+		h          Host
+		v4, v6, gw string
+		sec        []string
+	}{
+		{hs[1], "198.18.1.20/24", "fd00:5e5e:0:1::20/64", "198.18.1.1", nil},
+		{hs[2], "198.18.2.20/24", "invalid Prefix", "198.18.2.1", []string{"198.18.2.21/24"}},
+	} {
+		a, err := AddrsFor(sp, lab, c.h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sec []string
+		for _, p := range a.SecondaryIPv4 {
+			sec = append(sec, p.String())
+		}
+		if a.IPv4.String() != c.v4 || a.IPv6.String() != c.v6 || Router(a.IPv4).String() != c.gw || !slices.Equal(sec, c.sec) || a.MAC == nil {
+			t.Errorf("%s: %+v", c.h.Endpoint(), a)
+		}
+	}
+	if a, _ := AddrsOf(sp, "eni-n1"); a.IPv4.Bits() != 16 || sp.Interfaces[1].IPv4[1] != netip.MustParseAddr("198.18.2.21") {
+		t.Errorf("AddrsOf = %+v (the VPC's length) or the spec changed", a)
+	}
+	if _, err := AddrsFor(sp, lab, Host{Node: "nat1", ENI: "eni-n1", Interface: 5}); err == nil {
+		t.Error("AddrsFor of an interface the lab does not have")
+	}
 }

@@ -26,7 +26,8 @@ func NetnsName(lab, node string) string { return lab + "-" + node }
 // NetnsPrefix is what every namespace of the lab starts with.
 func NetnsPrefix(lab string) string { return lab + "-" }
 
-// NodeIfName is the node's interface inside its namespace.
+// NodeIfName is the node's first (primary) interface inside its
+// namespace; IfName(i) names each.
 const NodeIfName = "eth0"
 
 // HostIfPrefix is what the host-side name of every link the lab creates
@@ -46,6 +47,24 @@ func HostIfPrefix(lab string) string {
 func HostIfName(lab, node string) string {
 	h := sha256.Sum256([]byte("sgswitch-node/" + lab + "/" + node))
 	return fmt.Sprintf("%s-%x", HostIfPrefix(lab), h[:3])[:14]
+}
+
+// HostIfNameOf is the host-side name of the link of a node's interface
+// i (eth<i>, 0 ≤ i < MaxInterfaces): HostIfName for eth0, and for eth1 …
+// eth14 the same name with the '-' after HostIfPrefix replaced by i in
+// hex (1 … e). So every name still has the lab's prefix and 14 bytes, a
+// node's interfaces differ in that byte, and two nodes whose eth0 names
+// differ (Validate refuses a lab where two collide) differ at every
+// interface: the check on eth0's names covers all of them.
+func HostIfNameOf(lab, node string, i int) string {
+	if i < 0 || i >= MaxInterfaces {
+		panic(fmt.Sprintf("HostIfNameOf: interface %d outside 0..%d", i, MaxInterfaces-1))
+	}
+	name := []byte(HostIfName(lab, node))
+	if i > 0 {
+		name[len(HostIfPrefix(lab))] = "0123456789abcdef"[i]
+	}
+	return string(name)
 }
 
 // NodeMAC is the deterministic, locally administered unicast MAC of a

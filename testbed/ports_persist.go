@@ -20,12 +20,13 @@ import (
 // OpenPort's tap, but the netdev is persistent (tap.Options.Persist) and
 // recorded as owner's port in its namespace (netns.RecordPort), so that
 // it survives the daemon, gracefully stopped or killed. When the
-// namespace already holds owner's recorded port (same name and ifindex:
-// netns.FindPort) the TAP is opened again by its name from inside the
-// namespace, which attaches to the same device: the instance keeps its
-// eth0 (ifindex, MAC, MTU, addresses, routes) and sees only the time
-// without a reader. Anything else (no record, a record whose device is
-// gone or replaced, a reopen that fails) makes a new eth0 as before.
+// namespace already holds owner's recorded port in.Name (same name and
+// ifindex: netns.FindPort; each interface of a node is its own port) the
+// TAP is opened again by its name from inside the namespace, which
+// attaches to the same device: the instance keeps that interface
+// (ifindex, MAC, MTU, addresses, routes) and sees only the time without
+// a reader. Anything else (no record, a record whose device is gone or
+// replaced, a reopen that fails) makes a new device.
 func openPersistentTAP(hostName string, in netns.Interface, owner netns.Owner) (iface.Port, error) {
 	if in.Name == "" {
 		in.Name = NodeIfName
@@ -34,22 +35,18 @@ func openPersistentTAP(hostName string, in netns.Interface, owner netns.Owner) (
 		in.MTU = netns.DefaultMTU
 	}
 	opt := tap.Options{MTU: in.MTU}
-	link, found, err := netns.FindPort(in.Netns, owner)
+	found, err := netns.FindPort(in.Netns, in.Name, owner)
 	if err != nil {
 		return nil, err
 	}
-	if found && link == in.Name {
+	if found {
 		p, err := reopenTAP(in, opt)
 		if err == nil {
 			return p, nil
 		}
 		// Not reusable after all: start afresh with a new device.
-		if derr := netns.DeletePort(in.Netns, owner); derr != nil {
+		if derr := netns.DeletePort(in.Netns, in.Name, owner); derr != nil {
 			return nil, errors.Join(err, derr)
-		}
-	} else if found {
-		if err := netns.DeletePort(in.Netns, owner); err != nil {
-			return nil, err
 		}
 	}
 	// Made as an ordinary TAP, so that closing it on any failure below
@@ -65,7 +62,7 @@ func openPersistentTAP(hostName string, in netns.Interface, owner netns.Owner) (
 	}
 	if err := t.SetPersist(true); err != nil {
 		p.Close()
-		return nil, errors.Join(err, netns.DeletePort(in.Netns, owner))
+		return nil, errors.Join(err, netns.DeletePort(in.Netns, in.Name, owner))
 	}
 	return p, nil
 }
