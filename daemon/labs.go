@@ -54,7 +54,7 @@ func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
 	for _, n := range rec.Nodes {
 		if a := d.ports[n.ENI]; a == nil || a.port == nil {
 			if err := d.attach(rec.Name, n, nil); err != nil {
-				errs = append(errs, fmt.Errorf("node %s: %w", n.Node, err))
+				errs = append(errs, fmt.Errorf("node %s: %w", n.Name(), err))
 			}
 		}
 	}
@@ -110,7 +110,7 @@ func (d *Daemon) wireAll(a *account.Account, rec store.LabRecord) ([]wiredPort, 
 		if err != nil {
 			d.unwire(rec.Name, wired)
 			_ = d.cfg.Wirer.Unwire(hostOf(rec.Name, n))
-			return nil, fmt.Errorf("lab %s: node %s: %w", rec.Name, n.Node, err)
+			return nil, fmt.Errorf("lab %s: node %s: %w", rec.Name, n.Name(), err)
 		}
 		wired = append(wired, wiredPort{n: n, port: p})
 	}
@@ -121,7 +121,7 @@ func (d *Daemon) wireOne(a *account.Account, lab string, n store.NodeWiring) (if
 	if d.cfg.Wirer == nil {
 		return nil, errors.New("no wirer configured")
 	}
-	addrs, err := addrsOf(a, n.ENI)
+	addrs, err := testbed.AddrsIn(a, n.ENI)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +140,9 @@ func (d *Daemon) unwire(lab string, wired []wiredPort) {
 // labRecord says how each node of lab exists on the host (testbed.Hosts).
 func labRecord(lab *testbed.Lab, canon []byte, ap testbed.Applied) store.LabRecord {
 	rec := store.LabRecord{Name: lab.Name, Lab: canon, VPC: ap.VpcID}
-	for _, h := range testbed.Hosts(lab, ap.ENIs) {
-		rec.Nodes = append(rec.Nodes, store.NodeWiring{Node: h.Node, ENI: h.ENI, Kind: h.Kind, Port: h.Port, Netns: h.Netns, IfName: h.IfName})
+	for _, h := range testbed.HostsOf(lab, ap.Interfaces) {
+		rec.Nodes = append(rec.Nodes, store.NodeWiring{Node: h.Node, ENI: h.ENI, Kind: h.Kind, Port: h.Port, Netns: h.Netns, IfName: h.IfName,
+			Interface: h.Interface, Forwarding: h.Forwarding})
 	}
 	return rec
 }
@@ -296,7 +297,7 @@ func (d *Daemon) labStatus(rec store.LabRecord) *admin.LabStatus {
 	}
 	out := &admin.LabStatus{Name: rec.Name, VpcId: rec.VPC, Nodes: []admin.NodeStatus{}}
 	for _, n := range rec.Nodes {
-		ns := admin.NodeStatus{Node: n.Node, ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName}
+		ns := admin.NodeStatus{Node: n.Name(), ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName}
 		if e, ok := byID[n.ENI]; ok {
 			ns.MAC, ns.Groups = e.MAC, e.Groups
 			for _, a := range e.IPv4 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"sgswitch/store"
+	"sgswitch/testbed"
 )
 
 // attach wires one node and adds its port to the switch; a failure is kept
@@ -24,7 +25,7 @@ func (d *Daemon) attachPort(a *attachment, tl *timeline) error {
 	if d.cfg.Wirer == nil {
 		return errors.New("no wirer configured")
 	}
-	addrs, err := addrsOf(d.acct, a.wiring.ENI)
+	addrs, err := testbed.AddrsIn(d.acct, a.wiring.ENI)
 	if err != nil {
 		return err
 	}

@@ -48,5 +48,6 @@ type Wirer interface {
 
 // hostOf is the node's host as testbed knows it.
 func hostOf(lab string, n store.NodeWiring) testbed.Host {
-	return testbed.Host{Lab: lab, Node: n.Node, ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName}
+	return testbed.Host{Lab: lab, Node: n.Node, ENI: n.ENI, Kind: n.Kind, Port: n.Port, Netns: n.Netns, IfName: n.IfName,
+		Interface: n.Interface, Forwarding: n.Forwarding}
 }

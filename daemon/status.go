@@ -96,8 +96,8 @@ func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
 	byLabNode := map[string]string{}
 	for _, rec := range d.labs {
 		for _, n := range rec.Nodes {
-			names[n.ENI] = rec.Name + "/" + n.Node
-			byLabNode[rec.Name+"/"+n.Node] = n.ENI
+			names[n.ENI] = rec.Name + "/" + n.Name()
+			byLabNode[rec.Name+"/"+n.Name()] = n.ENI
 		}
 	}
 	if arg == "" {

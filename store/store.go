@@ -356,6 +356,21 @@ type NodeWiring struct {
 	Port   string `json:"port"`             // "tap" or "afxdp" (netns); "attach" (vm)
 	Netns  string `json:"netns,omitempty"`  // "<lab>-<node>" for kind netns
 	IfName string `json:"ifname,omitempty"` // host-side interface the switch opens
+	// Interface is the ENI's number in its node (0: eth0, the primary,
+	// which every record before nodes had several interfaces means).
+	Interface int `json:"interface,omitempty"`
+	// Forwarding is the node's `forwarding: true` (IP forwarding inside
+	// its namespace).
+	Forwarding bool `json:"forwarding,omitempty"`
+}
+
+// Name is how the interface is named to users: its node, and for a
+// node's second interface on "node.eth1" (testbed.Endpoint's form).
+func (n NodeWiring) Name() string {
+	if n.Interface == 0 {
+		return n.Node
+	}
+	return fmt.Sprintf("%s.eth%d", n.Node, n.Interface)
 }
 
 // Snapshot is everything in the store, as loaded on start.

@@ -33,10 +33,9 @@
 // tables and ACLs that exist, route targets and check endpoints that name
 // an existing node.ethN, each address in its own subnet); EC2's rules for
 // ACL entries, routes and placements belong to the VPC model: Apply
-// creates one ENI per node interface and builds the lab's VPC in a scratch
-// vpc.State (vpcapply.go), so each EC2 error comes back at its entry's
-// position. Until the switch routes between subnets, Apply then refuses
-// what it cannot run with ErrNotYetRunnable, naming the key (runnable.go).
+// builds the lab's own VPC in an account (vpcapply.go: the VPC, its ACLs,
+// route tables and subnets) and one ENI per node interface in its subnet,
+// then the routes, so each EC2 error comes back at its entry's position.
 // The JSON of a file without these keys is unchanged.
 //
 // Nodes with several interfaces (hosts.go, wire.go): HostsOf gives one

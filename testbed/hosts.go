@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
 
@@ -121,71 +123,46 @@ type Addrs struct {
 	SecondaryIPv4 []netip.Prefix
 }
 
-// AddrsOf finds how the ENI's interface is to be configured in sp.
-func AddrsOf(sp ruleset.Spec, eni string) (Addrs, error) {
-	for _, e := range sp.Interfaces {
-		if e.ID != eni {
-			continue
-		}
-		var a Addrs
-		mac, err := net.ParseMAC(e.MAC)
-		if err != nil {
-			return a, fmt.Errorf("%s: MAC %q: %w", eni, e.MAC, err)
-		}
-		a.MAC = mac
-		if len(e.IPv4) > 0 {
-			a.IPv4 = netip.PrefixFrom(e.IPv4[0], sp.VPC.CIDR.Bits())
-			for _, s := range e.IPv4[1:] {
-				a.SecondaryIPv4 = append(a.SecondaryIPv4, netip.PrefixFrom(s, sp.VPC.CIDR.Bits()))
-			}
-		}
-		if len(e.IPv6) > 0 && sp.VPC.IPv6CIDR.IsValid() {
-			a.IPv6 = netip.PrefixFrom(e.IPv6[0], sp.VPC.IPv6CIDR.Bits())
-		}
-		return a, nil
+// AddrsIn is how interface eni of account a is configured on its node:
+// its MAC and addresses, each with the length of the interface's own
+// subnet (the on-link route and the router, base+1, are the subnet's; in
+// a VPC of several subnets the VPC's length would make them all on-link).
+func AddrsIn(a *account.Account, eni string) (Addrs, error) {
+	vpcID, ok := a.VPCOfInterface(eni)
+	if !ok {
+		return Addrs{}, fmt.Errorf("interface %s no longer exists", eni)
 	}
-	return Addrs{}, fmt.Errorf("interface %s no longer exists", eni)
+	i := slices.IndexFunc(a.Groups(vpcID).View().Interfaces, func(e ruleset.InterfaceSpec) bool { return e.ID == eni })
+	if i < 0 {
+		return Addrs{}, fmt.Errorf("interface %s no longer exists", eni)
+	}
+	e := a.Groups(vpcID).View().Interfaces[i]
+	p, _ := a.Network().Interface(eni)
+	subs, err := a.Network().DescribeSubnets([]string{p.SubnetID}, nil)
+	if err != nil || len(subs) != 1 {
+		return Addrs{}, fmt.Errorf("interface %s: subnet %s: %v", eni, p.SubnetID, err)
+	}
+	v4, err := netip.ParsePrefix(subs[0].CidrBlock)
+	if err != nil {
+		return Addrs{}, fmt.Errorf("interface %s: subnet %s: %v", eni, p.SubnetID, err)
+	}
+	var out Addrs
+	if out.MAC, err = net.ParseMAC(e.MAC); err != nil {
+		return out, fmt.Errorf("%s: MAC %q: %w", eni, e.MAC, err)
+	}
+	if len(e.IPv4) > 0 {
+		out.IPv4 = netip.PrefixFrom(e.IPv4[0], v4.Bits())
+		for _, s := range e.IPv4[1:] {
+			out.SecondaryIPv4 = append(out.SecondaryIPv4, netip.PrefixFrom(s, v4.Bits()))
+		}
+	}
+	for _, as := range subs[0].Ipv6CidrBlockAssociationSet {
+		if v6, err := netip.ParsePrefix(as.Ipv6CidrBlock); err == nil && len(e.IPv6) > 0 {
+			out.IPv6 = netip.PrefixFrom(e.IPv6[0], v6.Bits())
+		}
+	}
+	return out, nil
 }
 
 // Router returns the VPC router address of a subnet: its base address + 1.
 func Router(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
-
-// AddrsFor finds how interface h of lab is to be configured in sp: as
-// AddrsOf for h.ENI, with the prefix lengths of the subnet of lab the
-// interface sits in (in a VPC lab sp's CIDR is the whole VPC's, which
-// would make the other subnets on-link and the VPC's base+1 the router).
-func AddrsFor(sp ruleset.Spec, lab *Lab, h Host) (Addrs, error) {
-	a, err := AddrsOf(sp, h.ENI)
-	if err != nil {
-		return a, err
-	}
-	_, ni := lab.Interface(h.Endpoint())
-	if ni == nil {
-		return a, fmt.Errorf("lab %s has no interface %s", lab.Name, h.Endpoint())
-	}
-	s := lab.Network().Subnet(subnetOf(*ni))
-	if s == nil {
-		return a, fmt.Errorf("%s: no subnet %q in lab %s", h.Endpoint(), subnetOf(*ni), lab.Name)
-	}
-	return a.inSubnet(*s), nil
-}
-
-// inSubnet returns a with the prefix lengths of subnet s.
-func (a Addrs) inSubnet(s Subnet) Addrs {
-	relen := func(p, in netip.Prefix) netip.Prefix {
-		if !p.IsValid() || !in.IsValid() {
-			return p
-		}
-		return netip.PrefixFrom(p.Addr(), in.Bits())
-	}
-	a.IPv4 = relen(a.IPv4, s.CIDR)
-	a.IPv6 = relen(a.IPv6, s.IPv6CIDR)
-	sec := make([]netip.Prefix, len(a.SecondaryIPv4))
-	for i, p := range a.SecondaryIPv4 {
-		sec[i] = relen(p, s.CIDR)
-	}
-	if len(sec) > 0 {
-		a.SecondaryIPv4 = sec
-	}
-	return a
-}

@@ -12,9 +12,9 @@ import (
 
 	"pgregory.net/rapid"
 
+	"sgswitch/account"
 	"sgswitch/netns"
 	"sgswitch/netns/netnstest"
-	"sgswitch/ruleset"
 )
 
 func parseLab(t *testing.T, src string) *Lab {
@@ -162,17 +162,15 @@ var natENIs = map[Endpoint]string{
 	{Node: "bastion"}: "eni-b", {Node: "nat1"}: "eni-n0", {Node: "nat1", Interface: 1}: "eni-n1", {Node: "db1"}: "eni-d",
 }
 
-// natSpec is the ruleset's view of nat1's interfaces in a VPC lab: its
-// CIDR is the VPC's, not a subnet's.
-func natSpec(lab *Lab) ruleset.Spec {
-	return ruleset.Spec{
-		VPC: ruleset.VPCConfig{CIDR: lab.VPC.CIDR, IPv6CIDR: lab.VPC.IPv6CIDR},
-		Interfaces: []ruleset.InterfaceSpec{
-			{ID: "eni-n0", MAC: "02:00:5e:00:00:10", IPv4: []netip.Addr{netip.MustParseAddr("198.18.1.20")},
-				IPv6: []netip.Addr{netip.MustParseAddr("fd00:5e5e:0:1::20")}},
-			{ID: "eni-n1", MAC: "02:00:5e:00:00:11", IPv4: []netip.Addr{netip.MustParseAddr("198.18.2.20"), netip.MustParseAddr("198.18.2.21")}},
-		},
+// natAccount applies natLab to a scratch account and returns it with the
+// ids Apply gave every interface.
+func natAccount(t *testing.T, lab *Lab) (*account.Account, map[Endpoint]string) {
+	t.Helper()
+	acct, ap, err := Scratch(lab)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return acct, ap.Interfaces
 }
 
 // HostsOf gives one Host per (node, interface) with its ENI; a node's
@@ -251,12 +249,12 @@ func TestHostIfNameOf(t *testing.T) {
 	HostIfNameOf("l", "n", MaxInterfaces)
 }
 
-// AddrsFor gives each interface its subnet's prefix lengths, so its
-// on-link route and router are the subnet's, where AddrsOf has the VPC's.
-func TestAddrsFor(t *testing.T) {
+// AddrsIn gives each interface its own subnet's prefix lengths, so its
+// on-link route and router are the subnet's, not the VPC's.
+func TestAddrsIn(t *testing.T) {
 	lab := natLab(t, "twotier", "")
-	sp := natSpec(lab)
-	hs := HostsOf(lab, natENIs)
+	acct, ifaces := natAccount(t, lab)
+	hs := HostsOf(lab, ifaces)
 	for _, c := range []struct {
 		h          Host
 		v4, v6, gw string
@@ -265,7 +263,7 @@ func TestAddrsFor(t *testing.T) {
 		{hs[1], "198.18.1.20/24", "fd00:5e5e:0:1::20/64", "198.18.1.1", nil},
 		{hs[2], "198.18.2.20/24", "invalid Prefix", "198.18.2.1", []string{"198.18.2.21/24"}},
 	} {
-		a, err := AddrsFor(sp, lab, c.h)
+		a, err := AddrsIn(acct, c.h.ENI)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,10 +275,7 @@ func TestAddrsFor(t *testing.T) {
 			t.Errorf("%s: %+v", c.h.Endpoint(), a)
 		}
 	}
-	if a, _ := AddrsOf(sp, "eni-n1"); a.IPv4.Bits() != 16 || sp.Interfaces[1].IPv4[1] != netip.MustParseAddr("198.18.2.21") {
-		t.Errorf("AddrsOf = %+v (the VPC's length) or the spec changed", a)
-	}
-	if _, err := AddrsFor(sp, lab, Host{Node: "nat1", ENI: "eni-n1", Interface: 5}); err == nil {
-		t.Error("AddrsFor of an interface the lab does not have")
+	if _, err := AddrsIn(acct, "eni-0000000000000000f"); err == nil {
+		t.Error("AddrsIn of an interface the account does not have")
 	}
 }

@@ -263,9 +263,6 @@ func TestScriptLabs(t *testing.T) {
 		if err == nil {
 			err = Validate(lab)
 		}
-		if lab != nil && lab.IsVPCLab() && errors.Is(err, ErrNotYetRunnable) {
-			continue
-		}
 		if err != nil {
 			t.Error(err)
 		}

@@ -210,25 +210,23 @@ func TestParseRefusesVPCLab(t *testing.T) {
 	}
 }
 
-// TestNotYetRunnable: every VPC-lab key Parse accepts and this build
-// cannot run is refused by Apply (and so by Validate and the daemon)
-// with ErrNotYetRunnable naming the key; everything else still applies.
-func TestNotYetRunnable(t *testing.T) {
-	cases := []struct{ name, file, want string }{
-		{"long form", strings.Replace(minimal, "{ip: 198.18.0.10}", "{interfaces: [{ip: 198.18.0.10}]}", 1), "interfaces: (the long form)"},
-		{"source dest check off", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, source-dest-check: false}", 1), "source-dest-check: false"},
-		{"forwarding", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, forwarding: true}", 1), "forwarding: true"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			lab, err := Parse("t.yaml", []byte(tc.file))
+// TestVPCLabKeysRun: every VPC-lab key applies: the long form of a
+// node's interfaces, the source/dest check off, forwarding, and a VPC of
+// several subnets.
+func TestVPCLabKeysRun(t *testing.T) {
+	for name, file := range map[string]string{
+		"long form":              strings.Replace(minimal, "{ip: 198.18.0.10}", "{interfaces: [{ip: 198.18.0.10}]}", 1),
+		"source dest check off":  strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, source-dest-check: false}", 1),
+		"forwarding":             strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, forwarding: true}", 1),
+		"VPC of several subnets": twotier,
+	} {
+		t.Run(name, func(t *testing.T) {
+			lab, err := Parse("t.yaml", []byte(file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = Validate(lab)
-			var pe *PosError
-			if !errors.Is(err, ErrNotYetRunnable) || !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Validate = %v, want ErrNotYetRunnable naming %q", err, tc.want)
+			if err := Validate(lab); err != nil {
+				t.Fatalf("Validate = %v", err)
 			}
 		})
 	}
@@ -349,7 +347,7 @@ func TestVPCLabEC2Errors(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			err = Validate(lab)
-			if err == nil || errors.Is(err, ErrNotYetRunnable) {
+			if err == nil {
 				t.Fatalf("Validate = %v, want an EC2 error", err)
 			}
 			var pe *PosError
@@ -361,12 +359,12 @@ func TestVPCLabEC2Errors(t *testing.T) {
 			}
 		})
 	}
-	// The fixture itself passes EC2's rules and is refused only as not yet runnable.
+	// The fixture itself passes EC2's rules.
 	lab, err := Parse("twotier.yaml", []byte(twotier))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Validate(lab); !errors.Is(err, ErrNotYetRunnable) {
-		t.Fatalf("Validate(twotier) = %v, want ErrNotYetRunnable", err)
+	if err := Validate(lab); err != nil {
+		t.Fatalf("Validate(twotier) = %v", err)
 	}
 }

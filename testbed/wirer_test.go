@@ -270,18 +270,19 @@ func hostForwarding(t *testing.T) string {
 	return b.String()
 }
 
-// wireNat1 wires nat1's interfaces of lab, addressed as natSpec says, and
+// wireNat1 wires nat1's interfaces of lab, addressed as Apply made them, and
 // returns their hosts and ports (closed when the test ends; closing twice
 // is fine).
 func wireNat1(t *testing.T, lab *Lab) ([]Host, []iface.Port) {
 	t.Helper()
 	var hs []Host
 	var ps []iface.Port
-	for _, h := range HostsOf(lab, natENIs) {
+	acct, ifaces := natAccount(t, lab)
+	for _, h := range HostsOf(lab, ifaces) {
 		if h.Node != "nat1" {
 			continue
 		}
-		a, err := AddrsFor(natSpec(lab), lab, h)
+		a, err := AddrsIn(acct, h.ENI)
 		if err != nil {
 			t.Fatal(err)
 		}
