@@ -285,7 +285,7 @@ func TestCheckEndpoints(t *testing.T) {
 // TestVPCExamplesToBe: the two VPC labs of issue 15's "done means" parse,
 // with what they are for.
 func TestVPCExamplesToBe(t *testing.T) {
-	nat := parseFile(t, "testdata/nat-instance.yaml")
+	nat := parseFile(t, "../examples/nat-instance.yaml")
 	n := nat.Node("nat1")
 	if !n.Forwarding || len(n.ENIs()) != 2 || n.ENIs()[0].CheckEnabled() || n.ENIs()[1].CheckEnabled() {
 		t.Fatalf("nat1 %+v", n)
