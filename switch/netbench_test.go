@@ -108,26 +108,9 @@ func runRestored(w *worker, bf *benchFrames, frames [][]byte, start, n int) {
 func benchNetEstablished(b *testing.B, routed bool, flows int) {
 	nl, a, to := benchNet(b, routed, 1<<17, 1<<14)
 	nl.publish()
-	frame := func(from, dst *node, sport, dport uint16, flags uint8) []byte {
-		if routed {
-			return via(nl.lab, tcpFrame(from, dst, sport, dport, flags))
-		}
-		return tcpFrame(from, dst, sport, dport, flags).Bytes()
-	}
-	syns, synAcks, acks := make([][]byte, flows), make([][]byte, flows), make([][]byte, flows)
-	for i := range flows {
-		sport := uint16(10000 + i)
-		syns[i], synAcks[i], acks[i] = frame(a, to, sport, 80, syn), frame(to, a, 80, sport, synAck), frame(a, to, sport, 80, ack)
-	}
-	bf := newBenchFrames(make([][]byte, 64, 64))
-	for i := range bf.bufs {
-		bf.bufs[i] = make([]byte, off+len(acks[0]))
-	}
-	w, wTo := nl.sw.ports[a.eni].worker, nl.sw.ports[to.eni].worker
-	runRestored(w, bf, syns, 0, flows/64*64)
-	runRestored(wTo, bf, synAcks, 0, flows/64*64)
-	rand.Shuffle(len(acks), func(i, j int) { acks[i], acks[j] = acks[j], acks[i] })
-	runRestored(w, bf, acks, 0, flows/64*64) // both sides ESTABLISHED
+	bf := newBenchFrames(make([][]byte, 64))
+	w := nl.sw.ports[a.eni].worker
+	acks := establishFlows(nl, bf, a, to, routed, flows)
 	before, _ := nl.sw.Stats(to.eni)
 	var cpu cputime.Meter
 	b.ReportAllocs()
@@ -141,6 +124,31 @@ func benchNetEstablished(b *testing.B, routed bool, flows int) {
 	if got := after.TxFrames - before.TxFrames; got != uint64(b.N) {
 		b.Fatalf("delivered %d of %d frames (drops %v %v)", got, b.N, nl.dropList(a), nl.dropList(to))
 	}
+}
+
+// establishFlows opens flows TCP connections from→to:80 (SYN, SYN-ACK,
+// ACK, through bf) and returns their ACK frames in random order.
+func establishFlows(nl *netLab, bf *benchFrames, from, to *node, routed bool, flows int) [][]byte {
+	frame := func(src, dst *node, sport, dport uint16, flags uint8) []byte {
+		if routed {
+			return via(nl.lab, tcpFrame(src, dst, sport, dport, flags))
+		}
+		return tcpFrame(src, dst, sport, dport, flags).Bytes()
+	}
+	syns, synAcks, acks := make([][]byte, flows), make([][]byte, flows), make([][]byte, flows)
+	for i := range flows {
+		sport := uint16(10000 + i)
+		syns[i], synAcks[i], acks[i] = frame(from, to, sport, 80, syn), frame(to, from, 80, sport, synAck), frame(from, to, sport, 80, ack)
+	}
+	for i := range bf.bufs {
+		bf.bufs[i] = make([]byte, off+len(acks[0]))
+	}
+	w := nl.sw.ports[from.eni].worker
+	runRestored(w, bf, syns, 0, flows/64*64)
+	runRestored(nl.sw.ports[to.eni].worker, bf, synAcks, 0, flows/64*64)
+	rand.Shuffle(len(acks), func(i, j int) { acks[i], acks[j] = acks[j], acks[i] })
+	runRestored(w, bf, acks, 0, flows/64*64) // both sides ESTABLISHED
+	return acks
 }
 
 func benchNetNewFlow(b *testing.B, routed bool) {
@@ -219,28 +227,7 @@ func benchNetInterleaved(b *testing.B) {
 	nl.publish()
 	w := nl.sw.ports[a.eni].worker
 	bf := newBenchFrames(make([][]byte, 64))
-	establish := func(to *node, routed bool) [][]byte {
-		frame := func(from, dst *node, sport, dport uint16, flags uint8) []byte {
-			if routed {
-				return via(nl.lab, tcpFrame(from, dst, sport, dport, flags))
-			}
-			return tcpFrame(from, dst, sport, dport, flags).Bytes()
-		}
-		syns, synAcks, acks := make([][]byte, flows), make([][]byte, flows), make([][]byte, flows)
-		for i := range flows {
-			sport := uint16(10000 + i)
-			syns[i], synAcks[i], acks[i] = frame(a, to, sport, 80, syn), frame(to, a, 80, sport, synAck), frame(a, to, sport, 80, ack)
-		}
-		for i := range bf.bufs {
-			bf.bufs[i] = make([]byte, off+len(acks[0]))
-		}
-		runRestored(w, bf, syns, 0, flows/64*64)
-		runRestored(nl.sw.ports[to.eni].worker, bf, synAcks, 0, flows/64*64)
-		rand.Shuffle(len(acks), func(i, j int) { acks[i], acks[j] = acks[j], acks[i] })
-		runRestored(w, bf, acks, 0, flows/64*64)
-		return acks
-	}
-	same, cross := establish(a2, false), establish(bb, true)
+	same, cross := establishFlows(nl, bf, a, a2, false, flows), establishFlows(nl, bf, a, bb, true, flows)
 	beforeSame, _ := nl.sw.Stats(a2.eni)
 	beforeCross, _ := nl.sw.Stats(bb.eni)
 	var cpuSame, cpuCross cputime.Meter
