@@ -181,13 +181,15 @@ func (s *Switch) PublishVPCs(topo *vpc.Topology, groups map[string]*ruleset.Snap
 	}
 	zones, errs := s.assignZones(groups)
 	stale := s.reassignedZones(zones)
+	configured := map[string]bool{}
 	for _, id := range sortedKeys(groups) {
 		for _, ci := range groups[id].Interfaces() {
 			s.eniLocked(ci.ID)
 			z, ok := zones[ci.ID]
-			if !ok || s.zoneOwner[z] != ci.ID {
-				continue
+			if !ok || configured[ci.ID] {
+				continue // no zone, or the copy in a second VPC (assignZones said so)
 			}
+			configured[ci.ID] = true
 			zc := zoneConfig(ci)
 			if old, ok := s.zoneCfg[z]; ok && old == zc {
 				continue

@@ -1,11 +1,14 @@
 package vswitch
 
 import (
+	"net/netip"
+	"strings"
 	"testing"
 
 	"sgswitch/flowtable"
 	"sgswitch/packet"
 	"sgswitch/packet/packettest"
+	"sgswitch/ruleset"
 )
 
 // Two VPCs with the same CIDRs and the same addresses in one switch: each
@@ -149,4 +152,54 @@ func TestZonesAssignedBySwitch(t *testing.T) {
 			t.Errorf("%s moved to zone %d", nd.name, z)
 		}
 	}
+}
+
+// What PublishVPCs refuses it reports, and publishes the rest: an
+// interface beyond MaxInterfaces gets no zone (its frames are unknown),
+// an interface id in two VPCs stays in the first.
+func TestPublishVPCsReportsLeftOut(t *testing.T) {
+	vl := newVPCLab(t)
+	vl.sw = New(Config{Clock: vl.clock, FlowCapacity: 1 << 15, MaxInterfaces: 2})
+	vl.addVPC("x", "10.0.0.0/16", "", map[string][2]string{"a": {"10.0.1.0/24"}})
+	x1 := vl.host("x1", "x", "a", "10.0.1.10", "", true)
+	x2 := vl.host("x2", "x", "a", "10.0.1.11", "", true)
+	x3 := vl.host("x3", "x", "a", "10.0.1.12", "", true)
+	err := vl.sw.PublishVPCs(vl.netComp.Compile(vl.net), vl.groups())
+	if err == nil || !strings.Contains(err.Error(), x3.eni) || !strings.Contains(err.Error(), "MaxInterfaces") {
+		t.Fatalf("error %v, want %s left without a zone", err, x3.eni)
+	}
+	vl.expect(true, x1, x2, vl.frame(x1, x2, 4, 40000, 80, syn, false).Bytes())
+	vl.send(x3, vl.frame(x3, x1, 4, 40000, 80, syn, false).Bytes())
+	if d := vl.drops(x3, flowtable.Egress, DropUnknownInterface); d != 1 {
+		t.Errorf("x3 unknown-interface drops %d, want 1", d)
+	}
+
+	// A second VPC whose groups were compiled from the same ids.
+	vl2 := newVPCLab(t)
+	vl2.addVPC("x", "10.0.0.0/16", "", map[string][2]string{"a": {"10.0.1.0/24"}})
+	vl2.seed-- // the next VPC's ruleset.State generates the same ids
+	vl2.addVPC("y", "10.0.0.0/16", "", map[string][2]string{"a": {"10.0.1.0/24"}})
+	y1 := vl2.host("x1", "x", "a", "10.0.1.10", "", true)
+	groups := vl2.groups()
+	g, err := vl2.vpcs["y"].st.CreateNetworkInterface(ruleset.ENISpec{Groups: []string{vl2.vpcs["y"].group},
+		IPv4: []netip.Addr{netip.MustParseAddr("10.0.1.20")}})
+	vl2.must(err)
+	if g.NetworkInterfaceId != y1.eni {
+		t.Fatalf("ids differ (%s, %s): the test needs one id in two VPCs", g.NetworkInterfaceId, y1.eni)
+	}
+	groups[vl2.vpcs["y"].id] = vl2.vpcs["y"].comp.Compile(vl2.vpcs["y"].st)
+	err = vl2.sw.PublishVPCs(nil, groups)
+	if err == nil || !strings.Contains(err.Error(), "two VPCs") {
+		t.Fatalf("error %v, want the interface in two VPCs reported", err)
+	}
+	if z, ok := vl2.sw.Zone(y1.eni); !ok || vl2.sw.view.Load().byZone[z].vpc.id != minID(vl2.vpcs["x"].id, vl2.vpcs["y"].id) {
+		t.Errorf("the interface is not in the first VPC by id")
+	}
+}
+
+func minID(a, b string) string {
+	if a < b {
+		return a
+	}
+	return b
 }
