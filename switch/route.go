@@ -39,7 +39,8 @@ func (v *view) route(src *eniView, p *packet.Parsed, byAddr *eniView) (*eniView,
 		dst := v.byID[res.Interface.ID]
 		if dst == nil || dst.vpc != src.vpc {
 			// The target is placed in the topology but has no security
-			// groups published yet: nothing to deliver to.
+			// groups published yet, or (a topology the vpc model would
+			// refuse) sits in another VPC: nothing to deliver to.
 			return nil, DropNoDestination
 		}
 		// An appliance receives traffic for addresses it does not own only
