@@ -5,8 +5,8 @@
 //
 // # What
 //
-// Each interface (ENI) is a conntrack zone, numbered by the switch (the
-// dense ruleset CompiledInterface.Index). A flow is keyed by zone and the
+// Each interface (ENI) is a conntrack zone, numbered by the switch
+// (dense, below its MaxInterfaces). A flow is keyed by zone and the
 // canonical 5-tuple ([Key], [KeyOf]): protocol, the two addresses (IPv4 in
 // the first 4 bytes of a [16]byte) and the two ports, ordered so that both
 // directions of a connection give the same key and one lookup finds it. For

@@ -33,7 +33,10 @@ type Entry struct {
 	// link.go); 0 for none. Readers verify it like any slot.
 	peer atomic.Uint32
 	rule atomic.Uint32 // rule reference that admitted the flow
-	_    [8]byte
+	// nacl caches the network ACL verdicts of the flow's packets for the
+	// switch (nacl.go): in the second line, which a packet's Update
+	// writes anyway.
+	nacl atomic.Uint64
 }
 
 // Bits of Entry.state besides the State in its low byte.

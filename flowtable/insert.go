@@ -106,6 +106,7 @@ func (t *Table) insertNew(s *shard, z *zone, p *PacketInfo, k *Key, h uint64, sr
 	e.counts[0].reset(1, uint64(p.Length))
 	e.counts[1].reset(0, 0)
 	e.peer.Store(0)
+	e.nacl.Store(0)
 	if !overflow {
 		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, tagOf(h)) // before it goes live
 		seq := e.seq.Add(1)                                       // odd: live

@@ -20,7 +20,7 @@ const (
 // PacketInfo is what the table needs to know about one packet. The switch
 // fills it from its parser; the table never looks at packet bytes.
 type PacketInfo struct {
-	Zone     uint32   // conntrack zone: the interface's dense index (ruleset CompiledInterface.Index)
+	Zone     uint32   // conntrack zone: the interface's, as the switch numbers them (dense)
 	Family   uint8    // 4 or 6
 	Proto    uint8    // IP protocol number (ICMP 1, TCP 6, UDP 17, ICMPv6 58, anything else)
 	Src, Dst [16]byte // addresses; IPv4 in the first 4 bytes, the rest zero

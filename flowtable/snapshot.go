@@ -447,6 +447,7 @@ func (t *Table) restoreOne(zone uint32, se *SavedEntry, rule uint32, now, left i
 		e.counts[d].reset(min(se.Packets[d], livePktHalf>>liveBytesBits-1), min(se.Bytes[d], liveByteHalf-1))
 	}
 	e.peer.Store(0)
+	e.nacl.Store(0)
 	if !overflow {
 		t.setTag(b, int(t.indexOf(e)-1)%slotsPerBucket, tagOf(h))
 		e.seq.Add(1)

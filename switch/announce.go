@@ -69,7 +69,7 @@ func (s *Switch) Announce(eniID string) (int, error) {
 		na(sn.router6, v.routerMAC, packet.NARouter)
 		na(routerLinkLocal, v.routerMAC, packet.NARouter)
 	}
-	for _, e := range v.byIndex {
+	for _, e := range v.byZone {
 		// Only neighbours on the link: other subnets are behind the router.
 		if e == nil || e == dst || e.subnet != sn {
 			continue

@@ -1,7 +1,7 @@
-// Package vswitch is the sgswitch packet pipeline: one virtual VPC — one
+// Package vswitch is the sgswitch packet pipeline: virtual VPCs — each one
 // subnet, or with a published topology several subnets joined by the VPC
-// router — whose ports are instance interfaces (ENIs), judging every
-// frame as EC2 would. (The folder is switch/; the package is vswitch because switch is
+// router, and isolated from one another — whose ports are instance
+// interfaces (ENIs), judging every frame as EC2 would. (The folder is switch/; the package is vswitch because switch is
 // a Go keyword.)
 //
 // # What
@@ -9,17 +9,21 @@
 // A Switch joins the compiled security groups (ruleset.Snapshot: one
 // inbound and one outbound Classifier per interface) with the connection
 // tracker (flowtable.Table: one conntrack zone per interface) and moves
-// Ethernet frames between iface.Ports. With PublishNetwork it also joins
-// the VPC layer (vpc.Topology): each interface is placed in a subnet (its
-// router base+1, DNS base+2, network ACL, route table) and carries its
-// source/dest check. Publish alone (no topology) keeps the switch one
-// subnet, the ruleset VPC's CIDR, every check on. The snapshot holds one
-// VPC's security groups, so a switch serves one VPC: several VPCs per
-// switch are a later step of vpc/integration.md. The API:
+// Ethernet frames between iface.Ports. PublishVPCs takes an account's
+// compiled form (account.Compiled): one Snapshot per VPC id and the VPC
+// layer of them all (vpc.Topology), which places each interface in a
+// subnet (its router base+1, DNS base+2, network ACL, route table) and
+// carries its source/dest check. Each VPC has its own address tables, so
+// VPCs may use the same CIDRs and addresses: a frame is only ever looked
+// up, bridged or routed within its sender's VPC. Without a topology, or
+// for an interface it does not place, an interface is in one subnet, its
+// VPC's CIDR, every check on. The resolver at base+2 is a link-local
+// service for the VPC's base+2 only, not yet for each subnet's. The API:
 //
 //	sw := vswitch.New(vswitch.Config{...})
-//	sw.Publish(compiler.Compile(state)) // every rule change: compile off-path, publish
-//	sw.PublishNetwork(snap, topo)       // the same with the VPC layer (vpc.Topology)
+//	sw.PublishVPCs(topo, snapshots)     // every change: compile off-path, publish
+//	sw.Publish(snap)                    // one VPC, no VPC layer
+//	sw.PublishNetwork(snap, topo)       // one VPC with its VPC layer
 //	sw.AddPort(eniID, port)             // any time, also while Run runs
 //	go sw.Run(ctx)                      // one receive goroutine per port + flow expiry
 //	sw.Stats(eniID)                     // counters, drops by reason and direction, ENA allowances
@@ -54,7 +58,8 @@
 //     pps) and goes to Config.Service (no Service: no-service drop). The
 //     check is a few word compares (linkLocal), so ordinary unicast pays
 //     little for it.
-//  6. Destination by IP address within the sender's subnet
+//  6. Destination by IP address in the sender's VPC's tables, within the
+//     sender's subnet
 //     (no-destination, hairpin to itself; without a topology no-route
 //     outside it). A frame addressed to the router's MAC is delivered as
 //     the router would (destination MAC rewritten). Traffic within a
@@ -65,12 +70,8 @@
 //     the interface owning the address (no-destination); an interface
 //     target: that interface, which takes an address it does not own only
 //     with its source/dest check off (dest-check); none or blackhole:
-//     no-route. Between two subnets the network ACLs judge every packet,
-//     replies too, each direction by its own entries (nacl.go: the sender
-//     subnet's egress entries, then the receiver subnet's ingress entries;
-//     nacl-egress, nacl-ingress). They are judged here, before the security
-//     groups, so a packet they deny makes no flow state; later fragments
-//     follow their first fragment. A routed frame leaves from the router's
+//     no-route (a target in another VPC: no-destination). A routed frame
+//     leaves from the router's
 //     MAC with TTL / hop limit one less (IPv4 checksum updated
 //     incrementally; ttl-exceeded at 1): once per frame, so once for a GSO
 //     super-frame (one IP header) and once per fragment.
@@ -81,9 +82,20 @@
 // (flowtable.LookupBatchPair: one canonical key and one xxhash of the
 // 5-tuple per frame serve both zones, and the cache misses overlap).
 //
-// Pass 2, per held frame in arrival order, each side in turn — the
-// sender's egress, then the receiver's ingress, each with its own zone,
-// timeouts and allowances (architecture.md):
+// Pass 2, per held frame in arrival order. First, between two subnets,
+// the network ACLs (nacl.go): the sender subnet's egress entries, then the
+// receiver subnet's ingress entries, for every packet, replies too, each
+// direction by its own entries (nacl-egress counted at the sender,
+// nacl-ingress at the receiver). They come before the security groups, so
+// a packet they deny makes no flow state; later fragments follow their
+// first fragment. The sender's flow entry, already looked up, caches their
+// verdict per direction for the view's publication generation
+// (flowtable.Table.NACLConfirmed): an established flow's packet passes on
+// one load, and since any publication may change an ACL, a route or a
+// placement, the next packet after one is judged again — a change is seen
+// at once. ICMP and stateless packets are judged every time. Then each
+// side in turn — the sender's egress, then the receiver's ingress, each
+// with its own zone, timeouts and allowances (architecture.md):
 //  1. The per-packet allowances (pps, bandwidth in/out) of that side.
 //  2. judge: a flow-table hit that Update accepts is established traffic
 //     and never touches the classifier; a tracked entry keeps admitting
@@ -146,15 +158,23 @@
 //
 // # Updates and versioning
 //
-// Publish (PublishNetwork) takes a Snapshot, and a Topology, compiled off
-// the packet path, derives the address tables and per-interface subnets
-// (a view), configures each interface's zone (timeouts,
-// allowances) and stores the view with one atomic pointer swap. A worker
-// loads the view once per batch, so every frame — both of its sides — is
-// judged by exactly one generation (TestRuleSwapUnderLoad checks this
-// under concurrent load, with tracked flows surviving and untracked flows
-// stopping at once). A zone whose interface was deleted, or whose index was
-// given to a new interface, is emptied by Publish.
+// PublishVPCs (and Publish, PublishNetwork on top of it) takes Snapshots,
+// and a Topology, compiled off the packet path, derives each VPC's
+// address tables and per-interface subnets (a view), configures each
+// interface's zone (timeouts, allowances) and stores the view with one
+// atomic pointer swap. A worker loads the view once per batch, so every
+// frame — both of its sides — is judged by exactly one publication
+// (TestRuleSwapUnderLoad checks this under concurrent load, with tracked
+// flows surviving and untracked flows stopping at once). An untracked
+// flow is rechecked when its VPC's snapshot generation changed; cached
+// network ACL verdicts when the switch's publication number changed.
+//
+// Zones (zones.go) are the switch's: an interface keeps its zone while it
+// is published; a new one takes its ruleset Index when that zone is free
+// (so one VPC numbers zones as before), else the lowest free zone below
+// Config.MaxInterfaces. A zone whose interface is gone, or that goes to a
+// new interface, is emptied by the publication. Zone(eniID) tells a
+// flow-table key's zone.
 //
 // # Counters
 //
@@ -180,8 +200,8 @@
 //
 // # Thread-safety
 //
-// Publish, PublishNetwork, AddPort, RemovePort, SetObserver, Stats and
-// Conntrack may be
+// PublishVPCs, Publish, PublishNetwork, AddPort, RemovePort, SetObserver,
+// Stats, Zone and Conntrack may be
 // called from any goroutine at any time, including while Run runs
 // (control calls serialise on one mutex; the packet path takes no lock
 // except a destination port's transmit lock per batch and the flow table's

@@ -72,31 +72,27 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 		// both checks are inlined (no call: see the hold below).
 		var dst *eniView
 		if p.Family == 4 {
-			if dhcp || v.services.isService4(&p.Dst) {
+			if dhcp || src.vpc.services.isService4(&p.Dst) {
 				w.service(src, frame)
 				continue
 			}
-			dst = v.v4.get(&p.Dst)
+			dst = src.vpc.v4.get(&p.Dst)
 		} else {
-			if dhcp || v.services.isService6(&p.Dst) {
+			if dhcp || src.vpc.services.isService6(&p.Dst) {
 				w.service(src, frame)
 				continue
 			}
-			dst = v.v6.get(&p.Dst)
+			dst = src.vpc.v6.get(&p.Dst)
 		}
 		// Outside the sender's subnet (with a topology: without one, the
 		// subnet is the VPC and nothing is routed) the VPC router forwards.
-		if v.topo != nil && !src.subnet.contains(p.Family, &p.Dst) {
+		if src.vpc.routed && !src.subnet.contains(p.Family, &p.Dst) {
 			var why DropReason
 			if dst, why = v.route(src, p, dst); why == DropNone && dst == src {
 				why = DropHairpin
 			}
-			if why == DropNone {
-				if r, rule := nacl(src, dst, p); r != DropNone {
-					w.dropNACL(r, rule, frame)
-					continue
-				}
-			}
+			// The network ACLs are judged in the second pass, where the
+			// flow's entry may hold their verdict (naclPass).
 			if why == DropNone && !routed(p, frame, &dst.mac, &v.routerMAC) {
 				why = DropTTLExceeded
 			}
@@ -174,7 +170,7 @@ func superFrameSize(p *packet.Parsed, h *iface.VirtioNetHdr, size int) (segs, by
 // sender's egress then the receiver's ingress, and enqueues it.
 func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	p := w.p
-	dst := v.byIndex[h.dstZone]
+	dst := v.byZone[h.dstZone]
 	pi := &w.pi[i]
 	ps := dst.eni.port.Load()
 	if ps == nil { // detached since the first pass
@@ -185,6 +181,12 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 		w.followFragment(src, dst, ps, w.bufs[h.buf], h.size, pi.Length)
 		return
 	}
+	if src.subnet != dst.subnet {
+		if r, rule := w.naclPass(v, src, dst, i); r != DropNone {
+			w.dropNACL(src, dst, r, rule, h)
+			return
+		}
+	}
 	if l := w.shape(src, Egress, pi.Length); l != flowtable.LimitNone {
 		w.dropFirst(src, Egress, limitReason(l), h)
 		return
@@ -194,7 +196,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	stateless := pi.Stateless() // ICMP errors and the like: rules only, both sides
 	if f := w.outFlows[i]; f.Entry == nil || stateless {
 		r, rule = w.judgeNew(v, src, Egress, pi)
-	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
+	} else if res := w.s.flows.Update(f, pi, src.vpc.gen, w.now); res != flowtable.Accept {
 		r, rule = w.judgeHit(v, src, Egress, pi, f, res)
 	}
 	if r != DropNone {
@@ -212,7 +214,7 @@ func (w *worker) forward(v *view, src *eniView, h *held, i int) {
 	pi.Zone = dst.zone // the same packet, now at the receiver
 	if f := w.inFlows[i]; f.Entry == nil || stateless {
 		r, rule = w.judgeNew(v, dst, Ingress, pi)
-	} else if res := w.s.flows.Update(f, pi, v.gen, w.now); res != flowtable.Accept {
+	} else if res := w.s.flows.Update(f, pi, src.vpc.gen, w.now); res != flowtable.Accept {
 		r, rule = w.judgeHit(v, dst, Ingress, pi, f, res)
 	}
 	if r != DropNone {
@@ -369,8 +371,8 @@ func (w *worker) fillEvent(id string, d flowtable.Direction, r DropReason, frame
 		Packets: uint32(segs), Bytes: uint32(bytes), Frame: frame,
 	}
 	ev.Rule = ruleRef(rule)
-	if w.view != nil {
-		ev.Generation = w.view.gen
+	if w.src != nil {
+		ev.Generation = w.src.vpc.gen
 	}
 	if p.Family != 0 && !ev.HasPorts && p.ICMPID != 0 {
 		ev.SrcPort = p.ICMPID

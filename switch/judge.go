@@ -60,10 +60,10 @@ func (w *worker) judgeHit(v *view, e *eniView, d flowtable.Direction, pi *flowta
 func (w *worker) recheck(v *view, e *eniView, d flowtable.Direction, pi *flowtable.PacketInfo, f flowtable.Flow) (r DropReason, rule uint32, done bool) {
 	t := w.s.flows
 	if vo := w.classify(e, d, pi, f.Reply); vo.Allowed && !vo.Tracked {
-		if err := t.Readmit(f, admission(vo, v.gen)); err != nil {
+		if err := t.Readmit(f, admission(vo, e.vpc.gen)); err != nil {
 			return insertReason(err), 0, true
 		}
-		return applied(t.Update(f, pi, v.gen, w.now), uint32(vo.Rule))
+		return applied(t.Update(f, pi, e.vpc.gen, w.now), uint32(vo.Rule))
 	}
 	vd := w.classify(e, d, pi, false)
 	if !vd.Allowed {
@@ -95,7 +95,7 @@ func (w *worker) judgeNew(v *view, e *eniView, d flowtable.Direction, pi *flowta
 	if pi.Stateless() || pi.ICMPReply() {
 		return DropNone, uint32(vd.Rule)
 	}
-	if _, err := w.s.flows.Insert(pi, admission(vd, v.gen), w.now); err != nil {
+	if _, err := w.s.flows.Insert(pi, admission(vd, e.vpc.gen), w.now); err != nil {
 		return insertReason(err), 0
 	}
 	return DropNone, uint32(vd.Rule)

@@ -31,7 +31,7 @@ func (w *worker) arp(v *view, src *eniView, frame []byte) {
 		return
 	}
 	var mac [6]byte
-	switch d := v.v4.get(&p.Dst); {
+	switch d := src.vpc.v4.get(&p.Dst); {
 	case src.subnet.prefix4.IsValid() && (target == src.subnet.router4 || target == src.subnet.dns4):
 		mac = v.routerMAC
 	case d != nil && d != src && d.subnet == src.subnet: // other subnets are behind the router
@@ -76,7 +76,7 @@ func (w *worker) nd(v *view, src *eniView, frame []byte) {
 	}
 	flags := uint8(packet.NASolicited | packet.NAOverride)
 	var mac [6]byte
-	switch d := v.v6.get(&target); {
+	switch d := src.vpc.v6.get(&target); {
 	case src.subnet.prefix6.IsValid() && (target == src.subnet.router6 || target == routerLinkLocal):
 		mac = v.routerMAC
 		flags |= packet.NARouter

@@ -149,7 +149,12 @@ func TestNetworkUseCases(t *testing.T) {
 				if from.subnetOf(nl) != subnetOfAddr(f.Dst) {
 					f.DstMAC = nl.sw.cfg.RouterMAC
 				}
-				before := nl.drops(from, flowtable.Egress, s.want)
+				// The receiver subnet's inbound entries drop at the receiver.
+				at, d := from, flowtable.Egress
+				if s.want == DropNACLIngress {
+					at, d = to, flowtable.Ingress
+				}
+				before := nl.drops(at, d, s.want)
 				nl.send(from, f.Bytes())
 				got := len(nl.got(to))
 				switch {
@@ -157,8 +162,8 @@ func TestNetworkUseCases(t *testing.T) {
 					t.Fatalf("step %d %s→%s: want delivered, got %d (drops %v)", i, s.from, s.to, got, nl.dropList(from))
 				case s.want != DropNone && got != 0:
 					t.Fatalf("step %d %s→%s: want %v, delivered", i, s.from, s.to, s.want)
-				case s.want != DropNone && nl.drops(from, flowtable.Egress, s.want) != before+1:
-					t.Fatalf("step %d %s→%s: want %v, drops %v", i, s.from, s.to, s.want, nl.dropList(from))
+				case s.want != DropNone && nl.drops(at, d, s.want) != before+1:
+					t.Fatalf("step %d %s→%s: want %v at %s, drops %v / %v", i, s.from, s.to, s.want, at.name, nl.dropList(from), nl.dropList(to))
 				}
 			}
 		})

@@ -25,16 +25,22 @@ type netLab struct {
 	vpcID   string
 	subnets map[string]string // name → subnet id
 	group   string
+	// allowances are those of the interfaces host creates next.
+	allowances ruleset.Allowances
 }
 
-func newNetLab(t testing.TB) *netLab {
+func newNetLab(t testing.TB) *netLab { return newNetLabConfig(t, 1<<16, false) }
+
+// newNetLabConfig is newNetLab with a flow table of flowCapacity entries
+// and, with liftQuotas, no security-group quotas (benchmarks).
+func newNetLabConfig(t testing.TB, flowCapacity int, liftQuotas bool) *netLab {
 	t.Helper()
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("10.0.0.0/16"), IDSeed: 1})
+	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("10.0.0.0/16"), IDSeed: 1, LiftQuotas: liftQuotas})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := flowtable.NewManualClock(int64(time.Hour))
-	l := &lab{t: t, st: st, comp: ruleset.NewCompiler(), sw: New(Config{Clock: clock, FlowCapacity: 1 << 16}), clock: clock}
+	l := &lab{t: t, st: st, comp: ruleset.NewCompiler(), sw: New(Config{Clock: clock, FlowCapacity: flowCapacity}), clock: clock}
 	ns, err := vpc.NewState(vpc.Config{IDSeed: 1})
 	l.must(err)
 	v, err := ns.CreateVpc("10.0.0.0/16", "", nil)
@@ -56,7 +62,7 @@ func (nl *netLab) host(name, subnet, addr string, srcDstCheck bool) *node {
 	l := nl.lab
 	l.t.Helper()
 	a := netip.MustParseAddr(addr)
-	ni, err := l.st.CreateNetworkInterface(ruleset.ENISpec{Name: name, Groups: []string{nl.group}, IPv4: []netip.Addr{a}})
+	ni, err := l.st.CreateNetworkInterface(ruleset.ENISpec{Name: name, Groups: []string{nl.group}, IPv4: []netip.Addr{a}, Allowances: nl.allowances})
 	l.must(err)
 	hw, err := net.ParseMAC(ni.MacAddress)
 	l.must(err)

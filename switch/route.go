@@ -37,9 +37,10 @@ func (v *view) route(src *eniView, p *packet.Parsed, byAddr *eniView) (*eniView,
 		return byAddr, DropNone
 	case vpc.RouteInterface:
 		dst := v.byID[res.Interface.ID]
-		if dst == nil {
+		if dst == nil || dst.vpc != src.vpc {
 			// The target is placed in the topology but has no security
-			// groups published yet: nothing to deliver to.
+			// groups published yet, or (a topology the vpc model would
+			// refuse) sits in another VPC: nothing to deliver to.
 			return nil, DropNoDestination
 		}
 		// An appliance receives traffic for addresses it does not own only

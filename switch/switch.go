@@ -25,8 +25,8 @@ type Config struct {
 	// reserves 2 x its conntrack allowance of them (ruleset.Allowances):
 	// the table must hold the sum.
 	FlowCapacity int
-	// MaxInterfaces bounds CompiledInterface.Index (conntrack zones);
-	// default 1024.
+	// MaxInterfaces bounds the interfaces published at once, over every
+	// VPC (each is a conntrack zone); default 1024.
 	MaxInterfaces int
 	// RouterMAC is the MAC the switch answers ARP/ND with for the VPC
 	// router (subnet base+1, ::1, fe80:ec2::1) and the DNS resolver
@@ -77,6 +77,7 @@ type Switch struct {
 	ports     map[string]*portState
 	zoneCfg   map[uint32]flowtable.ZoneConfig
 	zoneOwner map[uint32]string // zone → interface id, as last published
+	published uint64            // publications so far: view.gen
 	runCtx    context.Context   // non-nil while Run runs
 	wg        sync.WaitGroup
 }
@@ -145,48 +146,63 @@ func (s *Switch) eniLocked(id string) *eni {
 	return e
 }
 
-// Publish makes snap the ruleset every following frame is judged by. The
-// caller compiles snap off the packet path (ruleset.Compiler); Publish
-// derives the address tables, configures each interface's conntrack zone
-// (timeouts, allowances) and swaps one pointer. A frame sees the old or the
-// new snapshot, never a mixture. Snapshots must come from one Compiler
-// (generations increase).
+// Publish makes snap the ruleset every following frame is judged by: one
+// VPC, without the VPC layer (PublishVPCs with a nil topology).
 func (s *Switch) Publish(snap *ruleset.Snapshot) error {
 	return s.PublishNetwork(snap, nil)
 }
 
-// PublishNetwork is Publish with the VPC layer: topo places the snapshot's
-// interfaces in subnets (router and DNS addresses, network ACLs, route
-// table) and carries each one's source/dest check. A nil topo is Publish:
-// the switch is then one subnet, the VPC's CIDR. The snapshot holds one
-// VPC's security groups, so one switch serves one VPC; several VPCs per
-// switch are a later step of vpc/integration.md.
+// PublishNetwork publishes one VPC, snap, placed in subnets by topo
+// (PublishVPCs with that one VPC).
 func (s *Switch) PublishNetwork(snap *ruleset.Snapshot, topo *vpc.Topology) error {
+	return s.PublishVPCs(topo, map[string]*ruleset.Snapshot{snap.VPC().VpcId: snap})
+}
+
+// PublishVPCs makes groups (one security-group Snapshot per VPC id) and
+// topo (the VPC layer of them all: subnets, network ACLs, route tables,
+// where each interface sits; nil for none) what every following frame is
+// judged by. The caller compiles both off the packet path; PublishVPCs
+// assigns each interface its conntrack zone and configures it (timeouts,
+// allowances), derives each VPC's address tables and swaps one pointer:
+// a frame sees the old or the new publication, never a mixture. VPCs are
+// isolated: a frame only reaches interfaces of its sender's VPC, so VPCs
+// may use the same addresses. An interface of a snapshot that topo does
+// not place is in one subnet, its VPC's CIDR, with its source/dest check
+// on. Each VPC's snapshots must come from one Compiler (generations
+// increase). The error lists interfaces left out or not configured; the
+// rest is published all the same.
+func (s *Switch) PublishVPCs(topo *vpc.Topology, groups map[string]*ruleset.Snapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var errs []error
-	owners := map[uint32]string{}
-	for _, ci := range snap.Interfaces() {
-		owners[ci.Index] = ci.ID
+	for id, snap := range groups {
+		if snap == nil {
+			return fmt.Errorf("vswitch: VPC %s has no snapshot", id)
+		}
 	}
-	stale := s.reassignedZones(owners)
-	for _, ci := range snap.Interfaces() {
-		s.eniLocked(ci.ID)
-		if int(ci.Index) >= s.cfg.MaxInterfaces {
-			errs = append(errs, fmt.Errorf("interface %s: index %d beyond MaxInterfaces %d", ci.ID, ci.Index, s.cfg.MaxInterfaces))
-			continue
+	zones, errs := s.assignZones(groups)
+	stale := s.reassignedZones(zones)
+	configured := map[string]bool{}
+	for _, id := range sortedKeys(groups) {
+		for _, ci := range groups[id].Interfaces() {
+			s.eniLocked(ci.ID)
+			z, ok := zones[ci.ID]
+			if !ok || configured[ci.ID] {
+				continue // no zone, or the copy in a second VPC (assignZones said so)
+			}
+			configured[ci.ID] = true
+			zc := zoneConfig(ci)
+			if old, ok := s.zoneCfg[z]; ok && old == zc {
+				continue
+			}
+			if err := s.flows.ConfigureZone(z, zc); err != nil {
+				errs = append(errs, fmt.Errorf("interface %s: %w", ci.ID, err))
+				continue
+			}
+			s.zoneCfg[z] = zc
 		}
-		zc := zoneConfig(ci)
-		if old, ok := s.zoneCfg[ci.Index]; ok && old == zc {
-			continue
-		}
-		if err := s.flows.ConfigureZone(ci.Index, zc); err != nil {
-			errs = append(errs, fmt.Errorf("interface %s: %w", ci.ID, err))
-			continue
-		}
-		s.zoneCfg[ci.Index] = zc
 	}
-	s.view.Store(newView(snap, topo, s.enis, s.cfg.RouterMAC))
+	s.published++
+	s.view.Store(newView(s.published, topo, groups, zones, s.enis, s.cfg.RouterMAC))
 	// Zones that changed owner are emptied once the old owner is no longer
 	// used (a new owner's flows of the first instants may go too: they are
 	// then judged again as new).
@@ -204,12 +220,38 @@ func zoneConfig(ci *ruleset.CompiledInterface) flowtable.ZoneConfig {
 	}
 }
 
-// Snapshot returns the published snapshot (nil before the first Publish).
+// Snapshot returns the published snapshot when one VPC is published (nil
+// before the first Publish, and with several VPCs: see Snapshots).
 func (s *Switch) Snapshot() *ruleset.Snapshot {
-	if v := s.view.Load(); v != nil {
-		return v.snap
+	if v := s.view.Load(); v != nil && len(v.vpcs) == 1 {
+		for _, vv := range v.vpcs {
+			return vv.snap
+		}
 	}
 	return nil
+}
+
+// Snapshots returns the published snapshot of each VPC, by VPC id.
+func (s *Switch) Snapshots() map[string]*ruleset.Snapshot {
+	m := map[string]*ruleset.Snapshot{}
+	if v := s.view.Load(); v != nil {
+		for id, vv := range v.vpcs {
+			m[id] = vv.snap
+		}
+	}
+	return m
+}
+
+// Zone returns the conntrack zone of interface eniID in the published
+// view (flow-table keys carry it); ok is false for an interface not
+// published.
+func (s *Switch) Zone(eniID string) (zone uint32, ok bool) {
+	if v := s.view.Load(); v != nil {
+		if ev := v.byID[eniID]; ev != nil {
+			return ev.zone, true
+		}
+	}
+	return 0, false
 }
 
 // AddPort attaches p as the port of interface eniID. The interface need not
@@ -352,8 +394,8 @@ func (s *Switch) Conntrack() iter.Seq2[string, flowtable.EntryInfo] {
 		for info := range s.flows.Entries(s.cfg.Clock.Now()) {
 			id := ""
 			if v != nil {
-				if z := int(info.Key.Zone()); z < len(v.byIndex) && v.byIndex[z] != nil {
-					id = v.byIndex[z].ci.ID
+				if z := int(info.Key.Zone()); z < len(v.byZone) && v.byZone[z] != nil {
+					id = v.byZone[z].ci.ID
 				}
 			}
 			if !yield(id, info) {

@@ -134,7 +134,7 @@ func (w *worker) receiveFrames() {
 type held struct {
 	p           packet.Parsed
 	hdr         iface.VirtioNetHdr
-	dstZone     uint32 // the destination interface: view.byIndex[dstZone]
+	dstZone     uint32 // the destination interface: view.byZone[dstZone]
 	buf         int    // the frame's buffer: w.bufs[buf]
 	size        int
 	segs, bytes uint64
