@@ -116,38 +116,64 @@ func readConntrack(path string) (*flowtable.Snapshot, error) {
 
 // SaveConntrack implements conntrackKeeper: every entry of a published
 // interface, its zone named by the interface id and its rule by the sgr-
-// id.
+// id in the interface's VPC.
 func (p *SwitchDataplane) SaveConntrack(wall time.Time) *flowtable.Snapshot {
-	snap := p.sw.Snapshot()
-	if snap == nil {
-		return &flowtable.Snapshot{Saved: wall}
+	zones := p.publishedZones()
+	zoneName := func(z uint32) (string, bool) { e, ok := zones[z]; return e.id, ok }
+	ruleName := func(z, r uint32) string {
+		if e, ok := zones[z]; ok {
+			return e.snap.RuleID(ruleset.RuleRef(r))
+		}
+		return ""
 	}
-	ids := map[uint32]string{}
-	for _, ci := range snap.Interfaces() {
-		ids[ci.Index] = ci.ID
-	}
-	zoneName := func(z uint32) (string, bool) { id, ok := ids[z]; return id, ok }
-	ruleName := func(r uint32) string { return snap.RuleID(ruleset.RuleRef(r)) }
 	return p.sw.Flows().Save(p.clock.Now(), wall, zoneName, ruleName)
 }
 
 // RestoreConntrack implements conntrackKeeper against the published
-// ruleset: entries of interfaces that no longer exist are dropped; a
-// rule that no longer exists is remembered as none (its tracked flows
-// still live on, as in EC2).
+// rulesets: entries of interfaces that no longer exist are dropped; a
+// rule that no longer exists in the interface's VPC is remembered as none
+// (its tracked flows still live on, as in EC2).
 func (p *SwitchDataplane) RestoreConntrack(s *flowtable.Snapshot, wall time.Time) flowtable.RestoreStats {
-	snap := p.sw.Snapshot()
-	if snap == nil {
-		return flowtable.RestoreStats{NoZone: len(s.Entries)}
+	zones := p.publishedZones()
+	byID := make(map[string]uint32, len(zones))
+	for z, e := range zones {
+		byID[e.id] = z
 	}
-	zones := map[string]uint32{}
-	for _, ci := range snap.Interfaces() {
-		zones[ci.ID] = ci.Index
+	refs := map[*ruleset.Snapshot]map[string]uint32{} // each VPC's rule ids, read once
+	ruleOf := func(z uint32, id string) uint32 {
+		snap := zones[z].snap
+		if snap == nil {
+			return 0
+		}
+		if refs[snap] == nil {
+			m := map[string]uint32{}
+			for r := ruleset.RuleRef(1); snap.RuleID(r) != ""; r++ {
+				m[snap.RuleID(r)] = uint32(r)
+			}
+			refs[snap] = m
+		}
+		return refs[snap][id]
 	}
-	refs := map[string]uint32{}
-	for r := ruleset.RuleRef(1); snap.RuleID(r) != ""; r++ {
-		refs[snap.RuleID(r)] = uint32(r)
+	zoneOf := func(id string) (uint32, bool) { z, ok := byID[id]; return z, ok }
+	return p.sw.Flows().Restore(s, p.clock.Now(), wall, zoneOf, ruleOf)
+}
+
+// zoneOwner is the interface that owns a zone and its VPC's ruleset.
+type zoneOwner struct {
+	id   string
+	snap *ruleset.Snapshot
+}
+
+// publishedZones maps every published interface's zone (the switch
+// assigns them) to the interface and its VPC's snapshot.
+func (p *SwitchDataplane) publishedZones() map[uint32]zoneOwner {
+	zones := map[uint32]zoneOwner{}
+	for _, snap := range p.sw.Snapshots() {
+		for _, ci := range snap.Interfaces() {
+			if z, ok := p.sw.Zone(ci.ID); ok {
+				zones[z] = zoneOwner{ci.ID, snap}
+			}
+		}
 	}
-	zoneOf := func(id string) (uint32, bool) { z, ok := zones[id]; return z, ok }
-	return p.sw.Flows().Restore(s, p.clock.Now(), wall, zoneOf, func(id string) uint32 { return refs[id] })
+	return zones
 }

@@ -95,10 +95,11 @@ type Snapshot struct {
 // Save returns the table's live entries at now (on the table's clock) as a
 // Snapshot taken at wall-clock time wall. zoneName names a zone (false:
 // the zone has no owner, its entries are left out); ruleName names a rule
-// reference ("" for none). Entries are copied one by one, so a table in
+// reference of a zone ("" for none): rule references are numbered per
+// ruleset, and the zone says whose. Entries are copied one by one, so a table in
 // use gives a snapshot of entries, not of a single instant: callers stop
 // the packet path first.
-func (t *Table) Save(now int64, wall time.Time, zoneName func(zone uint32) (string, bool), ruleName func(rule uint32) string) *Snapshot {
+func (t *Table) Save(now int64, wall time.Time, zoneName func(zone uint32) (string, bool), ruleName func(zone, rule uint32) string) *Snapshot {
 	s := &Snapshot{Saved: wall}
 	for info := range t.Entries(now) {
 		zone, ok := zoneName(info.Key.Zone())
@@ -107,7 +108,7 @@ func (t *Table) Save(now int64, wall time.Time, zoneName func(zone uint32) (stri
 		}
 		rule := ""
 		if info.Rule != 0 && ruleName != nil {
-			rule = ruleName(info.Rule)
+			rule = ruleName(info.Key.Zone(), info.Rule)
 		}
 		if len(rule) > maxNameLen {
 			rule = ""
@@ -358,7 +359,7 @@ type RestoreStats struct {
 // its flow until it idles out. They charge their zone's entry and tracked
 // counts (not the new-connection rate: they are not new); counters are
 // restored up to 2^23-1 packets and 2^39-1 bytes per direction.
-func (t *Table) Restore(s *Snapshot, now int64, wall time.Time, zoneOf func(name string) (uint32, bool), ruleOf func(name string) uint32) RestoreStats {
+func (t *Table) Restore(s *Snapshot, now int64, wall time.Time, zoneOf func(name string) (uint32, bool), ruleOf func(zone uint32, name string) uint32) RestoreStats {
 	var st RestoreStats
 	gap := max(wall.Sub(s.Saved), 0)
 	for i := range s.Entries {
@@ -375,7 +376,7 @@ func (t *Table) Restore(s *Snapshot, now int64, wall time.Time, zoneOf func(name
 		}
 		var rule uint32
 		if se.Rule != "" && ruleOf != nil {
-			rule = ruleOf(se.Rule)
+			rule = ruleOf(zone, se.Rule)
 		}
 		switch t.restoreOne(zone, se, rule, now, int64(left)) {
 		case nil:

@@ -14,7 +14,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	mustInsert(&testing.T{}, old, tcp(1, "198.18.0.10", 1000, "198.18.0.20", 80, TCPSyn), tracked, 0)
 	mustInsert(&testing.T{}, old, udp(2, "fd00:5e5e::1", 53, "fd00:5e5e::2", 5353), Admission{Generation: 1}, 0)
 	var buf bytes.Buffer
-	if err := old.Save(0, time.Unix(1_800_000_000, 0), zoneName, func(uint32) string { return "sgr-1" }).Encode(&buf); err != nil {
+	if err := old.Save(0, time.Unix(1_800_000_000, 0), zoneName, func(uint32, uint32) string { return "sgr-1" }).Encode(&buf); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())

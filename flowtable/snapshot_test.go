@@ -56,7 +56,7 @@ func TestSnapshotRestoresTrackedFlowsAcrossARestart(t *testing.T) {
 	mustInsert(t, old, u, Admission{Generation: 1}, now)
 	mustInsert(t, old, udp(9, "198.18.0.1", 1, "198.18.0.2", 2), tracked, now) // zone without a name: left out
 	wall := time.Unix(1_800_000_000, 0)
-	snap := roundTrip(t, old.Save(now+10*sec, wall, zoneName, func(r uint32) string { return "sgr-7" }))
+	snap := roundTrip(t, old.Save(now+10*sec, wall, zoneName, func(_, r uint32) string { return "sgr-7" }))
 	if len(snap.Entries) != 2 {
 		t.Fatalf("saved %d entries, want 2: %+v", len(snap.Entries), snap.Entries)
 	}
@@ -64,7 +64,7 @@ func TestSnapshotRestoresTrackedFlowsAcrossARestart(t *testing.T) {
 	// A new process: another clock epoch; 20 s passed on the wall clock.
 	fresh := New(Config{Capacity: 64})
 	now2 := int64(5 * sec)
-	st := fresh.Restore(snap, now2, wall.Add(20*time.Second), zoneOf, func(string) uint32 { return 3 })
+	st := fresh.Restore(snap, now2, wall.Add(20*time.Second), zoneOf, func(uint32, string) uint32 { return 3 })
 	// The UDP entry had 30-10 = 20 s left when saved: gone after the gap.
 	if st.Restored != 1 || st.Expired != 1 {
 		t.Fatalf("restore stats %+v, want 1 restored, 1 expired", st)

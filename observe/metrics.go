@@ -22,15 +22,13 @@ type Source interface {
 // SwitchSource adapts a *vswitch.Switch to Source.
 type SwitchSource struct{ Switch *vswitch.Switch }
 
-// ENIs lists the interfaces of the published ruleset, sorted.
+// ENIs lists the interfaces of every published VPC, sorted.
 func (s SwitchSource) ENIs() []string {
-	snap := s.Switch.Snapshot()
-	if snap == nil {
-		return nil
-	}
 	var ids []string
-	for _, ci := range snap.Interfaces() {
-		ids = append(ids, ci.ID)
+	for _, snap := range s.Switch.Snapshots() {
+		for _, ci := range snap.Interfaces() {
+			ids = append(ids, ci.ID)
+		}
 	}
 	sort.Strings(ids)
 	return ids

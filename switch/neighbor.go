@@ -26,7 +26,11 @@ func (w *worker) arp(v *view, src *eniView, frame []byte) {
 		w.dropSrc(DropNeighborIgnored, frame)
 		return
 	}
-	if !src.owns(4, &p.Src) {
+	// An interface with its source/dest check off may ask from any
+	// address: a forwarding instance's Linux names, by default, the source
+	// of the packet it is about to send (arp_announce 0), which can be its
+	// other interface's address. The reply goes only back to this port.
+	if src.srcDstCheck && !src.owns(4, &p.Src) {
 		w.dropSrc(DropSpoofedIP, frame)
 		return
 	}
@@ -65,7 +69,7 @@ func (w *worker) nd(v *view, src *eniView, frame []byte) {
 		w.dropSrc(DropNeighborIgnored, frame)
 		return
 	}
-	if !isLinkLocal6(&p.Src) && !src.owns(6, &p.Src) {
+	if src.srcDstCheck && !isLinkLocal6(&p.Src) && !src.owns(6, &p.Src) { // as for ARP
 		w.dropSrc(DropSpoofedIP, frame)
 		return
 	}

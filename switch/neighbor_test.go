@@ -179,3 +179,30 @@ func TestLinkLocalBypassesGroups(t *testing.T) {
 		t.Fatalf("no-service drops: %v", l2.dropList(b))
 	}
 }
+
+// TestARPFromOtherAddressWithCheckOff: an interface with its source/dest
+// check off (a forwarding instance) may ask from an address that is not
+// its own, as Linux does when the packet it is about to send has its other
+// interface's address, and is answered; with the check on the same request
+// is a counted spoofing drop.
+func TestARPFromOtherAddressWithCheckOff(t *testing.T) {
+	nl := newNetLab(t)
+	fwd := nl.host("fwd", "a", "10.0.1.5", false)
+	peer := nl.host("peer", "a", "10.0.1.10", true)
+	strict := nl.host("strict", "a", "10.0.1.20", true)
+	nl.publish()
+	other := netip.MustParseAddr("10.0.2.5") // the forwarder's address in subnet b
+	nl.send(fwd, packettest.ARPRequest(fwd.mac, other, peer.v4))
+	got := nl.got(fwd)
+	if len(got) != 1 {
+		t.Fatalf("ARP from another address with the check off: %d replies, drops %v", len(got), nl.dropList(fwd))
+	}
+	arp := gopacket.NewPacket(got[0], layers.LayerTypeEthernet, gopacket.Default).Layer(layers.LayerTypeARP).(*layers.ARP)
+	if !bytes.Equal(arp.SourceHwAddress, peer.mac[:]) || !bytes.Equal(arp.DstProtAddress, other.AsSlice()) {
+		t.Fatalf("reply %+v", arp)
+	}
+	nl.send(strict, packettest.ARPRequest(strict.mac, other, peer.v4))
+	if len(nl.got(strict)) != 0 || nl.drops(strict, Egress, DropSpoofedIP) != 1 {
+		t.Fatal("ARP from another address answered with the check on")
+	}
+}
