@@ -326,7 +326,9 @@ func TestMultiVPCValidation(t *testing.T) {
 		{"Action=CreateTags&ResourceId.1=sgr-0123456789abcdef0&Tag.1.Key=k", "InvalidSecurityGroupRuleId.NotFound"},
 		{"Action=CreateTags&ResourceId.1=pl-0123456789abcdef0&Tag.1.Key=k", "InvalidPrefixListID.NotFound"},
 		{"Action=CreateTags&ResourceId.1=" + l.webA + "&ResourceId.2=subnet-0123456789abcdef0&Tag.1.Key=k", "InvalidSubnetID.NotFound"},
+		// EC2 documents no vpc-id filter for these two (doc.go).
 		{"Action=DescribeTags&Filter.1.Name=vpc-id&Filter.1.Value.1=" + l.vpcA, codeInvalidParameterValue},
+		{"Action=DescribeSecurityGroupRules&Filter.1.Name=vpc-id&Filter.1.Value.1=" + l.vpcA, codeInvalidParameterValue},
 	}
 	before := l.spec(t)
 	for _, c := range cases {
