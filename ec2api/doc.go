@@ -34,10 +34,10 @@
 //
 // Ids are unique across VPCs, so a request's ids name its VPC (scope.go):
 //   - A group id finds its VPC (account.VPCOfGroup); a group name, and a
-//     CreateSecurityGroup without VpcId, mean the default VPC, as in EC2:
-//     the VPC marked default, or the only VPC when there is exactly one
-//     (a one-lab daemon keeps today's behaviour); otherwise
-//     VPCIdNotSpecified ("No default VPC for this user").
+//     CreateSecurityGroup without VpcId, mean the default VPC, as in EC2.
+//     The model has no default VPC, so the only VPC stands for it when
+//     there is exactly one (a one-lab daemon keeps today's behaviour);
+//     otherwise VPCIdNotSpecified ("No default VPC for this user").
 //   - A rule (authorize, ModifySecurityGroupRules) referencing a group of
 //     another VPC, and an interface given a group of another VPC, are
 //     refused as EC2 refuses them without peering: InvalidGroup.NotFound,

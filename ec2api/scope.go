@@ -25,24 +25,14 @@ func errDifferentNetworks() error {
 }
 
 // defaultVPC is the VPC a group name (or a CreateSecurityGroup without
-// VpcId) refers to. EC2 resolves names in the default VPC only: here the
-// VPC marked default, or the only VPC when there is exactly one (a
-// one-VPC daemon has always treated its VPC so, and the AWS CLI's
-// --group-name forms keep working against it). Otherwise EC2's error for a
-// missing default VPC.
+// VpcId) refers to. EC2 resolves names in the default VPC only. The VPC
+// model has no default VPC (CreateDefaultVpc is not served), so: the only
+// VPC when there is exactly one (a one-lab daemon has always treated its
+// VPC so, and the AWS CLI's --group-name forms keep working against it);
+// otherwise EC2's error for an account without a default VPC.
 func defaultVPC(a *account.Account) (string, error) {
-	ids := a.VPCs()
-	if len(ids) == 1 {
+	if ids := a.VPCs(); len(ids) == 1 {
 		return ids[0], nil
-	}
-	vpcs, err := a.Network().DescribeVpcs(nil, nil)
-	if err != nil {
-		return "", err
-	}
-	for _, v := range vpcs {
-		if v.IsDefault {
-			return v.VpcId, nil
-		}
 	}
 	return "", errorf(codeVPCIdNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 }

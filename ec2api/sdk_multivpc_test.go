@@ -340,3 +340,26 @@ func TestMultiVPCValidation(t *testing.T) {
 		t.Fatal("a refused request changed the account")
 	}
 }
+
+// An account with no VPC: names and CreateSecurityGroup without VpcId
+// have no default VPC; the describes spanning VPCs answer empty lists.
+func TestSDKNoVPC(t *testing.T) {
+	a, err := account.New(account.Config{Network: vpc.Config{IDSeed: 2}})
+	check(t, err)
+	srv := httptest.NewServer(NewHandler(NewMemAccountBackend(a)))
+	t.Cleanup(srv.Close)
+	c := sdkClient(srv.URL, "AKIDLAB", "lab-secret")
+	ctx := context.Background()
+	_, err = c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("x"), Description: aws.String("d")})
+	wantCode(t, err, "VPCIdNotSpecified")
+	_, err = c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupName: aws.String("default")})
+	wantCode(t, err, "VPCIdNotSpecified")
+	_, err = c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String("sg-0123456789abcdef0")})
+	wantCode(t, err, "InvalidGroup.NotFound")
+	sgs := must(c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}))(t)
+	enis := must(c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{}))(t)
+	tags := must(c.DescribeTags(ctx, &ec2.DescribeTagsInput{}))(t)
+	if len(sgs.SecurityGroups)+len(enis.NetworkInterfaces)+len(tags.Tags) != 0 {
+		t.Fatalf("an empty account described %v %v %v", sgs.SecurityGroups, enis.NetworkInterfaces, tags.Tags)
+	}
+}
