@@ -19,7 +19,7 @@ const codeVPCIdNotSpecified = "VPCIdNotSpecified"
 
 // errDifferentNetworks is EC2's answer when a request ties resources of
 // two VPCs together (a rule referencing a group of another VPC, an
-// interface given a group of another VPC), as EC2 answers it.
+// interface given a group of another VPC): EC2 has no peering here.
 func errDifferentNetworks() error {
 	return errorf(ruleset.CodeInvalidGroupNotFound, "You have specified two resources that belong to different networks.")
 }
