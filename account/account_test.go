@@ -285,3 +285,39 @@ func secondaries(a *Account, v, eni string) []netip.Addr {
 	}
 	return nil
 }
+
+// IPv6 addresses by count come from the interface's subnet's /64, not
+// the VPC's first one, and both models keep them.
+func TestIPv6AddressesInSubnets(t *testing.T) {
+	a := newAccount(t)
+	v := must(a.CreateVpc("10.5.0.0/16", "fd00:5::/56", nil))(t)
+	first := must(a.Network().CreateSubnet(v.VpcId, "10.5.1.0/24", "fd00:5::/64", "", nil))(t)
+	second := must(a.Network().CreateSubnet(v.VpcId, "10.5.2.0/24", "fd00:5:0:2::/64", "", nil))(t)
+	v4only := must(a.Network().CreateSubnet(v.VpcId, "10.5.3.0/24", "", "", nil))(t)
+	must(a.CreateNetworkInterface(first.SubnetId, ruleset.ENISpec{}, nil))(t)
+	e := must(a.CreateNetworkInterface(second.SubnetId, ruleset.ENISpec{}, nil))(t)
+	got := must(a.AssignIpv6Addresses(e.NetworkInterfaceId, nil, 2))(t)
+	if !reflect.DeepEqual(got, addrs("fd00:5:0:2::4", "fd00:5:0:2::5")) {
+		t.Fatalf("assigned %v", got)
+	}
+	if err := a.Consistent(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UnassignIpv6Addresses(e.NetworkInterfaceId, addrs("fd00:5:0:2::4")); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Network().Interface(e.NetworkInterfaceId); !reflect.DeepEqual(p.IPv6, addrs("fd00:5:0:2::5")) {
+		t.Fatalf("VPC layer holds %v", p.IPv6)
+	}
+	e4 := must(a.CreateNetworkInterface(v4only.SubnetId, ruleset.ENISpec{}, nil))(t)
+	before := a.Spec()
+	if _, err := a.AssignIpv6Addresses(e4.NetworkInterfaceId, nil, 1); code(err) != vpc.CodeInvalidParameterValue {
+		t.Fatalf("IPv6 in a subnet without a block: %v", err)
+	}
+	if _, err := a.AssignIpv6Addresses("eni-0123456789abcdef0", nil, 1); code(err) != ruleset.CodeInvalidNetworkInterfaceIDNotFound {
+		t.Fatalf("unknown interface: %v", err)
+	}
+	if !reflect.DeepEqual(before, a.Spec()) {
+		t.Fatal("a refusal changed the account")
+	}
+}

@@ -3,7 +3,8 @@
 // where each interface sits) and, for each VPC, its security groups and the
 // security side of its interfaces (package ruleset, one State per VPC,
 // which keeps meaning "one VPC"). It is step 1 of vpc/integration.md; the
-// daemon, the store and the EC2 API move onto it next.
+// EC2 API serves it (package ec2api), the daemon and the store move onto
+// it next.
 //
 // # What
 //
@@ -15,8 +16,9 @@
 // CreateNetworkInterface in a subnet (created in the VPC's ruleset State,
 // placed in the subnet; the primary address is the subnet's lowest free
 // one when none is given), DeleteNetworkInterface, and the secondary
-// addresses (AssignPrivateIpAddresses, UnassignPrivateIpAddresses), which
-// change both models. Everything else goes to the model that owns it:
+// addresses (Assign/UnassignPrivateIpAddresses,
+// Assign/UnassignIpv6Addresses; by count, the lowest free ones of the
+// interface's subnet), which change both models. Everything else goes to the model that owns it:
 // Network() for the VPC layer, Groups(vpcID) for a VPC's security groups.
 //
 // # Design

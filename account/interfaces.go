@@ -114,6 +114,52 @@ func (a *Account) UnassignPrivateIpAddresses(id string, addrs []netip.Addr) erro
 	})
 }
 
+// AssignIpv6Addresses adds IPv6 addresses to an interface: the given
+// ones, or count free ones of its subnet's IPv6 block (the lowest; the
+// ruleset State alone would pick from the VPC's block, which spans every
+// subnet). It returns the addresses assigned.
+func (a *Account) AssignIpv6Addresses(id string, addrs []netip.Addr, count int) ([]netip.Addr, error) {
+	vpcID, ok := a.VPCOfInterface(id)
+	if !ok {
+		return nil, errNoInterface(id)
+	}
+	var got []netip.Addr
+	err := a.change(vpcID, func(net *vpc.State, g *ruleset.State) error {
+		if count > 0 && len(addrs) == 0 {
+			place, _ := net.Interface(id)
+			free, err := net.FreeIPv6s(place.SubnetID, count)
+			if err != nil {
+				return err
+			}
+			addrs, count = free, 0
+		}
+		var err error
+		if got, err = g.AssignIpv6Addresses(id, addrs, count); err != nil {
+			return err
+		}
+		return syncAddresses(net, g)
+	})
+	return got, err
+}
+
+// UnassignIpv6Addresses removes IPv6 addresses of an interface.
+func (a *Account) UnassignIpv6Addresses(id string, addrs []netip.Addr) error {
+	vpcID, ok := a.VPCOfInterface(id)
+	if !ok {
+		return errNoInterface(id)
+	}
+	return a.change(vpcID, func(net *vpc.State, g *ruleset.State) error {
+		if err := g.UnassignIpv6Addresses(id, addrs); err != nil {
+			return err
+		}
+		return syncAddresses(net, g)
+	})
+}
+
+func errNoInterface(id string) error {
+	return &ruleset.Error{Code: ruleset.CodeInvalidNetworkInterfaceIDNotFound, Message: "The networkInterface ID '" + id + "' does not exist"}
+}
+
 // syncAddresses copies every interface's addresses from the ruleset State
 // g to the VPC layer, where they are checked against each subnet. An
 // address moving between two interfaces (AllowReassignment) is first

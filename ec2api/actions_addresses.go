@@ -3,7 +3,7 @@ package ec2api
 import (
 	"net/netip"
 
-	"sgswitch/ruleset"
+	"sgswitch/account"
 )
 
 // Secondary private IPv4 and IPv6 addresses of network interfaces. The
@@ -67,7 +67,7 @@ type UnassignIpv6AddressesOutput struct {
 	UnassignedIpv6Addresses List[string] `xml:"unassignedIpv6Addresses" json:"UnassignedIpv6Addresses"`
 }
 
-func assignPrivateIpAddresses(st *ruleset.State, in *AssignPrivateIpAddressesInput) (*AssignPrivateIpAddressesOutput, error) {
+func assignPrivateIpAddresses(a *account.Account, in *AssignPrivateIpAddressesInput) (*AssignPrivateIpAddressesOutput, error) {
 	if err := needInterface(in.NetworkInterfaceId, in.Ipv4Prefixes, in.Ipv4PrefixCount); err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func assignPrivateIpAddresses(st *ruleset.State, in *AssignPrivateIpAddressesInp
 	if err != nil {
 		return nil, err
 	}
-	got, err := st.AssignPrivateIpAddresses(in.NetworkInterfaceId, addrs, int(deref32(in.SecondaryPrivateIpAddressCount)),
+	got, err := a.AssignPrivateIpAddresses(in.NetworkInterfaceId, addrs, int(deref32(in.SecondaryPrivateIpAddressCount)),
 		in.AllowReassignment != nil && *in.AllowReassignment)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func assignPrivateIpAddresses(st *ruleset.State, in *AssignPrivateIpAddressesInp
 	return out, nil
 }
 
-func unassignPrivateIpAddresses(st *ruleset.State, in *UnassignPrivateIpAddressesInput) (*ReturnOutput, error) {
+func unassignPrivateIpAddresses(a *account.Account, in *UnassignPrivateIpAddressesInput) (*ReturnOutput, error) {
 	if err := needInterface(in.NetworkInterfaceId, in.Ipv4Prefixes, nil); err != nil {
 		return nil, err
 	}
@@ -95,13 +95,13 @@ func unassignPrivateIpAddresses(st *ruleset.State, in *UnassignPrivateIpAddresse
 	if err != nil {
 		return nil, err
 	}
-	if err := st.UnassignPrivateIpAddresses(in.NetworkInterfaceId, addrs); err != nil {
+	if err := a.UnassignPrivateIpAddresses(in.NetworkInterfaceId, addrs); err != nil {
 		return nil, err
 	}
 	return &ReturnOutput{Return: true}, nil
 }
 
-func assignIpv6Addresses(st *ruleset.State, in *AssignIpv6AddressesInput) (*AssignIpv6AddressesOutput, error) {
+func assignIpv6Addresses(a *account.Account, in *AssignIpv6AddressesInput) (*AssignIpv6AddressesOutput, error) {
 	if err := needInterface(in.NetworkInterfaceId, in.Ipv6Prefixes, in.Ipv6PrefixCount); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func assignIpv6Addresses(st *ruleset.State, in *AssignIpv6AddressesInput) (*Assi
 	if err != nil {
 		return nil, err
 	}
-	got, err := st.AssignIpv6Addresses(in.NetworkInterfaceId, addrs, int(deref32(in.Ipv6AddressCount)))
+	got, err := a.AssignIpv6Addresses(in.NetworkInterfaceId, addrs, int(deref32(in.Ipv6AddressCount)))
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func assignIpv6Addresses(st *ruleset.State, in *AssignIpv6AddressesInput) (*Assi
 	return out, nil
 }
 
-func unassignIpv6Addresses(st *ruleset.State, in *UnassignIpv6AddressesInput) (*UnassignIpv6AddressesOutput, error) {
+func unassignIpv6Addresses(a *account.Account, in *UnassignIpv6AddressesInput) (*UnassignIpv6AddressesOutput, error) {
 	if err := needInterface(in.NetworkInterfaceId, in.Ipv6Prefixes, nil); err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func unassignIpv6Addresses(st *ruleset.State, in *UnassignIpv6AddressesInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := st.UnassignIpv6Addresses(in.NetworkInterfaceId, addrs); err != nil {
+	if err := a.UnassignIpv6Addresses(in.NetworkInterfaceId, addrs); err != nil {
 		return nil, err
 	}
 	out := &UnassignIpv6AddressesOutput{NetworkInterfaceId: in.NetworkInterfaceId}

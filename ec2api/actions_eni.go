@@ -3,13 +3,15 @@ package ec2api
 import (
 	"net/netip"
 
-	"sgswitch/internal/subnetaddr"
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
 
-// CreateNetworkInterface and DeleteNetworkInterface. An interface created
-// through the API is "available": attached to no instance, so no port
-// carries it yet. Interfaces of lab nodes are "in-use" and cannot be
+// CreateNetworkInterface and DeleteNetworkInterface. An interface is
+// created in a subnet (account.CreateNetworkInterface: in the subnet's
+// VPC's groups, placed in the subnet, the primary address checked against
+// the subnet or picked from it). An interface created through the API is
+// "available": attached to no instance, so no port carries it yet. Interfaces of lab nodes are "in-use" and cannot be
 // deleted through the API (lab down removes them), as EC2 refuses to
 // delete an attached interface.
 
@@ -50,65 +52,72 @@ type DeleteNetworkInterfaceInput struct {
 	DryRunParam
 }
 
-func createNetworkInterface(st *ruleset.State, in *CreateNetworkInterfaceInput) (*CreateNetworkInterfaceOutput, error) {
+func createNetworkInterface(a *account.Account, in *CreateNetworkInterfaceInput) (*CreateNetworkInterfaceOutput, error) {
 	if in.SubnetId == "" {
 		return nil, missing("SubnetId")
-	}
-	if in.SubnetId != st.VPC().SubnetId {
-		return nil, errorf(codeInvalidSubnetIDNotFound, "The subnet ID '%s' does not exist", in.SubnetId)
 	}
 	if in.InterfaceType != "" && in.InterfaceType != "interface" {
 		return nil, errorf(codeUnsupportedOperation, "sgswitch creates interfaces of type interface only, not %s", in.InterfaceType)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	vpcID, err := a.Network().SubnetVpc(in.SubnetId)
 	if err != nil {
 		return nil, err
 	}
-	primary, secondaries, err := requestedAddresses(in)
+	spec, secondaries, err := interfaceSpec(in)
 	if err != nil {
 		return nil, err
 	}
-	spec := ruleset.ENISpec{Description: in.Description, Groups: in.Groups, Tags: tags}
-	for _, t := range tags {
-		if t.Key == "Name" { // an interface's Name tag is its name
-			spec.Name = t.Value
-		}
+	if err := sameVPC(a, vpcID, spec.Groups); err != nil {
+		return nil, err
 	}
-	spec.Tags = withoutName(tags)
-	if primary.IsValid() {
-		if err := checkAssignable(st, primary); err != nil {
-			return nil, err
-		}
-		spec.IPv4 = []netip.Addr{primary}
-	}
-	if in.ConnectionTrackingSpecification != nil {
-		if spec.Conntrack, err = conntrackSpec(in.ConnectionTrackingSpecification); err != nil {
-			return nil, err
-		}
-	}
-	eni, err := st.CreateNetworkInterface(spec)
+	eni, err := a.CreateNetworkInterface(in.SubnetId, spec, nil)
 	if err != nil {
 		return nil, err
 	}
 	id := eni.NetworkInterfaceId
 	if n := deref32(in.SecondaryPrivateIpAddressCount); len(secondaries) > 0 || n > 0 {
-		if _, err := st.AssignPrivateIpAddresses(id, secondaries, int(n), false); err != nil {
+		if _, err := a.AssignPrivateIpAddresses(id, secondaries, int(n), false); err != nil {
 			return nil, err
 		}
 	}
-	if err := assignCreateIPv6(st, id, in); err != nil {
+	if err := assignCreateIPv6(a, id, in); err != nil {
 		return nil, err
 	}
-	ds, err := st.DescribeNetworkInterfaces([]string{id}, nil)
+	out, err := describeInterface(a, id)
 	if err != nil {
 		return nil, err
 	}
-	out, err := convert[NetworkInterface](ds[0])
-	if err != nil {
-		return nil, err
-	}
-	out.AvailabilityZone = st.VPC().Region + "a"
 	return &CreateNetworkInterfaceOutput{NetworkInterface: out}, nil
+}
+
+// interfaceSpec is the ruleset side of a CreateNetworkInterface: the
+// primary address (the subnet checks it when the interface is placed),
+// groups, tags (an interface's Name tag is its name), conntrack; and the
+// secondary addresses to assign once it exists.
+func interfaceSpec(in *CreateNetworkInterfaceInput) (ruleset.ENISpec, []netip.Addr, error) {
+	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	if err != nil {
+		return ruleset.ENISpec{}, nil, err
+	}
+	primary, secondaries, err := requestedAddresses(in)
+	if err != nil {
+		return ruleset.ENISpec{}, nil, err
+	}
+	spec := ruleset.ENISpec{Description: in.Description, Groups: in.Groups, Tags: withoutName(tags)}
+	for _, t := range tags {
+		if t.Key == "Name" {
+			spec.Name = t.Value
+		}
+	}
+	if primary.IsValid() {
+		spec.IPv4 = []netip.Addr{primary}
+	}
+	if in.ConnectionTrackingSpecification != nil {
+		if spec.Conntrack, err = conntrackSpec(in.ConnectionTrackingSpecification); err != nil {
+			return ruleset.ENISpec{}, nil, err
+		}
+	}
+	return spec, secondaries, nil
 }
 
 // requestedAddresses reads the IPv4 addresses a CreateNetworkInterface
@@ -152,7 +161,7 @@ func anyPrimary(specs []PrivateIpAddressSpecification) bool {
 	return false
 }
 
-func assignCreateIPv6(st *ruleset.State, id string, in *CreateNetworkInterfaceInput) error {
+func assignCreateIPv6(a *account.Account, id string, in *CreateNetworkInterfaceInput) error {
 	var v6 []string
 	for _, a := range in.Ipv6Addresses {
 		v6 = append(v6, a.Ipv6Address)
@@ -165,21 +174,8 @@ func assignCreateIPv6(st *ruleset.State, id string, in *CreateNetworkInterfaceIn
 	if len(addrs) == 0 && n == 0 {
 		return nil
 	}
-	_, err = st.AssignIpv6Addresses(id, addrs, int(n))
+	_, err = a.AssignIpv6Addresses(id, addrs, int(n))
 	return err
-}
-
-// checkAssignable refuses a primary address EC2 would refuse: outside the
-// subnet, or one of its five reserved addresses.
-func checkAssignable(st *ruleset.State, a netip.Addr) error {
-	subnet := st.VPC().CIDR
-	switch {
-	case !a.Is4() || !subnet.Contains(a):
-		return errorf(codeInvalidParameterValue, "Address %s does not fall within the subnet's address range", a)
-	case subnetaddr.Reserved(subnet, a):
-		return errorf(codeInvalidParameterValue, "Address %s is in subnet's reserved address range", a)
-	}
-	return nil
 }
 
 func withoutName(tags []ruleset.Tag) []ruleset.Tag {
@@ -192,9 +188,13 @@ func withoutName(tags []ruleset.Tag) []ruleset.Tag {
 	return out
 }
 
-func deleteNetworkInterface(st *ruleset.State, in *DeleteNetworkInterfaceInput) (*ReturnOutput, error) {
+func deleteNetworkInterface(a *account.Account, in *DeleteNetworkInterfaceInput) (*ReturnOutput, error) {
 	if in.NetworkInterfaceId == "" {
 		return nil, missing("NetworkInterfaceId")
+	}
+	st, _, err := interfaceState(a, in.NetworkInterfaceId)
+	if err != nil {
+		return nil, err
 	}
 	ds, err := st.DescribeNetworkInterfaces([]string{in.NetworkInterfaceId}, nil)
 	if err != nil {
@@ -203,7 +203,7 @@ func deleteNetworkInterface(st *ruleset.State, in *DeleteNetworkInterfaceInput) 
 	if ds[0].Status == "in-use" {
 		return nil, errorf(codeInvalidNetworkInterfaceInUse, "Interface %s is in use (attached to a lab node; sgswitch lab down removes it).", in.NetworkInterfaceId)
 	}
-	if err := st.DeleteNetworkInterface(in.NetworkInterfaceId); err != nil {
+	if err := a.DeleteNetworkInterface(in.NetworkInterfaceId); err != nil {
 		return nil, err
 	}
 	return &ReturnOutput{Return: true}, nil

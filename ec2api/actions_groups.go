@@ -3,20 +3,23 @@ package ec2api
 import (
 	"strings"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
 // Security-group actions: create, delete, describe.
 
-func createSecurityGroup(st *ruleset.State, in *CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
+func createSecurityGroup(a *account.Account, in *CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
 	if in.GroupName == "" {
 		return nil, missing("GroupName")
 	}
 	if in.Description == "" {
 		return nil, missing("GroupDescription")
 	}
-	if in.VpcId != "" && in.VpcId != st.VPC().VpcId {
-		return nil, errorf("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", in.VpcId)
+	st, err := createIn(a, in.VpcId)
+	if err != nil {
+		return nil, err
 	}
 	tags, err := tagsFor(in.TagSpecifications, "security-group")
 	if err != nil {
@@ -37,8 +40,29 @@ func createSecurityGroup(st *ruleset.State, in *CreateSecurityGroupInput) (*Crea
 	return out, nil
 }
 
-func deleteSecurityGroup(st *ruleset.State, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
+// createIn is the State a new group goes to: VpcId's, or without it the
+// default VPC's (defaultVPC).
+func createIn(a *account.Account, vpcID string) (*ruleset.State, error) {
+	if vpcID == "" {
+		v, err := defaultVPC(a)
+		if err != nil {
+			return nil, err
+		}
+		vpcID = v
+	}
+	st := a.Groups(vpcID)
+	if st == nil {
+		return nil, errorf(vpc.CodeInvalidVpcIDNotFound, "The vpc ID '%s' does not exist", vpcID)
+	}
+	return st, nil
+}
+
+func deleteSecurityGroup(a *account.Account, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
 	group, err := groupRef(in.GroupId, in.GroupName)
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := groupState(a, group)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +73,15 @@ func deleteSecurityGroup(st *ruleset.State, in *DeleteSecurityGroupInput) (*Dele
 	return &DeleteSecurityGroupOutput{Return: true, GroupId: id}, nil
 }
 
-func describeSecurityGroups(st *ruleset.State, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
+// describeSecurityGroups spans every VPC: each id is looked up in its own
+// VPC, names in the default VPC, and with neither every VPC's groups are
+// listed (VPCs in id order); the filters (vpc-id among them) apply in each.
+func describeSecurityGroups(a *account.Account, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
 	filters, err := convert[[]ruleset.Filter](in.Filters)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := st.DescribeSecurityGroups(in.GroupIds, in.GroupNames, filters)
+	groups, err := securityGroups(a, in.GroupIds, in.GroupNames, filters)
 	if err != nil {
 		return nil, err
 	}
@@ -69,14 +96,78 @@ func describeSecurityGroups(st *ruleset.State, in *DescribeSecurityGroupsInput) 
 	return &DescribeSecurityGroupsOutput{SecurityGroups: sgs, NextToken: next}, nil
 }
 
-func describeSecurityGroupRules(st *ruleset.State, in *DescribeSecurityGroupRulesInput) (*DescribeSecurityGroupRulesOutput, error) {
+func securityGroups(a *account.Account, ids, names []string, filters []ruleset.Filter) ([]ruleset.SecurityGroup, error) {
+	if len(ids) == 0 && len(names) == 0 {
+		out := []ruleset.SecurityGroup{}
+		for _, v := range a.VPCs() {
+			gs, err := a.Groups(v).DescribeSecurityGroups(nil, nil, filters)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, gs...)
+		}
+		return out, nil
+	}
+	out := []ruleset.SecurityGroup{}
+	seen := map[string]bool{}
+	add := func(st *ruleset.State, ids, names []string) error {
+		gs, err := st.DescribeSecurityGroups(ids, names, filters)
+		for _, g := range gs {
+			if !seen[g.GroupId] {
+				seen[g.GroupId] = true
+				out = append(out, g)
+			}
+		}
+		return err
+	}
+	for _, id := range ids {
+		st, _, err := groupState(a, id)
+		if err == nil {
+			err = add(st, []string{id}, nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(names) > 0 {
+		v, err := defaultVPC(a)
+		if err == nil {
+			err = add(a.Groups(v), nil, names)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// describeSecurityGroupRules spans every VPC; each rule id is looked up in
+// the VPC that holds it.
+func describeSecurityGroupRules(a *account.Account, in *DescribeSecurityGroupRulesInput) (*DescribeSecurityGroupRulesOutput, error) {
 	filters, err := convert[[]ruleset.Filter](in.Filters)
 	if err != nil {
 		return nil, err
 	}
-	rules, err := st.DescribeSecurityGroupRules(in.SecurityGroupRuleIds, filters)
-	if err != nil {
-		return nil, err
+	rules := []ruleset.SecurityGroupRule{}
+	if len(in.SecurityGroupRuleIds) == 0 {
+		for _, v := range a.VPCs() {
+			rs, err := a.Groups(v).DescribeSecurityGroupRules(nil, filters)
+			if err != nil {
+				return nil, err
+			}
+			rules = append(rules, rs...)
+		}
+	}
+	for _, id := range in.SecurityGroupRuleIds {
+		st, err := ruleState(a, id)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := st.DescribeSecurityGroupRules([]string{id}, filters)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, rs...)
 	}
 	lo, hi, next, err := page(len(rules), in.PageParams)
 	if err != nil {

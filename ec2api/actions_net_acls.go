@@ -5,7 +5,7 @@ import (
 	"sgswitch/vpc"
 )
 
-// Network ACL actions over an account (AccountBackend): the VPC model
+// Network ACL actions: the VPC model
 // validates entries and associations; this file only maps the wire.
 
 // NetworkAcl is the DescribeNetworkAcls shape (EC2 names IsDefault

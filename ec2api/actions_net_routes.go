@@ -5,7 +5,7 @@ import (
 	"sgswitch/vpc"
 )
 
-// Route-table actions over an account (AccountBackend). The VPC model
+// Route-table actions. The VPC model
 // routes to network interfaces only (plus each table's local routes), so
 // every other target of CreateRoute/ReplaceRoute is accepted on the wire
 // (the SDK may send it) and refused with UnsupportedOperation.

@@ -5,8 +5,7 @@ import (
 	"sgswitch/vpc"
 )
 
-// Subnet actions over an account (AccountBackend): the VPC model's
-// subnets, several per VPC.
+// Subnet actions: the VPC model's subnets, several per VPC.
 
 type CreateSubnetInput struct {
 	VpcId             string             `query:"VpcId"`
@@ -60,7 +59,7 @@ func deleteSubnet(a *account.Account, in *DeleteSubnetInput) (*EmptyOutput, erro
 	return &EmptyOutput{}, nil
 }
 
-func describeNetSubnets(a *account.Account, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
+func describeSubnets(a *account.Account, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
 	filters, err := convert[[]vpc.Filter](in.Filters)
 	if err != nil {
 		return nil, err
@@ -78,4 +77,41 @@ func describeNetSubnets(a *account.Account, in *DescribeSubnetsInput) (*Describe
 		return nil, err
 	}
 	return &DescribeSubnetsOutput{Subnets: out, NextToken: next}, nil
+}
+
+type DescribeSubnetsInput struct {
+	SubnetIds []string `query:"SubnetId"`
+	Filters   []Filter `query:"Filter"`
+	PageParams
+	DryRunParam
+}
+
+// Subnet is the DescribeSubnets shape.
+type Subnet struct {
+	AvailabilityZone            string                               `xml:"availabilityZone" json:"AvailabilityZone"`
+	AvailableIpAddressCount     int32                                `xml:"availableIpAddressCount" json:"AvailableIpAddressCount"`
+	CidrBlock                   string                               `xml:"cidrBlock" json:"CidrBlock"`
+	DefaultForAz                bool                                 `xml:"defaultForAz" json:"DefaultForAz"`
+	MapPublicIpOnLaunch         bool                                 `xml:"mapPublicIpOnLaunch" json:"MapPublicIpOnLaunch"`
+	State                       string                               `xml:"state" json:"State"`
+	SubnetId                    string                               `xml:"subnetId" json:"SubnetId"`
+	VpcId                       string                               `xml:"vpcId" json:"VpcId"`
+	OwnerId                     string                               `xml:"ownerId" json:"OwnerId"`
+	AssignIpv6AddressOnCreation bool                                 `xml:"assignIpv6AddressOnCreation" json:"AssignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet List[SubnetIpv6CidrBlockAssociation] `xml:"ipv6CidrBlockAssociationSet" json:"Ipv6CidrBlockAssociationSet"`
+	SubnetArn                   string                               `xml:"subnetArn" json:"SubnetArn"`
+	Tags                        *List[Tag]                           `xml:"tagSet,omitempty" json:"Tags,omitempty"`
+}
+
+// SubnetIpv6CidrBlockAssociation is the IPv6 CIDR of a subnet.
+type SubnetIpv6CidrBlockAssociation struct {
+	AssociationId      string             `xml:"associationId" json:"AssociationId"`
+	Ipv6CidrBlock      string             `xml:"ipv6CidrBlock" json:"Ipv6CidrBlock"`
+	Ipv6CidrBlockState *VpcCidrBlockState `xml:"ipv6CidrBlockState,omitempty" json:"Ipv6CidrBlockState,omitempty"`
+}
+
+type DescribeSubnetsOutput struct {
+	ResponseMetadata
+	Subnets   List[Subnet] `xml:"subnetSet" json:"Subnets"`
+	NextToken string       `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
 }

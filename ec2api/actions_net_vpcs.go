@@ -5,41 +5,9 @@ import (
 	"sgswitch/vpc"
 )
 
-// VPC actions over an account (AccountBackend). VPCs are created and
+// VPC actions. VPCs are created and
 // deleted through the Account, so that each gets (and loses) its default
 // security group with it; reads go to the VPC model (Network).
-
-// accountActions are the actions of the VPC model, served only over an
-// AccountBackend (see lookup).
-var accountActions = map[string]operation{
-	"CreateVpc":       writeAccount(createVpc),
-	"DeleteVpc":       writeAccount(deleteVpc),
-	"DescribeVpcs":    readAccount(describeNetVpcs),
-	"CreateSubnet":    writeAccount(createSubnet),
-	"DeleteSubnet":    writeAccount(deleteSubnet),
-	"DescribeSubnets": readAccount(describeNetSubnets),
-
-	"ModifyVpcAttribute":   writeAccount(modifyVpcAttribute),
-	"DescribeVpcAttribute": readAccount(describeVpcAttribute),
-
-	"CreateNetworkAcl":             writeAccount(createNetworkAcl),
-	"DeleteNetworkAcl":             writeAccount(deleteNetworkAcl),
-	"CreateNetworkAclEntry":        writeAccount(createNetworkAclEntry),
-	"ReplaceNetworkAclEntry":       writeAccount(replaceNetworkAclEntry),
-	"DeleteNetworkAclEntry":        writeAccount(deleteNetworkAclEntry),
-	"ReplaceNetworkAclAssociation": writeAccount(replaceNetworkAclAssociation),
-	"DescribeNetworkAcls":          readAccount(describeNetworkAcls),
-
-	"CreateRouteTable":             writeAccount(createRouteTable),
-	"DeleteRouteTable":             writeAccount(deleteRouteTable),
-	"CreateRoute":                  writeAccount(createRoute),
-	"ReplaceRoute":                 writeAccount(replaceRoute),
-	"DeleteRoute":                  writeAccount(deleteRoute),
-	"AssociateRouteTable":          writeAccount(associateRouteTable),
-	"DisassociateRouteTable":       writeAccount(disassociateRouteTable),
-	"ReplaceRouteTableAssociation": writeAccount(replaceRouteTableAssociation),
-	"DescribeRouteTables":          readAccount(describeRouteTables),
-}
 
 type CreateVpcInput struct {
 	CidrBlock         string             `query:"CidrBlock"`
@@ -97,7 +65,7 @@ func deleteVpc(a *account.Account, in *DeleteVpcInput) (*EmptyOutput, error) {
 	return &EmptyOutput{}, nil
 }
 
-func describeNetVpcs(a *account.Account, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+func describeVpcs(a *account.Account, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
 	filters, err := convert[[]vpc.Filter](in.Filters)
 	if err != nil {
 		return nil, err

@@ -1,19 +1,29 @@
 package ec2api
 
 import (
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
 
-// Rule actions: authorize, revoke, modify, update descriptions.
+// Rule actions: authorize, revoke, modify, update descriptions. Each runs
+// in the VPC of its group; a rule may reference groups of that VPC only
+// (EC2 refuses a reference across VPCs, as without peering).
 
-func authorize(egress bool) func(*ruleset.State, *AuthorizeSecurityGroupInput) (*AuthorizeSecurityGroupOutput, error) {
-	return func(st *ruleset.State, in *AuthorizeSecurityGroupInput) (*AuthorizeSecurityGroupOutput, error) {
+func authorize(egress bool) func(*account.Account, *AuthorizeSecurityGroupInput) (*AuthorizeSecurityGroupOutput, error) {
+	return func(a *account.Account, in *AuthorizeSecurityGroupInput) (*AuthorizeSecurityGroupOutput, error) {
 		group, perms, err := ruleTarget(egress, in.GroupId, in.GroupName, in.IpPermissions, in.LegacyPermission)
 		if err != nil {
 			return nil, err
 		}
 		if len(perms) == 0 {
 			return nil, missing("IpPermissions")
+		}
+		st, vpcID, err := groupState(a, group)
+		if err != nil {
+			return nil, err
+		}
+		if err := sameVPC(a, vpcID, referencedGroups(perms)); err != nil {
+			return nil, err
 		}
 		tags, err := tagsFor(in.TagSpecifications, "security-group-rule")
 		if err != nil {
@@ -36,14 +46,18 @@ func authorize(egress bool) func(*ruleset.State, *AuthorizeSecurityGroupInput) (
 	}
 }
 
-func revoke(egress bool) func(*ruleset.State, *RevokeSecurityGroupInput) (*RevokeSecurityGroupOutput, error) {
-	return func(st *ruleset.State, in *RevokeSecurityGroupInput) (*RevokeSecurityGroupOutput, error) {
+func revoke(egress bool) func(*account.Account, *RevokeSecurityGroupInput) (*RevokeSecurityGroupOutput, error) {
+	return func(a *account.Account, in *RevokeSecurityGroupInput) (*RevokeSecurityGroupOutput, error) {
 		group, perms, err := ruleTarget(egress, in.GroupId, in.GroupName, in.IpPermissions, in.LegacyPermission)
 		if err != nil {
 			return nil, err
 		}
 		if len(perms) == 0 && len(in.SecurityGroupRuleIds) == 0 {
 			return nil, errorf(codeMissingParameter, "The request must contain the parameter IpPermissions or SecurityGroupRuleIds")
+		}
+		st, _, err := groupState(a, group)
+		if err != nil {
+			return nil, err
 		}
 		var revoked []ruleset.SecurityGroupRule
 		var unknown []ruleset.IpPermission
@@ -70,7 +84,7 @@ func revoke(egress bool) func(*ruleset.State, *RevokeSecurityGroupInput) (*Revok
 	}
 }
 
-func modifySecurityGroupRules(st *ruleset.State, in *ModifySecurityGroupRulesInput) (*ReturnOutput, error) {
+func modifySecurityGroupRules(a *account.Account, in *ModifySecurityGroupRulesInput) (*ReturnOutput, error) {
 	if in.GroupId == "" {
 		return nil, missing("GroupId")
 	}
@@ -86,15 +100,32 @@ func modifySecurityGroupRules(st *ruleset.State, in *ModifySecurityGroupRulesInp
 	if err != nil {
 		return nil, err
 	}
+	st, vpcID, err := groupState(a, in.GroupId)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, u := range updates {
+		if u.SecurityGroupRule != nil && u.SecurityGroupRule.ReferencedGroupId != nil {
+			refs = append(refs, *u.SecurityGroupRule.ReferencedGroupId)
+		}
+	}
+	if err := sameVPC(a, vpcID, refs); err != nil {
+		return nil, err
+	}
 	if err := st.ModifySecurityGroupRules(in.GroupId, updates); err != nil {
 		return nil, err
 	}
 	return &ReturnOutput{Return: true}, nil
 }
 
-func updateDescriptions(egress bool) func(*ruleset.State, *UpdateSecurityGroupRuleDescriptionsInput) (*ReturnOutput, error) {
-	return func(st *ruleset.State, in *UpdateSecurityGroupRuleDescriptionsInput) (*ReturnOutput, error) {
+func updateDescriptions(egress bool) func(*account.Account, *UpdateSecurityGroupRuleDescriptionsInput) (*ReturnOutput, error) {
+	return func(a *account.Account, in *UpdateSecurityGroupRuleDescriptionsInput) (*ReturnOutput, error) {
 		group, perms, err := ruleTarget(false, in.GroupId, in.GroupName, in.IpPermissions, LegacyPermission{})
+		if err != nil {
+			return nil, err
+		}
+		st, _, err := groupState(a, group)
 		if err != nil {
 			return nil, err
 		}

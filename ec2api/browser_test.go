@@ -60,13 +60,13 @@ func send(t *testing.T, base, method, host, body string, hdr map[string]string) 
 // Sec-Fetch-Site, a state-changing GET. The AWS CLI's and SDKs' form of
 // request (Host = the endpoint, no Origin) still works.
 func TestHandlerRefusesBrowserRequests(t *testing.T) {
-	b := NewMemBackend(newTestState(t))
+	b := newTestBackend(t)
 	srv := httptest.NewServer(NewHandler(b))
 	defer srv.Close()
 	port := strings.TrimPrefix(srv.URL, "http://127.0.0.1:")
 	rules := func() int {
 		n := 0
-		b.Read(func(st *ruleset.State) error { n = len(st.Spec().Groups[0].Ingress); return nil })
+		b.readGroups(func(st *ruleset.State) error { n = len(st.Spec().Groups[0].Ingress); return nil })
 		return n
 	}
 	before := rules()

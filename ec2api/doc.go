@@ -1,39 +1,72 @@
 // Package ec2api serves the Amazon EC2 Query API (version 2016-11-15) for
-// the security-group and network-interface actions of one sgswitch VPC,
-// so the real AWS CLI and SDKs work against the lab unchanged, and holds
-// the small client the `sgswitch ec2` command uses.
+// the VPCs of an sgswitch account (package account: every VPC's model
+// and security groups), so the real AWS CLI and SDKs work against the lab
+// unchanged, and holds the small client the `sgswitch ec2` command uses.
 //
 // # What
 //
-// Actions: CreateSecurityGroup, DeleteSecurityGroup, DescribeSecurityGroups,
-// DescribeSecurityGroupRules, AuthorizeSecurityGroupIngress/Egress,
-// RevokeSecurityGroupIngress/Egress, ModifySecurityGroupRules,
-// UpdateSecurityGroupRuleDescriptionsIngress/Egress,
-// DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute
-// (SecurityGroupId.N, ConnectionTrackingSpecification), DescribeVpcs,
-// DescribeSubnets (the VPC's one subnet), CreateNetworkInterface and
-// DeleteNetworkInterface (an API-made interface is "available"; a lab
-// node's is "in-use" and cannot be deleted), Assign/UnassignPrivateIpAddresses,
-// Assign/UnassignIpv6Addresses (single addresses; prefix delegation is
-// UnsupportedOperation), CreateTags, DeleteTags and DescribeTags. Anything
-// else is InvalidAction.
-//
-// Over an account (a Backend that also implements AccountBackend: every
-// VPC of package account), the VPC model's actions too:
-// CreateVpc, DeleteVpc, DescribeVpcs, ModifyVpcAttribute,
-// DescribeVpcAttribute (enableDnsSupport, enableDnsHostnames);
-// CreateSubnet, DeleteSubnet, DescribeSubnets; CreateNetworkAcl,
-// DeleteNetworkAcl, Create/Replace/DeleteNetworkAclEntry,
-// ReplaceNetworkAclAssociation, DescribeNetworkAcls; CreateRouteTable,
-// DeleteRouteTable, Create/Replace/DeleteRoute (DestinationCidrBlock or
+// Security groups: CreateSecurityGroup, DeleteSecurityGroup,
+// DescribeSecurityGroups, DescribeSecurityGroupRules,
+// AuthorizeSecurityGroupIngress/Egress, RevokeSecurityGroupIngress/Egress,
+// ModifySecurityGroupRules, UpdateSecurityGroupRuleDescriptionsIngress/Egress.
+// Interfaces: CreateNetworkInterface (in a subnet), DeleteNetworkInterface
+// (an API-made interface is "available"; a lab node's is "in-use" and
+// cannot be deleted), DescribeNetworkInterfaces,
+// ModifyNetworkInterfaceAttribute (SecurityGroupId.N,
+// ConnectionTrackingSpecification, SourceDestCheck),
+// Assign/UnassignPrivateIpAddresses, Assign/UnassignIpv6Addresses (single
+// addresses; prefix delegation is UnsupportedOperation),
+// AttachNetworkInterface and DetachNetworkInterface (below). Tags:
+// CreateTags, DeleteTags, DescribeTags. The VPC model: CreateVpc,
+// DeleteVpc, DescribeVpcs, ModifyVpcAttribute, DescribeVpcAttribute
+// (enableDnsSupport, enableDnsHostnames); CreateSubnet, DeleteSubnet,
+// DescribeSubnets; CreateNetworkAcl, DeleteNetworkAcl,
+// Create/Replace/DeleteNetworkAclEntry, ReplaceNetworkAclAssociation,
+// DescribeNetworkAcls; CreateRouteTable, DeleteRouteTable,
+// Create/Replace/DeleteRoute (DestinationCidrBlock or
 // DestinationIpv6CidrBlock to a NetworkInterfaceId; every other target is
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
 // ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
-// TagSpecification.N, every Describe Filter.N (passed to the model, which
-// refuses unknown names), MaxResults and NextToken. A one-VPC backend
-// (MemBackend, today's daemon) answers these actions UnsupportedOperation
-// ("this sgswitch daemon serves one VPC; …") rather than InvalidAction:
-// the action is EC2's and known, this daemon just does not hold the model.
+// TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
+// Anything else is InvalidAction.
+//
+// # Over several VPCs
+//
+// Ids are unique across VPCs, so a request's ids name its VPC (scope.go):
+//   - A group id finds its VPC (account.VPCOfGroup); a group name, and a
+//     CreateSecurityGroup without VpcId, mean the default VPC, as in EC2.
+//     The model has no default VPC, so the only VPC stands for it when
+//     there is exactly one (a one-lab daemon keeps today's behaviour);
+//     otherwise VPCIdNotSpecified ("No default VPC for this user").
+//   - A rule (authorize, ModifySecurityGroupRules) referencing a group of
+//     another VPC, and an interface given a group of another VPC, are
+//     refused as EC2 refuses them without peering: InvalidGroup.NotFound,
+//     "You have specified two resources that belong to different
+//     networks."
+//   - DescribeSecurityGroups, DescribeSecurityGroupRules,
+//     DescribeNetworkInterfaces and DescribeTags span every VPC (VPCs in
+//     id order). The vpc-id filter is EC2's where EC2 has it
+//     (DescribeSecurityGroups, DescribeNetworkInterfaces and the VPC
+//     model's describes); DescribeSecurityGroupRules and DescribeTags have
+//     none in the EC2 reference, so none here (InvalidParameterValue).
+//   - An interface finds its VPC through its id or, on create, its subnet
+//     (account.CreateNetworkInterface: the subnet checks the primary
+//     address or picks its lowest free one). Its description joins the
+//     security side (the VPC's ruleset State) and its placement (the VPC
+//     model: subnet, Availability Zone, source/dest check), so the
+//     subnet-id and availability-zone filters are applied after the join.
+//   - Tags go by id prefix: vpc-, subnet-, rtb-, acl- to the VPC model;
+//     sg-, sgr-, eni-, pl- to the State of the VPC that holds them.
+//
+// Attach and detach: sgswitch has no instances yet (they come with the
+// Instances issue). An interface is attached only to a lab node, by the
+// lab (its Attachment eni-attach-…, device index 0: one interface per
+// node), and the account exposes no instance id for lab nodes, so
+// AttachNetworkInterface answers InvalidInstanceID.NotFound for every
+// well-formed InstanceId (InvalidInstanceID.Malformed otherwise), and
+// DetachNetworkInterface refuses a lab attachment as EC2 refuses to
+// detach an instance's primary interface (OperationNotPermitted), any
+// other attachment id being InvalidAttachmentID.NotFound.
 //
 // # Design
 //
@@ -52,21 +85,16 @@
 //   - Shapes (shapes.go, messages.go): one Go type per wire shape, tagged
 //     with its query, XML and AWS-CLI JSON names, so the server, the
 //     client and the CLI's JSON output share one description.
-//   - Actions (actions_*.go): each maps an input to ruleset.State calls
-//     inside Backend.Read or Backend.Write and converts the result. The
-//     VPC model's actions (actions_net_*.go, table accountActions) map to
-//     account.Account calls inside AccountBackend.ReadAccount or
-//     WriteAccount (wrappers readAccount/writeAccount,
-//     account_backend.go): VPCs are created and deleted through the
-//     Account, so each gets its default security group; the rest goes to
-//     Account.Network(). AccountBackend is optional and found by type
-//     assertion, so the daemon's Backend keeps compiling unchanged until
-//     it moves onto package account; over an account these actions are
-//     looked up first (their DescribeVpcs and DescribeSubnets replace the
-//     one-VPC ones). The model's *vpc.Error carries EC2's code (codeOf).
-//     MemAccountBackend (in memory, clone-on-write) serves tests and
-//     tools; its one-VPC Read/Write refuse with UnsupportedOperation, so
-//     the security-group actions are not served over it yet.
+//   - Actions (actions_*.go, one table in handler.go): each maps an input
+//     to account.Account calls inside Backend.ReadAccount or WriteAccount
+//     (wrappers read/write, backend.go) and converts the result. What
+//     spans both models goes through the Account (VPCs, so each gets its
+//     default security group; interfaces and their addresses, so both
+//     models stay equal); security groups to the VPC's ruleset State
+//     (Account.Groups, found in scope.go); subnets, route tables, ACLs and
+//     the source/dest check to Account.Network(). ruleset.Error and
+//     vpc.Error carry EC2's code (codeOf). MemAccountBackend (in memory,
+//     clone-on-write) serves tests and tools.
 //
 // The SDK's own deserialiser is the judge of the XML: sdk_test.go drives
 // every action with aws-sdk-go-v2's ec2 client against an httptest server.
@@ -93,10 +121,10 @@
 //
 // # Updates and dry runs
 //
-// Mutating actions run in Backend.Write, which hands the function a
-// clone of the state and commits it only when the function succeeds; the
-// daemon's Backend persists and publishes the new ruleset to the switch
-// before Write returns, so a change applies to live traffic by the time
+// Mutating actions run in Backend.WriteAccount, which hands the function
+// a clone of the account and commits it only when the function succeeds;
+// the daemon's Backend persists and publishes the new state to the switch
+// before WriteAccount returns, so a change applies to live traffic by the time
 // the response is written (tracked flows survive a revoke, untracked ones
 // are cut, as in EC2). DryRun=true runs the whole action on the clone and
 // then fails it with DryRunOperation (HTTP 412), so nothing is committed
@@ -119,5 +147,5 @@
 // # Thread-safety
 //
 // The handler is safe for concurrent use; the Backend serialises access
-// to the state (MemBackend and MemAccountBackend with a mutex).
+// to the account (MemAccountBackend with a mutex).
 package ec2api

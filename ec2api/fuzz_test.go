@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
 
@@ -82,19 +83,20 @@ func FuzzHandler(f *testing.F) {
 		"Action=ModifyNetworkInterfaceAttribute&NetworkInterfaceId=web1&ConnectionTrackingSpecification.UdpTimeout=30",
 		"Action=DescribeSecurityGroups&Filter.1.Name=egress.ip-permission.to-port&Filter.1.Value.1=*&MaxResults=5",
 		"Action=CreateSecurityGroup&GroupName=a&GroupDescription=b&TagSpecification.1.Tag.1.Key=k",
+		"Action=CreateNetworkInterface&SubnetId=subnet-1&Ipv6AddressCount=2&SecurityGroupId.1=sg-1",
+		"Action=AttachNetworkInterface&NetworkInterfaceId=eni-1&InstanceId=i-0123456789abcdef0&DeviceIndex=1",
+		"Action=DetachNetworkInterface&AttachmentId=eni-attach-1",
+		"Action=DescribeTags&Filter.1.Name=tag:Name&Filter.1.Value.1=*",
 		"Action=UpdateSecurityGroupRuleDescriptionsEgress&GroupName=default&IpPermissions.1.IpProtocol=-1&IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0&IpPermissions.1.IpRanges.1.Description=x",
 	} {
 		f.Add(seed)
 	}
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IPv6CIDR: netip.MustParsePrefix("fd00:5e5e::/64"), IDSeed: 9})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}}); err != nil {
-		f.Fatal(err)
-	}
+	one := newOneVPC(f, "198.18.0.0/24", "fd00:5e5e::/56", 9)
+	one.addENI(f, ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}, AttachedTo: "lab/web1"})
+	var a *account.Account
+	_ = one.ReadAccount(func(cur *account.Account) error { a = cur; return nil })
 	f.Fuzz(func(t *testing.T, body string) {
-		h := NewHandler(NewMemBackend(st.Clone()))
+		h := NewHandler(NewMemAccountBackend(a.Clone()))
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body+"&Version=2016-11-15"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -11,7 +11,6 @@ import (
 
 	"sgswitch/ec2auth"
 	"sgswitch/internal/httplimit"
-	"sgswitch/ruleset"
 )
 
 // action decodes its input from vals, runs against the backend and
@@ -26,7 +25,8 @@ type operation struct {
 	mutates bool
 }
 
-// actions maps each supported Action to its implementation.
+// actions maps each supported Action to its implementation; every one
+// runs over the account (Backend).
 var actions = map[string]operation{
 	"CreateSecurityGroup":                        write(createSecurityGroup),
 	"DeleteSecurityGroup":                        write(deleteSecurityGroup),
@@ -39,77 +39,60 @@ var actions = map[string]operation{
 	"ModifySecurityGroupRules":                   write(modifySecurityGroupRules),
 	"UpdateSecurityGroupRuleDescriptionsIngress": write(updateDescriptions(false)),
 	"UpdateSecurityGroupRuleDescriptionsEgress":  write(updateDescriptions(true)),
-	"DescribeNetworkInterfaces":                  read(describeNetworkInterfaces),
-	"ModifyNetworkInterfaceAttribute":            write(modifyNetworkInterfaceAttribute),
-	"DescribeVpcs":                               read(describeVpcs),
-	"DescribeSubnets":                            read(describeSubnets),
-	"CreateNetworkInterface":                     write(createNetworkInterface),
-	"DeleteNetworkInterface":                     write(deleteNetworkInterface),
-	"AssignPrivateIpAddresses":                   write(assignPrivateIpAddresses),
-	"UnassignPrivateIpAddresses":                 write(unassignPrivateIpAddresses),
-	"AssignIpv6Addresses":                        write(assignIpv6Addresses),
-	"UnassignIpv6Addresses":                      write(unassignIpv6Addresses),
-	"CreateTags":                                 write(createTags),
-	"DeleteTags":                                 write(deleteTags),
-	"DescribeTags":                               read(describeTags),
+
+	"DescribeNetworkInterfaces":       read(describeNetworkInterfaces),
+	"ModifyNetworkInterfaceAttribute": write(modifyNetworkInterfaceAttribute),
+	"CreateNetworkInterface":          write(createNetworkInterface),
+	"DeleteNetworkInterface":          write(deleteNetworkInterface),
+	"AttachNetworkInterface":          write(attachNetworkInterface),
+	"DetachNetworkInterface":          write(detachNetworkInterface),
+	"AssignPrivateIpAddresses":        write(assignPrivateIpAddresses),
+	"UnassignPrivateIpAddresses":      write(unassignPrivateIpAddresses),
+	"AssignIpv6Addresses":             write(assignIpv6Addresses),
+	"UnassignIpv6Addresses":           write(unassignIpv6Addresses),
+
+	"CreateTags":   write(createTags),
+	"DeleteTags":   write(deleteTags),
+	"DescribeTags": read(describeTags),
+
+	"CreateVpc":            write(createVpc),
+	"DeleteVpc":            write(deleteVpc),
+	"DescribeVpcs":         read(describeVpcs),
+	"ModifyVpcAttribute":   write(modifyVpcAttribute),
+	"DescribeVpcAttribute": read(describeVpcAttribute),
+	"CreateSubnet":         write(createSubnet),
+	"DeleteSubnet":         write(deleteSubnet),
+	"DescribeSubnets":      read(describeSubnets),
+
+	"CreateNetworkAcl":             write(createNetworkAcl),
+	"DeleteNetworkAcl":             write(deleteNetworkAcl),
+	"CreateNetworkAclEntry":        write(createNetworkAclEntry),
+	"ReplaceNetworkAclEntry":       write(replaceNetworkAclEntry),
+	"DeleteNetworkAclEntry":        write(deleteNetworkAclEntry),
+	"ReplaceNetworkAclAssociation": write(replaceNetworkAclAssociation),
+	"DescribeNetworkAcls":          read(describeNetworkAcls),
+
+	"CreateRouteTable":             write(createRouteTable),
+	"DeleteRouteTable":             write(deleteRouteTable),
+	"CreateRoute":                  write(createRoute),
+	"ReplaceRoute":                 write(replaceRoute),
+	"DeleteRoute":                  write(deleteRoute),
+	"AssociateRouteTable":          write(associateRouteTable),
+	"DisassociateRouteTable":       write(disassociateRouteTable),
+	"ReplaceRouteTableAssociation": write(replaceRouteTableAssociation),
+	"DescribeRouteTables":          read(describeRouteTables),
 }
 
-// Actions returns the names of the supported actions, those served only
-// over an AccountBackend included.
+// Actions returns the names of the supported actions.
 func Actions() []string {
-	names := make([]string, 0, len(actions)+len(accountActions))
+	names := make([]string, 0, len(actions))
 	for n := range actions {
 		names = append(names, n)
-	}
-	for n := range accountActions {
-		if _, dup := actions[n]; !dup {
-			names = append(names, n)
-		}
 	}
 	return names
 }
 
 type dryRunner interface{ dryRun() bool }
-
-// read wraps a read-only action: decode, run under Backend.Read.
-func read[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
-	return operation{run: func(b Backend, vals url.Values) (any, error) {
-		in := new(I)
-		if err := decodeQuery(vals, in); err != nil {
-			return nil, err
-		}
-		var out *O
-		err := b.Read(func(st *ruleset.State) error {
-			var err error
-			if out, err = run(st, in); err == nil && any(in).(dryRunner).dryRun() {
-				return errDryRun
-			}
-			return err
-		})
-		return out, err
-	}}
-}
-
-// write wraps a mutating action: decode, run under Backend.Write, which
-// commits only on success (a dry run fails with DryRunOperation after all
-// checks, so its clone is dropped).
-func write[I, O any](run func(*ruleset.State, *I) (*O, error)) operation {
-	return operation{mutates: true, run: func(b Backend, vals url.Values) (any, error) {
-		in := new(I)
-		if err := decodeQuery(vals, in); err != nil {
-			return nil, err
-		}
-		var out *O
-		err := b.Write(func(st *ruleset.State) error {
-			var err error
-			if out, err = run(st, in); err == nil && any(in).(dryRunner).dryRun() {
-				return errDryRun
-			}
-			return err
-		})
-		return out, err
-	}}
-}
 
 // requestIDHeader is where EC2 sends the request id (aws-sdk-go-v2 reads
 // X-Amzn-Requestid, then X-Amz-Requestid).
@@ -167,7 +150,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	op, ok := lookup(h.backend, name)
+	op, ok := actions[name]
 	if !ok {
 		writeError(w, errorf(codeInvalidAction, "The action %s is not valid for this web service.", name), requestID)
 		return

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -13,17 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/ec2query"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
-
-func newTestState(t *testing.T) *ruleset.State {
-	t.Helper()
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 func post(t *testing.T, h http.Handler, body string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -47,7 +38,7 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 }
 
 func TestHandlerProtocolErrors(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	cases := []struct {
 		body   string
 		status int
@@ -83,7 +74,7 @@ func TestHandlerProtocolErrors(t *testing.T) {
 }
 
 func TestHandlerGETAndLegacyIngress(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	// GET with the query string, SigV2-style parameters ignored.
 	req := httptest.NewRequest(http.MethodGet, "/?Action=DescribeSecurityGroups&Version=2016-11-15&AWSAccessKeyId=x&Signature=y&SignatureVersion=2&SignatureMethod=HmacSHA256&Timestamp=now", nil)
 	rec := httptest.NewRecorder()
@@ -114,8 +105,12 @@ func TestHandlerGETAndLegacyIngress(t *testing.T) {
 // failingBackend fails every call with a plain (non-EC2) error.
 type failingBackend struct{}
 
-func (failingBackend) Read(func(*ruleset.State) error) error  { return errors.New("disk on fire") }
-func (failingBackend) Write(func(*ruleset.State) error) error { return errors.New("disk on fire") }
+func (failingBackend) ReadAccount(func(*account.Account) error) error {
+	return errors.New("disk on fire")
+}
+func (failingBackend) WriteAccount(func(*account.Account) error) error {
+	return errors.New("disk on fire")
+}
 
 func TestHandlerServerFaultIs5xx(t *testing.T) {
 	rec := post(t, NewHandler(failingBackend{}), "Action=DescribeVpcs&Version=2016-11-15")
@@ -125,8 +120,8 @@ func TestHandlerServerFaultIs5xx(t *testing.T) {
 }
 
 // A failed write leaves the state as it was (clone-on-write).
-func TestMemBackendDiscardsFailedWrites(t *testing.T) {
-	b := NewMemBackend(newTestState(t))
+func TestMemAccountBackendDiscardsFailedWrites(t *testing.T) {
+	b := newTestBackend(t)
 	h := NewHandler(b)
 	// Two permissions; the second is invalid, so neither may be added.
 	rec := post(t, h, "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=default"+
@@ -135,7 +130,7 @@ func TestMemBackendDiscardsFailedWrites(t *testing.T) {
 	if rec.Code != 400 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	_ = b.Read(func(st *ruleset.State) error {
+	_ = b.readGroups(func(st *ruleset.State) error {
 		rules, err := st.DescribeSecurityGroupRules(nil, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +147,7 @@ func TestMemBackendDiscardsFailedWrites(t *testing.T) {
 // Concurrent writers and readers through one handler (run with -race):
 // every create succeeds once and every group is then visible.
 func TestHandlerConcurrentRequests(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(2)
@@ -178,7 +173,7 @@ func TestHandlerConcurrentRequests(t *testing.T) {
 }
 
 func TestClientAgainstHandler(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(NewMemBackend(newTestState(t))))
+	srv := httptest.NewServer(NewHandler(newTestBackend(t)))
 	defer srv.Close()
 	c := &Client{Endpoint: srv.URL}
 	var out CreateSecurityGroupOutput
@@ -206,7 +201,7 @@ func TestClientAgainstHandler(t *testing.T) {
 // input) is answered 413 with the EC2 error envelope, and one below it
 // reaches the action.
 func TestHandlerBodyLimit(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	body := func(n int) string {
 		return "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=big&GroupDescription=" + strings.Repeat("x", n)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"sgswitch/account"
 	"sgswitch/ruleset"
 )
 
@@ -19,17 +20,17 @@ import (
 // successful write: compile the new state and publish the snapshot
 // before Write returns.
 type publishingBackend struct {
-	*MemBackend
+	*oneVPC
 	compiler *ruleset.Compiler
 	live     atomic.Pointer[ruleset.Snapshot]
 }
 
-func (b *publishingBackend) Write(fn func(*ruleset.State) error) error {
-	return b.MemBackend.Write(func(st *ruleset.State) error {
-		if err := fn(st); err != nil {
+func (b *publishingBackend) WriteAccount(fn func(*account.Account) error) error {
+	return b.oneVPC.WriteAccount(func(a *account.Account) error {
+		if err := fn(a); err != nil {
 			return err
 		}
-		b.live.Store(b.compiler.Compile(st))
+		b.live.Store(b.compiler.Compile(a.Groups(b.vpcID)))
 		return nil
 	})
 }
@@ -38,20 +39,18 @@ func (b *publishingBackend) Write(fn func(*ruleset.State) error) error {
 // response arrives after the change is live, with EC2's
 // tracked/untracked consequences.
 func TestSDKChangesAreLiveWithTrackingConsequences(t *testing.T) {
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IPv6CIDR: netip.MustParsePrefix("fd00:5e5e::/64"), IDSeed: 5})
-	if err != nil {
+	one := newOneVPC(t, "198.18.0.0/24", "fd00:5e5e::/56", 5)
+	var web *ruleset.SecurityGroup
+	if err := one.WriteAccount(func(a *account.Account) error {
+		var err error
+		web, err = a.Groups(one.vpcID).CreateSecurityGroup("web", "web tier", nil)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
-	web, err := st.CreateSecurityGroup("web", "web tier", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eni, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}, Groups: []string{web.GroupId}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &publishingBackend{MemBackend: NewMemBackend(st), compiler: ruleset.NewCompiler()}
-	b.live.Store(b.compiler.Compile(st))
+	eni := struct{ NetworkInterfaceId string }{one.addENI(t, ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}, Groups: []string{web.GroupId}})}
+	b := &publishingBackend{oneVPC: one, compiler: ruleset.NewCompiler()}
+	_ = one.readGroups(func(st *ruleset.State) error { b.live.Store(b.compiler.Compile(st)); return nil })
 	srv := httptest.NewServer(NewHandler(b))
 	defer srv.Close()
 	client := ec2.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), RetryMaxAttempts: 1},
@@ -86,13 +85,13 @@ func TestSDKChangesAreLiveWithTrackingConsequences(t *testing.T) {
 		t.Fatalf("http after its revoke: %+v", v)
 	}
 	// Moving the interface to the default group takes web's rules away at once.
-	must(client.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: aws.String(eni.NetworkInterfaceId), Groups: []string{st.DefaultGroupID()}}))(t)
+	must(client.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: aws.String(eni.NetworkInterfaceId), Groups: []string{one.defaultGroup()}}))(t)
 	if v := inbound("203.0.113.1", 22); v.Allowed {
 		t.Fatalf("ssh after the group change: %+v", v)
 	}
 	// A failed write publishes nothing.
 	before := b.live.Load()
-	_, err = client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(web.GroupId), IpPermissions: []types.IpPermission{tcp(22, "203.0.113.1/32")}})
+	_, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(web.GroupId), IpPermissions: []types.IpPermission{tcp(22, "203.0.113.1/32")}})
 	wantCode(t, err, "InvalidPermission.Duplicate")
 	if b.live.Load() != before {
 		t.Fatal("a failed request published a snapshot")

@@ -15,7 +15,7 @@ import (
 // Every answer carries x-amzn-RequestId, the same id as its body, and
 // the SDK reads it on success (response metadata) and on error.
 func TestRequestIDHeaderOnEveryAnswer(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	for _, body := range []string{
 		"Action=DescribeVpcs&Version=2016-11-15",
 		"Action=RunInstances&Version=2016-11-15",

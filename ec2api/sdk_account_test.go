@@ -3,7 +3,6 @@ package ec2api
 import (
 	"context"
 	"net/http/httptest"
-	"net/netip"
 	"reflect"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"sgswitch/account"
-	"sgswitch/ruleset"
 	"sgswitch/vpc"
 )
 
@@ -255,26 +253,5 @@ func TestSDKAccountErrors(t *testing.T) {
 				t.Fatal("a refusal changed the account")
 			}
 		})
-	}
-}
-
-// The one-VPC (ruleset) backend answers the VPC model's actions with
-// UnsupportedOperation and keeps its own DescribeVpcs.
-func TestSDKOneVPCBackendRefusesModelActions(t *testing.T) {
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(NewHandler(NewMemBackend(st)))
-	t.Cleanup(srv.Close)
-	c := sdkClient(srv.URL, "AKIDLAB", "lab-secret")
-	ctx := context.Background()
-	_, err = c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
-	wantCode(t, err, "UnsupportedOperation")
-	_, err = c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String("subnet-0123456789abcdef0")})
-	wantCode(t, err, "UnsupportedOperation")
-	dv, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
-	if err != nil || len(dv.Vpcs) != 1 || aws.ToString(dv.Vpcs[0].VpcId) != st.VPC().VpcId {
-		t.Fatalf("one-VPC DescribeVpcs: %v %+v", err, dv)
 	}
 }

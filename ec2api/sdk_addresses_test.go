@@ -159,7 +159,7 @@ func TestSDKTags(t *testing.T) {
 // TestAddressActionsRawErrors: what the SDKs check before sending, sent
 // raw, gets EC2's codes from the handler too.
 func TestAddressActionsRawErrors(t *testing.T) {
-	h := NewHandler(NewMemBackend(newTestState(t)))
+	h := NewHandler(newTestBackend(t))
 	for body, code := range map[string]string{
 		"Action=AssignPrivateIpAddresses&Version=2016-11-15&SecondaryPrivateIpAddressCount=1": codeMissingParameter,
 		"Action=UnassignPrivateIpAddresses&Version=2016-11-15&PrivateIpAddress.1=198.18.0.5":  codeMissingParameter,
@@ -179,11 +179,7 @@ func TestAddressActionsRawErrors(t *testing.T) {
 func TestSDKCreateDeleteNetworkInterface(t *testing.T) {
 	l := newSDKLab(t, true)
 	ctx := context.Background()
-	subnet := func() string {
-		var id string
-		_ = l.backend.Read(func(st *ruleset.State) error { id = st.VPC().SubnetId; return nil })
-		return id
-	}()
+	subnet := l.backend.subnetID
 	out, err := l.client.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{
 		SubnetId: aws.String(subnet), Description: aws.String("spare"),
 		PrivateIpAddresses: []types.PrivateIpAddressSpecification{

@@ -23,7 +23,7 @@ import (
 
 type sdkLab struct {
 	client  *ec2.Client
-	backend *MemBackend
+	backend *oneVPC
 	url     string
 	vpcID   string
 	defSG   string
@@ -31,15 +31,11 @@ type sdkLab struct {
 
 func newSDKLab(t *testing.T, withIPv6 bool) *sdkLab {
 	t.Helper()
-	cfg := ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 42}
+	ipv6 := ""
 	if withIPv6 {
-		cfg.IPv6CIDR = netip.MustParsePrefix("fd00:5e5e::/64")
+		ipv6 = "fd00:5e5e::/56"
 	}
-	st, err := ruleset.NewState(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := NewMemBackend(st)
+	b := newOneVPC(t, "198.18.0.0/24", ipv6, 42)
 	srv := httptest.NewServer(NewHandler(b))
 	t.Cleanup(srv.Close)
 	client := ec2.NewFromConfig(aws.Config{
@@ -47,24 +43,13 @@ func newSDKLab(t *testing.T, withIPv6 bool) *sdkLab {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDLAB", "lab-secret", ""),
 		RetryMaxAttempts: 1,
 	}, func(o *ec2.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	return &sdkLab{client: client, backend: b, url: srv.URL, vpcID: st.VPC().VpcId, defSG: st.DefaultGroupID()}
+	return &sdkLab{client: client, backend: b, url: srv.URL, vpcID: b.vpcID, defSG: b.defaultGroup()}
 }
 
-// addENI creates an interface directly in the state (EC2's
-// CreateNetworkInterface is not served: interfaces come from the lab).
+// addENI creates an interface directly in the account, as a lab does.
 func (l *sdkLab) addENI(t *testing.T, spec ruleset.ENISpec) string {
 	t.Helper()
-	var id string
-	if err := l.backend.Write(func(st *ruleset.State) error {
-		eni, err := st.CreateNetworkInterface(spec)
-		if err == nil {
-			id = eni.NetworkInterfaceId
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return l.backend.addENI(t, spec)
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -409,7 +394,7 @@ func TestSDKDescribeVpcs(t *testing.T) {
 	}
 	v := out.Vpcs[0]
 	if aws.ToString(v.VpcId) != l.vpcID || aws.ToString(v.CidrBlock) != "198.18.0.0/24" || v.State != types.VpcStateAvailable ||
-		len(v.Ipv6CidrBlockAssociationSet) != 1 || aws.ToString(v.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock) != "fd00:5e5e::/64" ||
+		len(v.Ipv6CidrBlockAssociationSet) != 1 || aws.ToString(v.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock) != "fd00:5e5e::/56" ||
 		len(v.CidrBlockAssociationSet) != 1 {
 		t.Fatalf("vpc: %+v", v)
 	}

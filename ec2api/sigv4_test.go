@@ -23,7 +23,7 @@ func sigv4Lab(t *testing.T) (*httptest.Server, ec2auth.Credentials) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(NewSigV4Handler(NewMemBackend(newTestState(t)), &ec2auth.Verifier{Credentials: creds}))
+	srv := httptest.NewServer(NewSigV4Handler(newTestBackend(t), &ec2auth.Verifier{Credentials: creds}))
 	t.Cleanup(srv.Close)
 	return srv, creds
 }

@@ -218,3 +218,29 @@ func (st *State) SubnetVpc(subnetID string) (string, error) {
 	}
 	return sn.VpcID, nil
 }
+
+// FreeIPv6s returns the n lowest free addresses of a subnet's IPv6 block
+// (FreeIPv4s' rule), InvalidParameterValue for a subnet without one, or
+// InsufficientFreeAddressesInSubnet when it has fewer.
+func (st *State) FreeIPv6s(subnetID string, n int) ([]netip.Addr, error) {
+	sn, err := st.subnet(subnetID)
+	if err != nil {
+		return nil, err
+	}
+	used := map[netip.Addr]bool{}
+	for i := range st.s.Interfaces {
+		if e := &st.s.Interfaces[i]; e.SubnetID == subnetID {
+			for _, a := range e.IPv6 {
+				used[a] = true
+			}
+		}
+	}
+	if !sn.IPv6CIDR.IsValid() {
+		return nil, errorf(CodeInvalidParameterValue, "Subnet %s does not have an IPv6 CIDR block", subnetID)
+	}
+	out := subnetaddr.Lowest(sn.IPv6CIDR, n, used)
+	if len(out) < n || n < 1 {
+		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IPv6 addresses in subnet %s", subnetID)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -266,6 +267,26 @@ func TestInterfacePlacement(t *testing.T) {
 	}
 	if err := f.st.DeleteSubnet(f.a); err != nil {
 		t.Errorf("a is empty now: %v", err)
+	}
+}
+
+// FreeIPv6s: the lowest free addresses of the subnet's own block, past
+// its first four (reserved) and those interfaces hold.
+func TestFreeIPv6s(t *testing.T) {
+	f := newFixture(t)
+	got, err := f.st.FreeIPv6s(f.a, 2)
+	if err != nil || !slices.Equal(got, addrs("fd00:5e5e:0:1::4", "fd00:5e5e:0:1::5")) {
+		t.Fatalf("FreeIPv6s(a, 2) = %v, %v", got, err)
+	}
+	must(t, f.st.SetInterfaceAddresses(eniA, addrs("10.0.1.10"), addrs("fd00:5e5e:0:1::4")))
+	if got, _ := f.st.FreeIPv6s(f.a, 1); !slices.Equal(got, addrs("fd00:5e5e:0:1::5")) {
+		t.Fatalf("after eniA took ::4: %v", got)
+	}
+	if _, err := f.st.FreeIPv6s(f.b, 1); codeOf(err) != CodeInvalidParameterValue {
+		t.Fatalf("subnet without an IPv6 block: %v", err)
+	}
+	if _, err := f.st.FreeIPv6s("subnet-0123456789abcdef0", 1); codeOf(err) != CodeInvalidSubnetIDNotFound {
+		t.Fatalf("unknown subnet: %v", err)
 	}
 }
 

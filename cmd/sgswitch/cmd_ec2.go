@@ -26,7 +26,7 @@ import (
 
 func init() {
 	subs := []*cli.Command{credentialsCommand()}
-	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands(), netCommands()) {
+	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands(), netCommands(), netChangeCommands()) {
 		subs = append(subs, ec.command())
 	}
 	register(&cli.Command{

@@ -2,13 +2,11 @@ package main
 
 import (
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 
 	"sgswitch/ec2api"
 	"sgswitch/ec2auth"
-	"sgswitch/ruleset"
 )
 
 // `sgswitch ec2` signs with the credentials in the state directory, and
@@ -19,11 +17,7 @@ func TestEC2SignsWithDaemonCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ec2api.NewSigV4Handler(ec2api.NewMemBackend(st), &ec2auth.Verifier{Credentials: creds}))
+	srv := httptest.NewServer(ec2api.NewSigV4Handler(oneVPCBackend(t), &ec2auth.Verifier{Credentials: creds}))
 	defer srv.Close()
 
 	t.Setenv("SGSWITCH_STATE_DIR", dir)

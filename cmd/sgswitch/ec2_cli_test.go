@@ -11,23 +11,41 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/account"
 	"sgswitch/ec2api"
 	"sgswitch/ruleset"
+	"sgswitch/vpc"
 )
 
-// ec2Lab serves the EC2 API over an in-memory state for the CLI tests.
+// ec2Lab serves the EC2 API for the CLI tests over an in-memory account
+// as a daemon with one lab holds it: one VPC of one subnet, and the lab
+// node web1's interface.
 func ec2Lab(t *testing.T) string {
 	t.Helper()
-	st, err := ruleset.NewState(ruleset.VPCConfig{CIDR: netip.MustParsePrefix("198.18.0.0/24"), IDSeed: 7})
+	srv := httptest.NewServer(ec2api.NewHandler(oneVPCBackend(t)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func oneVPCBackend(t *testing.T) *ec2api.MemAccountBackend {
+	t.Helper()
+	a, err := account.New(account.Config{Network: vpc.Config{IDSeed: 7}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateNetworkInterface(ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}}); err != nil {
+	v, err := a.CreateVpc("198.18.0.0/24", "", nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(ec2api.NewHandler(ec2api.NewMemBackend(st)))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	s, err := a.Network().CreateSubnet(v.VpcId, "198.18.0.0/24", "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ruleset.ENISpec{Name: "web1", IPv4: []netip.Addr{netip.MustParseAddr("198.18.0.10")}, AttachedTo: "lab/web1"}
+	if _, err := a.CreateNetworkInterface(s.SubnetId, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ec2api.NewMemAccountBackend(a)
 }
 
 // runEC2 runs `sgswitch ec2 --endpoint-url URL args…` and returns its

@@ -99,7 +99,7 @@ func ec2Commands() []ec2Command {
 			output: func() any { return &ec2api.DescribeNetworkInterfacesOutput{} },
 		},
 		{
-			name: "modify-network-interface-attribute", action: "ModifyNetworkInterfaceAttribute", usage: "replace an ENI's groups or set its connection tracking timeouts",
+			name: "modify-network-interface-attribute", action: "ModifyNetworkInterfaceAttribute", usage: "replace an ENI's groups, set its connection tracking timeouts or its source/dest check",
 			flags: []cli.Flag{
 				&cli.StringFlag{Name: "network-interface-id", Required: true, Usage: "id or lab node name"},
 				repeatedFlag("groups", "group ids or lab names (replace the set)"),
@@ -111,7 +111,7 @@ func ec2Commands() []ec2Command {
 			input: modifyInterfaceInput,
 		},
 		{
-			name: "describe-vpcs", action: "DescribeVpcs", usage: "describe the lab VPC",
+			name: "describe-vpcs", action: "DescribeVpcs", usage: "describe VPCs",
 			flags: append([]cli.Flag{repeatedFlag("vpc-ids", "vpc- ids")}, describeFlags()...),
 			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
 				fs, err := filters(c)
@@ -130,7 +130,7 @@ func eniCommands() []ec2Command {
 	}
 	return []ec2Command{
 		{
-			name: "describe-subnets", action: "DescribeSubnets", usage: "describe the lab subnet",
+			name: "describe-subnets", action: "DescribeSubnets", usage: "describe subnets",
 			flags: append([]cli.Flag{repeatedFlag("subnet-ids", "subnet- ids")}, describeFlags()...),
 			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
 				fs, err := filters(c)

@@ -114,8 +114,84 @@ func TestEC2CLINetWorkflow(t *testing.T) {
 	wantEC2Error(t, url, "DryRunOperation", "CreateVpc", "create-vpc", "--cidr-block", "10.2.0.0/16", "--dry-run")
 }
 
-// A one-VPC endpoint answers the VPC model's commands UnsupportedOperation.
-func TestEC2CLINetOnOneVPC(t *testing.T) {
-	url := ec2Lab(t)
-	wantEC2Error(t, url, "UnsupportedOperation", "CreateVpc", "create-vpc", "--cidr-block", "10.1.0.0/16")
+// The commands that change and delete, in the order a lab is taken down.
+func TestEC2CLINetChangeWorkflow(t *testing.T) {
+	url, addENI := netLab(t)
+	var cv struct{ Vpc struct{ VpcId string } }
+	okJSON(t, url, &cv, "create-vpc", "--cidr-block", "10.3.0.0/16")
+	vpcID := cv.Vpc.VpcId
+	okJSON(t, url, nil, "modify-vpc-attribute", "--vpc-id", vpcID, "--no-enable-dns-support")
+	var attr struct{ EnableDnsSupport struct{ Value bool } }
+	okJSON(t, url, &attr, "describe-vpc-attribute", "--vpc-id", vpcID, "--attribute", "enableDnsSupport")
+	if attr.EnableDnsSupport.Value {
+		t.Fatal("modify-vpc-attribute --no-enable-dns-support left DNS support on")
+	}
+	var cs struct{ Subnet struct{ SubnetId string } }
+	okJSON(t, url, &cs, "create-subnet", "--vpc-id", vpcID, "--cidr-block", "10.3.1.0/24")
+	subnet := cs.Subnet.SubnetId
+
+	var ca struct{ NetworkAcl struct{ NetworkAclId string } }
+	okJSON(t, url, &ca, "create-network-acl", "--vpc-id", vpcID)
+	aclID := ca.NetworkAcl.NetworkAclId
+	entry := []string{"--network-acl-id", aclID, "--rule-number", "100", "--protocol", "tcp", "--rule-action", "allow", "--cidr-block", "0.0.0.0/0"}
+	okJSON(t, url, nil, append([]string{"create-network-acl-entry", "--port-range", "From=443,To=443"}, entry...)...)
+	okJSON(t, url, nil, append([]string{"replace-network-acl-entry", "--port-range", "From=22,To=22"}, entry...)...)
+	var de struct {
+		NetworkAcls []struct {
+			Entries []struct {
+				RuleNumber int32
+				PortRange  *struct{ From int32 }
+			}
+		}
+	}
+	okJSON(t, url, &de, "describe-network-acls", "--network-acl-ids", aclID)
+	for _, e := range de.NetworkAcls[0].Entries {
+		if e.RuleNumber == 100 && (e.PortRange == nil || e.PortRange.From != 22) {
+			t.Fatalf("replace-network-acl-entry: %+v", e)
+		}
+	}
+	var assoc struct {
+		NetworkAcls []struct {
+			NetworkAclId string
+			Associations []struct{ NetworkAclAssociationId, SubnetId string }
+		}
+	}
+	okJSON(t, url, &assoc, "describe-network-acls", "--filters", "Name=association.subnet-id,Values="+subnet)
+	var replaced struct{ NewAssociationId string }
+	okJSON(t, url, &replaced, "replace-network-acl-association", "--association-id", assoc.NetworkAcls[0].Associations[0].NetworkAclAssociationId, "--network-acl-id", aclID)
+	wantEC2Error(t, url, "DependencyViolation", "DeleteNetworkAcl", "delete-network-acl", "--network-acl-id", aclID)
+	okJSON(t, url, nil, "replace-network-acl-association", "--association-id", replaced.NewAssociationId, "--network-acl-id", assoc.NetworkAcls[0].NetworkAclId)
+	okJSON(t, url, nil, "delete-network-acl-entry", "--network-acl-id", aclID, "--rule-number", "100", "--ingress")
+	okJSON(t, url, nil, "delete-network-acl", "--network-acl-id", aclID)
+
+	eni := addENI(subnet)
+	var ct struct{ RouteTable struct{ RouteTableId string } }
+	okJSON(t, url, &ct, "create-route-table", "--vpc-id", vpcID)
+	rtb := ct.RouteTable.RouteTableId
+	okJSON(t, url, nil, "create-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--network-interface-id", eni)
+	okJSON(t, url, nil, "replace-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--network-interface-id", eni)
+	var at struct{ AssociationId string }
+	okJSON(t, url, &at, "associate-route-table", "--route-table-id", rtb, "--subnet-id", subnet)
+	wantEC2Error(t, url, "DependencyViolation", "DeleteRouteTable", "delete-route-table", "--route-table-id", rtb)
+	okJSON(t, url, nil, "disassociate-route-table", "--association-id", at.AssociationId)
+	okJSON(t, url, nil, "delete-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0")
+	okJSON(t, url, nil, "delete-route-table", "--route-table-id", rtb)
+
+	okJSON(t, url, nil, "modify-network-interface-attribute", "--network-interface-id", eni, "--no-source-dest-check")
+	var dn struct {
+		NetworkInterfaces []struct{ SourceDestCheck bool }
+	}
+	okJSON(t, url, &dn, "describe-network-interfaces", "--network-interface-ids", eni)
+	if len(dn.NetworkInterfaces) != 1 || dn.NetworkInterfaces[0].SourceDestCheck {
+		t.Fatalf("after --no-source-dest-check: %+v", dn)
+	}
+	wantEC2Error(t, url, "InvalidInstanceID.NotFound", "AttachNetworkInterface", "attach-network-interface",
+		"--network-interface-id", eni, "--instance-id", "i-0123456789abcdef0", "--device-index", "1")
+	wantEC2Error(t, url, "InvalidAttachmentID.NotFound", "DetachNetworkInterface", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0")
+
+	wantEC2Error(t, url, "DependencyViolation", "DeleteSubnet", "delete-subnet", "--subnet-id", subnet)
+	okJSON(t, url, nil, "delete-network-interface", "--network-interface-id", eni)
+	okJSON(t, url, nil, "delete-subnet", "--subnet-id", subnet)
+	okJSON(t, url, nil, "delete-vpc", "--vpc-id", vpcID)
+	wantEC2Error(t, url, "InvalidVpcID.NotFound", "DeleteVpc", "delete-vpc", "--vpc-id", vpcID)
 }

@@ -11,9 +11,9 @@ import (
 	"sgswitch/ec2api"
 )
 
-// netCommands: the most used commands of the VPC model (served only by an
-// endpoint over an account; a one-VPC daemon answers UnsupportedOperation).
-// describe-vpcs and describe-subnets are in ec2Commands/eniCommands.
+// netCommands: the VPC model's create and describe commands; the ones
+// that change or delete are netChangeCommands. describe-vpcs and
+// describe-subnets are in ec2Commands/eniCommands.
 func netCommands() []ec2Command {
 	tagsFlag := func(rt string) cli.Flag {
 		return &cli.StringFlag{Name: "tag-specifications", Usage: "JSON or ResourceType=" + rt + ",Tags=[{Key=k,Value=v}]"}
@@ -33,6 +33,14 @@ func netCommands() []ec2Command {
 				return &ec2api.CreateVpcInput{CidrBlock: c.String("cidr-block"), Ipv6CidrBlock: c.String("ipv6-cidr-block"), TagSpecifications: ts}, err
 			},
 			output: func() any { return &ec2api.CreateVpcOutput{} },
+		},
+		{
+			name: "describe-vpc-attribute", action: "DescribeVpcAttribute", usage: "show enableDnsSupport or enableDnsHostnames",
+			flags: []cli.Flag{&cli.StringFlag{Name: "vpc-id", Required: true}, &cli.StringFlag{Name: "attribute", Required: true}},
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				return &ec2api.DescribeVpcAttributeInput{VpcId: c.String("vpc-id"), Attribute: c.String("attribute")}, nil
+			},
+			output: func() any { return &ec2api.DescribeVpcAttributeOutput{} },
 		},
 		{
 			name: "create-subnet", action: "CreateSubnet", usage: "create a subnet",
@@ -58,35 +66,8 @@ func netCommands() []ec2Command {
 		},
 		{
 			name: "create-network-acl-entry", action: "CreateNetworkAclEntry", usage: "add an entry to a network ACL",
-			flags: []cli.Flag{
-				&cli.StringFlag{Name: "network-acl-id", Required: true}, &cli.IntFlag{Name: "rule-number", Required: true},
-				&cli.StringFlag{Name: "protocol", Required: true, Usage: "number, -1, tcp, udp, icmp or icmpv6"},
-				&cli.StringFlag{Name: "rule-action", Required: true, Usage: "allow or deny"},
-				&cli.BoolFlag{Name: "egress"}, &cli.BoolFlag{Name: "ingress", Usage: "the default"},
-				&cli.StringFlag{Name: "cidr-block"}, &cli.StringFlag{Name: "ipv6-cidr-block"},
-				&cli.StringFlag{Name: "port-range", Usage: "From=80,To=80 or JSON"},
-				&cli.StringFlag{Name: "icmp-type-code", Usage: "Type=8,Code=-1 or JSON"},
-			},
-			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
-				rule, egress := int32(c.Int("rule-number")), c.Bool("egress")
-				in := &ec2api.NetworkAclEntryInput{NetworkAclId: c.String("network-acl-id"), RuleNumber: &rule, Protocol: c.String("protocol"),
-					RuleAction: c.String("rule-action"), Egress: &egress, CidrBlock: c.String("cidr-block"), Ipv6CidrBlock: c.String("ipv6-cidr-block")}
-				if s := c.String("port-range"); s != "" {
-					v, err := intPair(s, "From", "To")
-					if err != nil {
-						return nil, fmt.Errorf("--port-range: %w", err)
-					}
-					in.PortRange = &ec2api.PortRange{From: v[0], To: v[1]}
-				}
-				if s := c.String("icmp-type-code"); s != "" {
-					v, err := intPair(s, "Type", "Code")
-					if err != nil {
-						return nil, fmt.Errorf("--icmp-type-code: %w", err)
-					}
-					in.Icmp = &ec2api.IcmpTypeCode{Type: v[0], Code: v[1]}
-				}
-				return in, nil
-			},
+			flags:  aclEntryFlags(),
+			input:  func(c *cli.Context, _ *ec2Resolver) (any, error) { return aclEntryInput(c) },
 			output: func() any { return &ec2api.EmptyOutput{} },
 		},
 		{
@@ -129,6 +110,40 @@ func netCommands() []ec2Command {
 			output: func() any { return &ec2api.DescribeRouteTablesOutput{} },
 		},
 	}
+}
+
+func aclEntryFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "network-acl-id", Required: true}, &cli.IntFlag{Name: "rule-number", Required: true},
+		&cli.StringFlag{Name: "protocol", Required: true, Usage: "number, -1, tcp, udp, icmp or icmpv6"},
+		&cli.StringFlag{Name: "rule-action", Required: true, Usage: "allow or deny"},
+		&cli.BoolFlag{Name: "egress"}, &cli.BoolFlag{Name: "ingress", Usage: "the default"},
+		&cli.StringFlag{Name: "cidr-block"}, &cli.StringFlag{Name: "ipv6-cidr-block"},
+		&cli.StringFlag{Name: "port-range", Usage: "From=80,To=80 or JSON"},
+		&cli.StringFlag{Name: "icmp-type-code", Usage: "Type=8,Code=-1 or JSON"},
+	}
+}
+
+// aclEntryInput is the request of create- and replace-network-acl-entry.
+func aclEntryInput(c *cli.Context) (*ec2api.NetworkAclEntryInput, error) {
+	rule, egress := int32(c.Int("rule-number")), c.Bool("egress")
+	in := &ec2api.NetworkAclEntryInput{NetworkAclId: c.String("network-acl-id"), RuleNumber: &rule, Protocol: c.String("protocol"),
+		RuleAction: c.String("rule-action"), Egress: &egress, CidrBlock: c.String("cidr-block"), Ipv6CidrBlock: c.String("ipv6-cidr-block")}
+	if s := c.String("port-range"); s != "" {
+		v, err := intPair(s, "From", "To")
+		if err != nil {
+			return nil, fmt.Errorf("--port-range: %w", err)
+		}
+		in.PortRange = &ec2api.PortRange{From: v[0], To: v[1]}
+	}
+	if s := c.String("icmp-type-code"); s != "" {
+		v, err := intPair(s, "Type", "Code")
+		if err != nil {
+			return nil, fmt.Errorf("--icmp-type-code: %w", err)
+		}
+		in.Icmp = &ec2api.IcmpTypeCode{Type: v[0], Code: v[1]}
+	}
+	return in, nil
 }
 
 // intPair parses the AWS CLI's shorthand "A=1,B=2" or JSON {"A":1,"B":2}
