@@ -227,36 +227,6 @@ func (d *Daemon) WriteAccount(fn func(*account.Account) error) error {
 	return nil
 }
 
-// Read runs fn on the default VPC's security groups (see Write).
-func (d *Daemon) Read(fn func(st *ruleset.State) error) error {
-	return d.ReadAccount(func(a *account.Account) error {
-		g, err := defaultGroups(a)
-		if err != nil {
-			return err
-		}
-		return fn(g)
-	})
-}
-
-// Write runs fn on the default VPC's security groups: the one-VPC
-// actions of the EC2 API until every action takes the account.
-func (d *Daemon) Write(fn func(st *ruleset.State) error) error {
-	return d.WriteAccount(func(a *account.Account) error {
-		g, err := defaultGroups(a)
-		if err != nil {
-			return err
-		}
-		return fn(g)
-	})
-}
-
-func defaultGroups(a *account.Account) (*ruleset.State, error) {
-	if g := a.Groups(a.DefaultVpc()); g != nil {
-		return g, nil
-	}
-	return nil, &ruleset.Error{Code: "VPCIdNotSpecified", Message: "No default VPC for this user"}
-}
-
 // swap publishes next and makes it live, then drops ports whose ENI no
 // longer exists (deleted through the EC2 API). Callers hold d.mu and have
 // persisted next.

@@ -25,27 +25,55 @@ func errDifferentNetworks() error {
 }
 
 // defaultVPC is the VPC a group name (or a CreateSecurityGroup without
-// VpcId) refers to. EC2 resolves names in the default VPC only. The VPC
-// model has no default VPC (CreateDefaultVpc is not served), so: the only
-// VPC when there is exactly one (a one-lab daemon has always treated its
-// VPC so, and the AWS CLI's --group-name forms keep working against it);
-// otherwise EC2's error for an account without a default VPC.
+// VpcId) refers to. EC2 resolves names in the default VPC only: the
+// account's default VPC (a daemon's own VPC, account.DefaultVpc), else
+// the only VPC when there is exactly one; otherwise EC2's error for an
+// account without a default VPC.
 func defaultVPC(a *account.Account) (string, error) {
+	if v := a.DefaultVpc(); v != "" {
+		return v, nil
+	}
 	if ids := a.VPCs(); len(ids) == 1 {
 		return ids[0], nil
 	}
 	return "", errorf(codeVPCIdNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 }
 
+// byName finds the VPC whose State knows name (a group's or an
+// interface's): the default VPC when it does, as EC2; else, as sgswitch
+// lets a lab's objects be named by their lab names (each lab is a VPC of
+// its own beside the daemon's default one), the one other VPC that does.
+// A name several VPCs use is refused (name it by id); a name none knows
+// gets the default VPC's State, whose own error says so. Without a
+// default VPC, EC2's error.
+func byName(a *account.Account, name string, knows func(*ruleset.State) bool) (*ruleset.State, string, error) {
+	def, err := defaultVPC(a)
+	if err != nil {
+		return nil, "", err
+	}
+	if knows(a.Groups(def)) {
+		return a.Groups(def), def, nil
+	}
+	var found []string
+	for _, v := range a.VPCs() {
+		if v != def && knows(a.Groups(v)) {
+			found = append(found, v)
+		}
+	}
+	switch {
+	case len(found) == 1:
+		return a.Groups(found[0]), found[0], nil
+	case len(found) > 1:
+		return nil, "", errorf(codeVPCIdNotSpecified, "The name '%s' is used in %d VPCs (%s): name it by id.", name, len(found), strings.Join(found, ", "))
+	}
+	return a.Groups(def), def, nil
+}
+
 // groupState finds the State holding a group given by id (sg-…) or by
-// name (in the default VPC).
+// name (byName).
 func groupState(a *account.Account, group string) (*ruleset.State, string, error) {
 	if !strings.HasPrefix(group, "sg-") {
-		v, err := defaultVPC(a)
-		if err != nil {
-			return nil, "", err
-		}
-		return a.Groups(v), v, nil
+		return byName(a, group, func(st *ruleset.State) bool { _, err := st.ResolveGroup(group); return err == nil })
 	}
 	v, ok := a.VPCOfGroup(group)
 	if !ok {
@@ -70,6 +98,13 @@ func groupNotFound(a *account.Account, id string) error {
 func interfaceState(a *account.Account, id string) (*ruleset.State, string, error) {
 	if v, ok := a.VPCOfInterface(id); ok {
 		return a.Groups(v), v, nil
+	}
+	if !strings.HasPrefix(id, "eni-") && a.DefaultVpc() != "" {
+		// sgswitch's names for interfaces (a lab node's), as for groups.
+		knows := func(st *ruleset.State) bool { _, err := st.ResolveInterface(id); return err == nil }
+		if st, v, err := byName(a, id, knows); err != nil || knows(st) {
+			return st, v, err
+		}
 	}
 	if !strings.HasPrefix(id, "eni-") {
 		return nil, "", errorf(ruleset.CodeInvalidNetworkInterfaceIDMalformed, "Invalid id: \"%s\" (expecting \"eni-...\")", id)
