@@ -25,8 +25,6 @@ type Account struct {
 	cfg    Config
 	net    *vpc.State
 	groups map[string]*ruleset.State // VPC id -> its security groups
-	// defaultVPC is the VPC that actions naming none use ("" for none).
-	defaultVPC string
 	// flowBudget is the switch's flow-table size (SetFlowBudget).
 	flowBudget int64
 }
@@ -57,7 +55,7 @@ func (a *Account) VPCs() []string { return slices.Sorted(maps.Keys(a.groups)) }
 
 // Clone returns an independent copy.
 func (a *Account) Clone() *Account {
-	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups)), defaultVPC: a.defaultVPC, flowBudget: a.flowBudget}
+	c := &Account{cfg: a.cfg, net: a.net.Clone(), groups: make(map[string]*ruleset.State, len(a.groups)), flowBudget: a.flowBudget}
 	for id, g := range a.groups {
 		c.groups[id] = g.Clone()
 	}

@@ -34,7 +34,7 @@ func FuzzDecodeSpec(f *testing.F) {
 	good, _ := json.Marshal(a.Spec())
 	f.Add(good)
 	f.Add([]byte(`{}`))
-	f.Add([]byte(`{"Network":{"Vpcs":[]},"Groups":{"vpc-1":{}},"DefaultVpcId":"vpc-1"}`))
+	f.Add([]byte(`{"Network":{"Vpcs":[]},"Groups":{"vpc-1":{}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		acct, err := DecodeSpec(data)
 		if err != nil {

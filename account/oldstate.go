@@ -52,7 +52,10 @@ func FromOneVPC(cfg Config, sp ruleset.Spec) (*Account, error) {
 		}
 	}
 	cfg.Network = net.Config()
-	a := &Account{cfg: cfg, net: net, groups: map[string]*ruleset.State{info.VpcId: groups}, defaultVPC: info.VpcId}
+	if err := net.SetDefaultVpc(info.VpcId); err != nil {
+		return nil, err
+	}
+	a := &Account{cfg: cfg, net: net, groups: map[string]*ruleset.State{info.VpcId: groups}}
 	return a, a.Consistent()
 }
 
@@ -107,22 +110,21 @@ func (a *Account) RemoveVpc(id string) error {
 	}
 	a.net = net
 	delete(a.groups, id)
-	if a.defaultVPC == id {
-		a.defaultVPC = ""
-	}
 	return nil
 }
 
 // DefaultVpc is the account's default VPC ("" for none): the one that
-// actions naming no VPC use, as EC2 uses a region's default VPC.
-func (a *Account) DefaultVpc() string { return a.defaultVPC }
+// actions naming no VPC use, as EC2 uses a region's default VPC. The VPC
+// layer holds the mark (vpc.State.DefaultVpc).
+func (a *Account) DefaultVpc() string { return a.net.DefaultVpc() }
 
 // SetDefaultVpc makes VPC id the default one ("" for none).
 func (a *Account) SetDefaultVpc(id string) error {
-	if id != "" && a.groups[id] == nil {
-		return &vpc.Error{Code: vpc.CodeInvalidVpcIDNotFound, Message: "The vpc ID '" + id + "' does not exist"}
+	net := a.net.Clone()
+	if err := net.SetDefaultVpc(id); err != nil {
+		return err
 	}
-	a.defaultVPC = id
+	a.net = net
 	return nil
 }
 

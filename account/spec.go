@@ -16,13 +16,11 @@ type Spec struct {
 	Config  Config                  `json:"Config"`
 	Network vpc.Spec                `json:"Network"`
 	Groups  map[string]ruleset.Spec `json:"Groups"`
-	// DefaultVpcId is the account's default VPC (DefaultVpc), "" for none.
-	DefaultVpcId string `json:"DefaultVpcId,omitempty"`
 }
 
 // Spec returns a deep copy of the Account's data.
 func (a *Account) Spec() Spec {
-	sp := Spec{Config: a.cfg, Network: a.net.Spec(), Groups: make(map[string]ruleset.Spec, len(a.groups)), DefaultVpcId: a.defaultVPC}
+	sp := Spec{Config: a.cfg, Network: a.net.Spec(), Groups: make(map[string]ruleset.Spec, len(a.groups))}
 	for id, g := range a.groups {
 		sp.Groups[id] = g.Spec()
 	}
@@ -47,9 +45,6 @@ func FromSpec(sp Spec) (*Account, error) {
 	}
 	if err := a.Consistent(); err != nil {
 		return nil, err
-	}
-	if err := a.SetDefaultVpc(sp.DefaultVpcId); err != nil {
-		return nil, fmt.Errorf("default VPC: %w", err)
 	}
 	return a, nil
 }

@@ -62,9 +62,6 @@ func (a *Account) DeleteVpc(id string) error {
 		return err
 	}
 	delete(a.groups, id)
-	if a.defaultVPC == id {
-		a.defaultVPC = ""
-	}
 	return nil
 }
 

@@ -129,10 +129,10 @@ func securityGroups(a *account.Account, ids, names []string, filters []ruleset.F
 			return nil, err
 		}
 	}
-	if len(names) > 0 {
-		v, err := defaultVPC(a)
+	for _, name := range names { // each in the default VPC, else the one lab VPC holding it (byName)
+		st, _, err := groupState(a, name)
 		if err == nil {
-			err = add(a.Groups(v), nil, names)
+			err = add(st, nil, []string{name})
 		}
 		if err != nil {
 			return nil, err

@@ -35,9 +35,8 @@ const schemaOneVPC = 2
 // size follows the number of those objects, which EC2's quotas keep to
 // hundreds, not the number of rules.
 type networkRecord struct {
-	Config       account.Config  `json:"Config"`
-	DefaultVpcId string          `json:"DefaultVpcId,omitempty"`
-	Network      json.RawMessage `json:"Network"`
+	Config  account.Config  `json:"Config"`
+	Network json.RawMessage `json:"Network"`
 }
 
 // bucketer is where a security-group model's buckets are: the file's root
@@ -59,7 +58,7 @@ func loadAccount(tx *bolt.Tx) (*account.Spec, error) {
 	if err := decode(bucketNetwork, keyAccount, nb.Get(keyAccount), &rec); err != nil {
 		return nil, err
 	}
-	sp := &account.Spec{Config: rec.Config, DefaultVpcId: rec.DefaultVpcId, Groups: map[string]ruleset.Spec{}}
+	sp := &account.Spec{Config: rec.Config, Groups: map[string]ruleset.Spec{}}
 	if err := json.Unmarshal(rec.Network, &sp.Network); err != nil {
 		return nil, fmt.Errorf("%s record %q: the VPC layer: %v", bucketNetwork, keyAccount, err)
 	}
@@ -180,7 +179,7 @@ func (t *Tx) saveNetwork(a *account.Account) error {
 	if err != nil {
 		return fmt.Errorf("store: encoding the VPC layer: %w", err)
 	}
-	b, err := json.Marshal(networkRecord{Config: a.Config(), DefaultVpcId: a.DefaultVpc(), Network: net})
+	b, err := json.Marshal(networkRecord{Config: a.Config(), Network: net})
 	if err != nil {
 		return fmt.Errorf("store: encoding the VPC layer: %w", err)
 	}

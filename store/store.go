@@ -25,7 +25,7 @@
 // Layout (buckets, schema 3):
 //
 //	meta:         "schema" -> decimal SchemaVersion, "created" -> RFC 3339 time
-//	network:      "account" -> {Config, DefaultVpcId, Network (vpc.Spec)}
+//	network:      "account" -> {Config, Network (vpc.Spec)}
 //	vpcs/<vpc- id>/ one bucket per VPC holding its security-group model:
 //	  vpc:          "vpc" -> {VPC, IDCounter}
 //	  groups:       <sg- id> -> {Prev, Group (without its rules)}

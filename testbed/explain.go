@@ -11,10 +11,14 @@ import (
 // once more on its own, between two readings of the counters, and the
 // drop reasons that grew in between say which layer stopped it. Running
 // it alone is what makes the difference of the counters belong to it.
+// The second run is traffic like the first: an instance whose neighbour
+// resolution failed keeps that failure a little longer (Linux answers
+// EHOSTUNREACH from a FAILED entry until it is retried).
 
 // Layers a drop is attributed to (Result.DroppedBy).
 const (
 	LayerSecurityGroup = "security group"
+	LayerSourceCheck   = "source/dest check"
 	LayerNetworkACL    = "network ACL"
 	LayerRoute         = "route"
 	LayerAllowance     = "allowance"
@@ -31,7 +35,9 @@ func layerOf(reason string) string {
 		return LayerSecurityGroup
 	case strings.HasPrefix(reason, "nacl-"):
 		return LayerNetworkACL
-	case reason == "no-route", reason == "no-destination", reason == "dest-check",
+	case reason == "spoofed-src-ip", reason == "spoofed-src-mac", reason == "dest-check":
+		return LayerSourceCheck
+	case reason == "no-route", reason == "no-destination",
 		reason == "ttl-exceeded", reason == "dst-mac-mismatch", reason == "hairpin":
 		return LayerRoute
 	case strings.HasSuffix(reason, "_allowance_exceeded"), reason == "conntrack_new_connections_throttled":

@@ -106,10 +106,16 @@ func (sp *Spec) validate() error {
 		return specErr("%d VPCs exceed the quota of %d", len(sp.Vpcs), c.VpcsPerRegion)
 	}
 	vpcs := map[string]*VpcSpec{}
+	defaultVPCs := 0
 	for i := range sp.Vpcs {
 		v := &sp.Vpcs[i]
 		if err := ids.add("vpc-", v.ID); err != nil {
 			return err
+		}
+		if v.Default {
+			if defaultVPCs++; defaultVPCs > 1 {
+				return specErr("VPC %s: a second default VPC", v.ID)
+			}
 		}
 		if !canonPrefix(v.CIDR, false) || v.CIDR.Bits() < MinVpcPrefixLen || v.CIDR.Bits() > MaxVpcPrefixLen {
 			return specErr("VPC %s: CIDR %s is not a canonical /%d to /%d IPv4 block", v.ID, v.CIDR, MinVpcPrefixLen, MaxVpcPrefixLen)

@@ -88,7 +88,10 @@ type VpcSpec struct {
 	IPv6CidrAssociationID string       `json:"IPv6CidrAssociationID,omitempty"`
 	EnableDnsSupport      bool         `json:"EnableDnsSupport"`
 	EnableDnsHostnames    bool         `json:"EnableDnsHostnames"`
-	Tags                  []Tag        `json:"Tags,omitempty"`
+	// Default marks the region's default VPC, the one EC2 calls that name
+	// no VPC use (IsDefault); at most one VPC has it.
+	Default bool  `json:"Default,omitempty"`
+	Tags    []Tag `json:"Tags,omitempty"`
 }
 
 // SubnetSpec is one subnet. RouteTableAssociationID is empty when the

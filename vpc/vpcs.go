@@ -173,7 +173,7 @@ func (st *State) vpcFilter(v *VpcSpec) filterFunc {
 		case "state":
 			return one("available"), true
 		case "is-default":
-			return one("false"), true
+			return one(boolStr(v.Default)), true
 		case "owner-id":
 			return one(st.s.Config.OwnerId), true
 		case "dhcp-options-id":
@@ -186,7 +186,7 @@ func (st *State) vpcFilter(v *VpcSpec) filterFunc {
 func (st *State) describeVpc(v *VpcSpec) Vpc {
 	out := Vpc{
 		CidrBlock: v.CIDR.String(), DhcpOptionsId: "default", State: "available", VpcId: v.ID,
-		OwnerId: st.s.Config.OwnerId, InstanceTenancy: "default",
+		OwnerId: st.s.Config.OwnerId, InstanceTenancy: "default", IsDefault: v.Default,
 		CidrBlockAssociationSet: []VpcCidrBlockAssociation{{AssociationId: v.CidrAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: StateField{"associated"}}},
 		Tags:                    slices.Clone(v.Tags),
 	}
@@ -231,4 +231,29 @@ func (st *State) DescribeVpcAttribute(id, attribute string) (bool, error) {
 		return v.EnableDnsHostnames, nil
 	}
 	return false, errorf(CodeInvalidParameterValue, "Value (%s) for parameter attribute is invalid. Unknown attribute.", attribute)
+}
+
+// DefaultVpc is the id of the default VPC, "" for none.
+func (st *State) DefaultVpc() string {
+	for i := range st.s.Vpcs {
+		if st.s.Vpcs[i].Default {
+			return st.s.Vpcs[i].ID
+		}
+	}
+	return ""
+}
+
+// SetDefaultVpc makes VPC id the default VPC ("" for none). EC2 makes a
+// region's default VPC itself (CreateDefaultVpc, not served): sgswitch
+// marks the daemon's own VPC so.
+func (st *State) SetDefaultVpc(id string) error {
+	if id != "" {
+		if _, err := st.vpc(id); err != nil {
+			return err
+		}
+	}
+	for i := range st.s.Vpcs {
+		st.s.Vpcs[i].Default = st.s.Vpcs[i].ID == id
+	}
+	return nil
 }

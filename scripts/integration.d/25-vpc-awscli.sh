@@ -113,9 +113,12 @@ echo "ok: subnets $suba $subb"
 
 # A group and an interface in the new VPC; the source/dest check off.
 sg=$(q GroupId create-security-group --vpc-id "$vpc" --group-name it25 --description "it25 group")
-if [ "$(q 'length(Vpcs)' describe-vpcs)" -gt 1 ]; then
-	expect_error VPCIdNotSpecified CreateSecurityGroup create-security-group --group-name it25b --description x
-fi
+# Without --vpc-id a group goes to the default VPC, as EC2 does: the
+# daemon's own VPC is the account's default one (IsDefault).
+defvpc=$(q 'Vpcs[?IsDefault].VpcId | [0]' describe-vpcs)
+sgb=$(q GroupId create-security-group --group-name it25b --description x)
+want "$(q 'SecurityGroups[0].VpcId' describe-security-groups --group-ids "$sgb")" "$defvpc" "a group without --vpc-id is in the default VPC"
+awsx delete-security-group --group-id "$sgb"
 want "$(q 'SecurityGroups[0].GroupId' describe-security-groups --filters Name=vpc-id,Values="$vpc" Name=group-name,Values=it25)" "$sg" "describe-security-groups vpc-id"
 eni=$(q NetworkInterface.NetworkInterfaceId create-network-interface --subnet-id "$suba" --groups "$sg")
 want "$(q 'NetworkInterfaces[0].[SubnetId,VpcId,PrivateIpAddress]' describe-network-interfaces --network-interface-ids "$eni")" \
