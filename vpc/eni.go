@@ -191,23 +191,7 @@ func (st *State) FreeIPv4(subnetID string) (netip.Addr, error) {
 // FreeIPv4s returns the n lowest free addresses of a subnet (FreeIPv4),
 // or InsufficientFreeAddressesInSubnet when it has fewer.
 func (st *State) FreeIPv4s(subnetID string, n int) ([]netip.Addr, error) {
-	sn, err := st.subnet(subnetID)
-	if err != nil {
-		return nil, err
-	}
-	used := map[netip.Addr]bool{}
-	for i := range st.s.Interfaces {
-		if e := &st.s.Interfaces[i]; e.SubnetID == subnetID {
-			for _, a := range e.IPv4 {
-				used[a] = true
-			}
-		}
-	}
-	out := subnetaddr.Lowest(sn.CIDR, n, used)
-	if len(out) < n || n < 1 {
-		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", subnetID)
-	}
-	return out, nil
+	return st.freeAddrs(subnetID, n, false)
 }
 
 // SubnetVpc returns the VPC id of a subnet, for callers that place things.
@@ -223,24 +207,34 @@ func (st *State) SubnetVpc(subnetID string) (string, error) {
 // (FreeIPv4s' rule), InvalidParameterValue for a subnet without one, or
 // InsufficientFreeAddressesInSubnet when it has fewer.
 func (st *State) FreeIPv6s(subnetID string, n int) ([]netip.Addr, error) {
+	return st.freeAddrs(subnetID, n, true)
+}
+
+// freeAddrs is the n lowest addresses of one family of a subnet that no
+// interface holds and EC2 does not reserve.
+func (st *State) freeAddrs(subnetID string, n int, v6 bool) ([]netip.Addr, error) {
 	sn, err := st.subnet(subnetID)
 	if err != nil {
 		return nil, err
 	}
+	block, family := sn.CIDR, "IP"
+	if v6 {
+		block, family = sn.IPv6CIDR, "IPv6"
+		if !block.IsValid() {
+			return nil, errorf(CodeInvalidParameterValue, "Subnet %s does not have an IPv6 CIDR block", subnetID)
+		}
+	}
 	used := map[netip.Addr]bool{}
 	for i := range st.s.Interfaces {
 		if e := &st.s.Interfaces[i]; e.SubnetID == subnetID {
-			for _, a := range e.IPv6 {
+			for _, a := range slices.Concat(e.IPv4, e.IPv6) {
 				used[a] = true
 			}
 		}
 	}
-	if !sn.IPv6CIDR.IsValid() {
-		return nil, errorf(CodeInvalidParameterValue, "Subnet %s does not have an IPv6 CIDR block", subnetID)
-	}
-	out := subnetaddr.Lowest(sn.IPv6CIDR, n, used)
+	out := subnetaddr.Lowest(block, n, used)
 	if len(out) < n || n < 1 {
-		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free IPv6 addresses in subnet %s", subnetID)
+		return nil, errorf("InsufficientFreeAddressesInSubnet", "Insufficient free %s addresses in subnet %s", family, subnetID)
 	}
 	return out, nil
 }

@@ -26,20 +26,11 @@ endpoint=http://127.0.0.1:$port
 daemon_pid=
 cleanup() {
 	set +e
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null
-	fi
+	stop_daemon
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$work/daemon.log" ] && { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; }
-	exit 1
-}
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	fail "port $port is already in use (set SGSWITCH_AWSCLI_PORT)"

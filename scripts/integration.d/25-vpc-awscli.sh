@@ -30,20 +30,11 @@ work=$(mktemp -d /tmp/sgs-vpc-awscli.XXXXXX)
 daemon_pid=
 cleanup() {
 	set +e
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null
-	fi
+	stop_daemon
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$work/daemon.log" ] && { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; }
-	exit 1
-}
 
 endpoint=${SGSWITCH_VPC_AWSCLI_ENDPOINT:-}
 if [ -z "$endpoint" ]; then

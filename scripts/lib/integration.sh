@@ -40,3 +40,20 @@ start_daemon() {
 	echo "the daemon did not start:"; cat "$work/daemon.log"
 	exit 1
 }
+
+# stop_daemon: stop the daemon start_daemon started, if any, and wait for it.
+stop_daemon() {
+	if [ -n "${daemon_pid:-}" ]; then
+		kill "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
+		daemon_pid=
+	fi
+	return 0
+}
+
+# fail MESSAGE...: print FAIL and the tail of the daemon's log, and exit 1.
+fail() {
+	echo "FAIL: $*"
+	[ -f "$work/daemon.log" ] && { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; }
+	exit 1
+}
