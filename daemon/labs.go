@@ -139,7 +139,10 @@ func (d *Daemon) unwire(lab string, wired []wiredPort) {
 
 // labRecord says how each node of lab exists on the host (testbed.Hosts).
 func labRecord(lab *testbed.Lab, canon []byte, ap testbed.Applied) store.LabRecord {
-	rec := store.LabRecord{Name: lab.Name, Lab: canon, VPC: ap.VpcID}
+	rec := store.LabRecord{Name: lab.Name, Lab: canon, VPC: ap.VpcID, Joined: ap.Joined}
+	if ap.Joined {
+		rec.Groups, rec.PrefixLists = ap.Groups, ap.PrefixLists
+	}
 	for _, h := range testbed.HostsOf(lab, ap.Interfaces) {
 		rec.Nodes = append(rec.Nodes, store.NodeWiring{Node: h.Node, ENI: h.ENI, Kind: h.Kind, Port: h.Port, Netns: h.Netns, IfName: h.IfName,
 			Interface: h.Interface, Forwarding: h.Forwarding})
@@ -204,15 +207,19 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 
 // commitLabRemoval stores the model (held by the store as prev) without
 // lab rec and drops the lab's record, in one transaction, and returns the
-// new model. A lab's VPC goes with everything in it; a lab from before
-// labs had VPCs loses what it made in the default VPC (removeFromSpec).
+// new model. A lab's own VPC goes with everything in it; a lab that
+// joined a VPC, or one from before labs had VPCs (in the default VPC),
+// loses what it made there (removeLabObjects) and the VPC stays.
 func commitLabRemoval(s *store.Store, prev *account.Account, rec store.LabRecord) (*account.Account, error) {
 	next := prev.Clone()
 	var err error
-	if rec.VPC != "" {
+	switch {
+	case rec.Joined:
+		err = removeLabObjects(next, rec.VPC, rec)
+	case rec.VPC != "":
 		err = next.RemoveVpc(rec.VPC)
-	} else {
-		err = removeOldLab(next, rec)
+	default:
+		err = removeLabObjects(next, next.DefaultVpc(), rec)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("removing lab %s from the model: %w", rec.Name, err)
@@ -229,11 +236,14 @@ func commitLabRemoval(s *store.Store, prev *account.Account, rec store.LabRecord
 	return next, nil
 }
 
-// removeOldLab removes a lab applied before labs had VPCs from the
-// default VPC: its interfaces from both models, then its groups and
-// prefix lists (removeFromSpec).
-func removeOldLab(a *account.Account, rec store.LabRecord) error {
-	vpcID := a.DefaultVpc()
+// removeLabObjects removes from VPC vpcID what lab rec made there: its
+// interfaces from both models, then its groups and prefix lists
+// (removeFromSpec). A VPC that is gone (deleted through the API after
+// the interfaces went) leaves nothing to remove.
+func removeLabObjects(a *account.Account, vpcID string, rec store.LabRecord) error {
+	if a.Groups(vpcID) == nil {
+		return nil
+	}
 	for _, n := range rec.Nodes {
 		if _, ok := a.VPCOfInterface(n.ENI); ok {
 			if err := a.DeleteNetworkInterface(n.ENI); err != nil {

@@ -340,10 +340,13 @@ type LabRecord struct {
 	Name  string          `json:"name"`
 	Lab   json.RawMessage `json:"lab,omitempty"`
 	Nodes []NodeWiring    `json:"nodes"`
-	// VPC is the lab's own VPC, removed with it. Empty for a lab applied
-	// before labs had VPCs: it lives in the default VPC, and Groups and
-	// PrefixLists are the ids it created there (removed with it).
+	// VPC is the lab's own VPC, removed with it, or with Joined the
+	// existing VPC the lab joined. Empty for a lab applied before labs had
+	// VPCs: it lives in the default VPC. A lab that joined a VPC or lives
+	// in the default one made Groups and PrefixLists there (removed with
+	// it; the VPC stays).
 	VPC         string   `json:"vpc,omitempty"`
+	Joined      bool     `json:"joined,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
 	PrefixLists []string `json:"prefix_lists,omitempty"`
 }

@@ -27,6 +27,12 @@ type Applied struct {
 	ENIs map[string]string
 	// Interfaces is every interface of every node.
 	Interfaces map[Endpoint]string
+	// Joined says the lab joined an existing VPC (Lab.VpcID) rather than
+	// making one; Groups and PrefixLists are then what it made there,
+	// the objects its removal takes away with its interfaces.
+	Joined      bool
+	Groups      []string
+	PrefixLists []string
 }
 
 // Apply builds the lab in acct as the EC2 API would: its own VPC (a lab
@@ -52,7 +58,11 @@ func Apply(acct *account.Account, lab *Lab) (Applied, error) {
 	}
 	b := vpcBuilder{acct: acct, lab: lab, tables: map[string]string{}, acls: map[string]string{}, subnets: map[string]string{}}
 	v := lab.Network()
-	for _, step := range []func(*VPC) error{b.createVPC, b.createACLs, b.createRouteTables, b.createSubnets} {
+	steps := []func(*VPC) error{b.createVPC, b.createACLs, b.createRouteTables, b.createSubnets}
+	if lab.VpcID != "" {
+		steps = []func(*VPC) error{b.joinVPC}
+	}
+	for _, step := range steps {
 		if err := step(v); err != nil {
 			return Applied{}, err
 		}
@@ -66,7 +76,16 @@ func Apply(acct *account.Account, lab *Lab) (Applied, error) {
 	if err := b.routes(v, a.ifaces); err != nil {
 		return Applied{}, err
 	}
-	return Applied{VpcID: b.vpcID, ENIs: a.enis, Interfaces: a.ifaces}, nil
+	out := Applied{VpcID: b.vpcID, ENIs: a.enis, Interfaces: a.ifaces, Joined: lab.VpcID != ""}
+	for _, g := range lab.Groups {
+		if g.Name != "default" {
+			out.Groups = append(out.Groups, a.groups[g.Name])
+		}
+	}
+	for _, pl := range lab.PrefixLists {
+		out.PrefixLists = append(out.PrefixLists, a.lists[pl.Name])
+	}
+	return out, nil
 }
 
 // checked returns lab with the defaults a JSON body may leave out filled
@@ -115,10 +134,21 @@ func Validate(lab *Lab) error {
 
 // Scratch applies lab to a new account of its own, with ids derived from
 // the lab's name (deterministic): what `lab validate` and `export` read.
+// A lab that joins an existing VPC (vpc-id) is applied to a stand-in: a
+// VPC of its subnet, so that everything but the VPC's existence is
+// checked before the daemon is asked.
 func Scratch(lab *Lab) (*account.Account, Applied, error) {
 	acct, err := account.New(account.Config{Network: vpc.Config{IDSeed: labSeed(lab)}})
 	if err != nil {
 		return nil, Applied{}, &PosError{File: lab.File, Path: "settings", Err: err}
+	}
+	if lab.VpcID != "" {
+		if _, err := checked(lab); err != nil { // vpc-id's own rules, positioned
+			return nil, Applied{}, err
+		}
+		alone := *lab
+		alone.VpcID = ""
+		lab = &alone
 	}
 	ap, err := Apply(acct, lab)
 	return acct, ap, err

@@ -36,7 +36,11 @@
 // builds the lab's own VPC in an account (vpcapply.go: the VPC, its ACLs,
 // route tables and subnets) and one ENI per node interface in its subnet,
 // then the routes, so each EC2 error comes back at its entry's position.
-// The JSON of a file without these keys is unchanged.
+// The JSON of a file without these keys is unchanged. A `subnet:` lab
+// with `vpc-id:` joins an existing VPC instead (vpcBuilder.joinVPC: its
+// subnet of the lab's CIDR is the lab's "main"); Validate checks it
+// against a stand-in VPC of that subnet (Scratch), the daemon against the
+// real one.
 //
 // Nodes with several interfaces (hosts.go, wire.go): HostsOf gives one
 // Host per (node, interface), Hosts the eth0 of each node as before. A

@@ -13,7 +13,12 @@ type Lab struct {
 	SubnetIPv6 netip.Prefix `json:"subnetIpv6"` // zero: the VPC has no IPv6
 	// VPC is the vpc: section of a VPC lab; nil for a file with subnet:
 	// (see Network). Exactly one of the two is given.
-	VPC      *VPC     `json:"vpc,omitempty"`
+	VPC *VPC `json:"vpc,omitempty"`
+	// VpcID, with subnet:, puts the lab in an existing VPC (one made
+	// through the EC2 API) instead of a VPC of its own: its nodes go into
+	// that VPC's subnet with the lab's subnet CIDR, its groups and prefix
+	// lists into the VPC, and `lab down` removes only what the lab made.
+	VpcID    string   `json:"vpcId,omitempty"`
 	Settings Settings `json:"settings"`
 
 	PrefixLists []PrefixList `json:"prefixLists,omitempty"`

@@ -88,6 +88,8 @@ func (d *decoder) lab(n *yaml.Node, lab *Lab) {
 			lab.SubnetIPv6 = d.prefix(p.val, "subnet-ipv6")
 		case "vpc":
 			lab.VPC = d.vpc(p.val, p.line)
+		case "vpc-id":
+			lab.VpcID = d.str(p.val, "vpc-id")
 		case "settings":
 			d.settings(p.val, &lab.Settings)
 		case "prefix-lists":

@@ -3,6 +3,7 @@ package testbed
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"sgswitch/internal/subnetaddr"
 	"sgswitch/ruleset"
@@ -20,6 +21,7 @@ func validate(e *errList, lab *Lab) {
 	} else {
 		validateSubnets(e, lab)
 	}
+	validateJoin(e, lab)
 	if s := lab.Settings; s.GroupsPerInterface*s.RulesPerGroup > 1000 {
 		e.add("settings", 0, "groups-per-interface × rules-per-group = %d exceeds 1000, as in EC2",
 			s.GroupsPerInterface*s.RulesPerGroup)
@@ -57,6 +59,23 @@ func validateSubnets(e *errList, lab *Lab) {
 			e.add("subnet-ipv6", 0, "subnet-ipv6 %v must be an IPv6 /64", s)
 		} else if s != s.Masked() {
 			e.add("subnet-ipv6", 0, "subnet-ipv6 %v is not canonical (did you mean %v?)", s, s.Masked())
+		}
+	}
+}
+
+// validateJoin checks a lab that joins an existing VPC (vpc-id): the id's
+// form, and that it leaves the VPC's default group alone (it is the
+// VPC's, shared with whatever else is in it, not the lab's).
+func validateJoin(e *errList, lab *Lab) {
+	if lab.VpcID == "" {
+		return
+	}
+	if h, ok := strings.CutPrefix(lab.VpcID, "vpc-"); !ok || h == "" || strings.Trim(h, "0123456789abcdef") != "" {
+		e.add("vpc-id", 0, "vpc-id %q is not a VPC id (vpc- and hex digits)", lab.VpcID)
+	}
+	for _, g := range lab.Groups {
+		if g.Name == "default" {
+			e.add(join("security-groups", "default"), g.Line, "a lab that joins VPC %s cannot declare its default group: it is the VPC's, not the lab's", lab.VpcID)
 		}
 	}
 }

@@ -60,6 +60,37 @@ func (b *vpcBuilder) createVPC(v *VPC) error {
 	return nil
 }
 
+// joinVPC finds the existing VPC a lab joins (Lab.VpcID) and its subnet
+// with the lab's subnet CIDR (and IPv6 block, when the lab gives one),
+// which the lab's nodes go into as its "main" subnet.
+func (b *vpcBuilder) joinVPC(v *VPC) error {
+	id := b.lab.VpcID
+	if _, err := b.net().DescribeVpcs([]string{id}, nil); err != nil {
+		return b.fail("vpc-id", 0, err)
+	}
+	subs, err := b.net().DescribeSubnets(nil, []vpc.Filter{{Name: "vpc-id", Values: []string{id}},
+		{Name: "cidr-block", Values: []string{b.lab.Subnet.String()}}})
+	if err != nil {
+		return b.fail("subnet", 0, err)
+	}
+	if len(subs) != 1 {
+		return b.fail("subnet", 0, &vpc.Error{Code: "InvalidSubnetID.NotFound",
+			Message: fmt.Sprintf("VPC %s has no subnet %s: create it first (create-subnet)", id, b.lab.Subnet)})
+	}
+	if v6 := b.lab.SubnetIPv6; v6.IsValid() {
+		has := false
+		for _, as := range subs[0].Ipv6CidrBlockAssociationSet {
+			has = has || as.Ipv6CidrBlock == v6.String()
+		}
+		if !has {
+			return b.fail("subnet-ipv6", 0, &vpc.Error{Code: vpc.CodeInvalidParameterValue,
+				Message: fmt.Sprintf("subnet %s of VPC %s has no IPv6 block %s", subs[0].SubnetId, id, v6)})
+		}
+	}
+	b.vpcID, b.subnets[MainSubnet] = id, subs[0].SubnetId
+	return nil
+}
+
 func (b *vpcBuilder) createACLs(v *VPC) error {
 	for _, a := range v.NetworkACLs {
 		path := join("vpc.network-acls", a.Name)

@@ -27,6 +27,9 @@ func (d *decoder) subnetOrVPC(seen map[string]int) {
 			d.add("", line, "subnet-ipv6 belongs to a subnet: lab; in a VPC lab give ipv6-cidr in vpc: and in each subnet")
 		}
 	}
+	if line, ok := seen["vpc-id"]; ok && vpc {
+		d.add("vpc-id", line, "vpc-id joins an existing VPC's subnet, given by subnet:; a lab with vpc: makes its own VPC")
+	}
 }
 
 func (d *decoder) vpc(n *yaml.Node, line int) *VPC {

@@ -33,4 +33,18 @@ vpcs=$(for f in $labs; do "$bin" lab status "$f" >"$work/st"; head -1 "$work/st"
 if ip netns list | grep -q '^isob-'; then echo "FAIL: lab isob left namespaces"; exit 1; fi
 "$bin" lab check testbed/testdata/isolation-a.yaml
 for f in $labs; do "$bin" lab down "$f" >/dev/null; done
+
+echo "--- a lab joins a VPC made through the EC2 API (vpc-id:)"
+ec2cmd() { "$bin" ec2 --endpoint-url http://127.0.0.1:18779 "$@"; }
+vpc=$(ec2cmd create-vpc --cidr-block 198.18.0.0/16 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Vpc"]["VpcId"])')
+ec2cmd create-subnet --vpc-id "$vpc" --cidr-block 198.18.22.0/24 >/dev/null
+sed "s/^subnet: .*/vpc-id: $vpc\nsubnet: 198.18.22.0\/24/; s/198\.18\.20\./198.18.22./g; s/^name: isoa/name: isoj/" \
+	testbed/testdata/isolation-a.yaml >"$work/join.yaml"
+labs="$labs $work/join.yaml"
+"$bin" lab up "$work/join.yaml" >/dev/null
+"$bin" lab status "$work/join.yaml" >"$work/st"
+grep -q "VPC $vpc" "$work/st" || { echo "FAIL: the lab is not in $vpc"; cat "$work/st"; exit 1; }
+"$bin" lab check "$work/join.yaml"
+"$bin" lab down "$work/join.yaml"
+ec2cmd describe-vpcs --vpc-ids "$vpc" >/dev/null || { echo "FAIL: lab down removed the VPC it joined"; exit 1; }
 echo "two labs: ok"
