@@ -4,23 +4,26 @@ import (
 	"strings"
 
 	"sgswitch/account"
+	"sgswitch/ruleset"
 )
 
 // AttachNetworkInterface and DetachNetworkInterface. sgswitch has no
-// instances yet (they come with the Instances issue): an interface is
-// attached only to a lab node, by the lab ("in-use", its attachment
-// eni-attach-…, device index 0: each lab node has one interface, eth0).
-// The account exposes no instance id for a lab node, so no InstanceId
-// names anything an interface could be attached to: Attach answers
-// InvalidInstanceID.NotFound for every well-formed id, rather than invent
-// instances. Detach finds lab attachments and refuses them as EC2 refuses
-// to detach an instance's primary interface (device index 0).
+// instances of its own: the instances are the lab nodes, each named by
+// ruleset.InstanceID of its attachment ("lab/node"), which exists while
+// its primary interface (eth0, device index 0) is attached, that is while
+// the lab is up. Attach checks what EC2 checks (account.
+// AttachNetworkInterface: the interface available, the same VPC and
+// Availability Zone as the instance's primary interface, a free device
+// index below the lab's limit); the daemon (the Backend) then wires the
+// interface into the node as eth<DeviceIndex>, or refuses the whole write
+// when it cannot. Detach refuses device index 0 as EC2 refuses to detach
+// a primary interface; Force changes nothing (no instance OS to ignore).
 
 const (
 	codeInvalidInstanceIDNotFound   = "InvalidInstanceID.NotFound"
 	codeInvalidInstanceIDMalformed  = "InvalidInstanceID.Malformed"
 	codeInvalidAttachmentIDNotFound = "InvalidAttachmentID.NotFound"
-	codeOperationNotPermitted       = "OperationNotPermitted"
+	codeOperationNotPermitted       = ruleset.CodeOperationNotPermitted
 )
 
 type AttachNetworkInterfaceInput struct {
@@ -60,7 +63,17 @@ func attachNetworkInterface(a *account.Account, in *AttachNetworkInterfaceInput)
 	if _, _, err := interfaceState(a, in.NetworkInterfaceId); err != nil {
 		return nil, err
 	}
-	return nil, errorf(codeInvalidInstanceIDNotFound, "The instance ID '%s' does not exist", in.InstanceId)
+	inst, ok := a.Instance(in.InstanceId)
+	if !ok {
+		return nil, errorf(codeInvalidInstanceIDNotFound, "The instance ID '%s' does not exist", in.InstanceId)
+	}
+	if in.NetworkCardIndex != nil && *in.NetworkCardIndex != 0 {
+		return nil, errorf(codeInvalidParameterValue, "Invalid value '%d' for networkCardIndex: a lab node has one network card", *in.NetworkCardIndex)
+	}
+	if err := a.AttachNetworkInterface(in.NetworkInterfaceId, inst, *in.DeviceIndex); err != nil {
+		return nil, err
+	}
+	return &AttachNetworkInterfaceOutput{AttachmentId: ruleset.AttachmentID(in.NetworkInterfaceId)}, nil
 }
 
 // validInstanceID: "i-" and 8 or 17 hex digits, EC2's two id forms.
@@ -77,15 +90,17 @@ func detachNetworkInterface(a *account.Account, in *DetachNetworkInterfaceInput)
 		return nil, missing("AttachmentId")
 	}
 	for _, v := range a.VPCs() {
-		ds, err := a.Groups(v).DescribeNetworkInterfaces(nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range ds {
-			if d.Attachment != nil && d.Attachment.AttachmentId == in.AttachmentId {
-				// A lab node's only interface: its primary (device index 0).
+		for _, e := range a.Groups(v).View().Interfaces {
+			if e.AttachedTo == "" || ruleset.AttachmentID(e.ID) != in.AttachmentId {
+				continue
+			}
+			if e.DeviceIndex == 0 {
 				return nil, errorf(codeOperationNotPermitted, "The network interface at device index 0 cannot be detached.")
 			}
+			if err := a.DetachNetworkInterface(e.ID); err != nil {
+				return nil, err
+			}
+			return &EmptyOutput{}, nil
 		}
 	}
 	return nil, errorf(codeInvalidAttachmentIDNotFound, "The attachment ID '%s' does not exist", in.AttachmentId)

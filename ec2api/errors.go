@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"sgswitch/internal/bounded"
+	"sgswitch/ruleset"
 )
 
 // Error codes this package produces itself (the ruleset produces the
@@ -32,7 +33,7 @@ const (
 	codeUnsupportedOperation  = "UnsupportedOperation"
 	// Codes of resources the ruleset does not own.
 	codeInvalidSubnetIDNotFound      = "InvalidSubnetID.NotFound"
-	codeInvalidNetworkInterfaceInUse = "InvalidNetworkInterface.InUse"
+	codeInvalidNetworkInterfaceInUse = ruleset.CodeInvalidNetworkInterfaceInUse
 )
 
 // APIError is an EC2 error as it travels over the wire: the server

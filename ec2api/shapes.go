@@ -156,6 +156,7 @@ type NetworkInterface struct {
 type NetworkInterfaceAttachment struct {
 	AttachmentId    string `xml:"attachmentId" json:"AttachmentId"`
 	DeviceIndex     int32  `xml:"deviceIndex" json:"DeviceIndex"`
+	InstanceId      string `xml:"instanceId" json:"InstanceId"`
 	InstanceOwnerId string `xml:"instanceOwnerId" json:"InstanceOwnerId"`
 	Status          string `xml:"status" json:"Status"`
 }

@@ -58,6 +58,9 @@ func (st *State) CreateNetworkInterface(spec ENISpec) (*NetworkInterface, error)
 		Groups: groups, Conntrack: spec.Conntrack, Allowances: spec.Allowances, Tags: append([]Tag(nil), spec.Tags...),
 		InstanceType: spec.InstanceType, AttachedTo: spec.AttachedTo,
 	}
+	if spec.AttachedTo != "" {
+		e.DeviceIndex = spec.DeviceIndex
+	}
 	st.touchInterface(id)
 	st.s.Interfaces = append(st.s.Interfaces, e)
 	st.eniByID[id] = len(st.s.Interfaces) - 1
@@ -352,8 +355,8 @@ func (st *State) describeInterface(e *InterfaceSpec) NetworkInterface {
 	}
 	if e.AttachedTo != "" {
 		d.Status = "in-use"
-		d.Attachment = &NetworkInterfaceAttachment{AttachmentId: "eni-attach-" + strings.TrimPrefix(e.ID, "eni-"),
-			InstanceOwnerId: v.Owner(), Status: "attached"}
+		d.Attachment = &NetworkInterfaceAttachment{AttachmentId: AttachmentID(e.ID), DeviceIndex: e.DeviceIndex,
+			InstanceId: InstanceID(e.AttachedTo), InstanceOwnerId: v.Owner(), Status: "attached"}
 	}
 	for i, a := range e.IPv4 {
 		if i == 0 {

@@ -121,6 +121,9 @@ type InterfaceSpec struct {
 	// AttachedTo names the instance the interface is attached to (a lab
 	// node, "lab/node"); empty: the interface is available.
 	AttachedTo string `json:"AttachedTo,omitempty"`
+	// DeviceIndex is the attachment's device index (0: the instance's
+	// primary interface; a lab node's ethN has N). 0 when available.
+	DeviceIndex int32 `json:"DeviceIndex,omitempty"`
 }
 
 // State is one VPC's mutable model. It is NOT safe for concurrent use:

@@ -240,10 +240,11 @@ type NetworkInterface struct {
 }
 
 // NetworkInterfaceAttachment is the describe shape of an attached
-// interface. Lab nodes have no instance ids yet, so InstanceId is empty.
+// interface; InstanceId is InstanceID of the attachment target.
 type NetworkInterfaceAttachment struct {
 	AttachmentId    string `json:"AttachmentId"`
 	DeviceIndex     int32  `json:"DeviceIndex"`
+	InstanceId      string `json:"InstanceId"`
 	InstanceOwnerId string `json:"InstanceOwnerId"`
 	Status          string `json:"Status"`
 }
@@ -261,6 +262,7 @@ type ENISpec struct {
 	Tags         []Tag  // besides Name
 	InstanceType string // the node's instance type ("": none); picks default allowances
 	AttachedTo   string // the instance it is attached to ("lab/node"); "": available
+	DeviceIndex  int32  // the attachment's device index (with AttachedTo)
 }
 
 // VPCInfo describes the VPC of a State.

@@ -380,6 +380,7 @@ func (a *applier) createInterface(n Node, ep Endpoint, ni NodeInterface, macs ma
 		InstanceType: n.InstanceType,
 		Tags:         []ruleset.Tag{{Key: LabTag, Value: a.lab.Name}},
 		AttachedTo:   AttachmentOf(a.lab.Name, n.Name),
+		DeviceIndex:  int32(ep.Interface), // ethN is device index N
 	}
 	if ni.IPv6.IsValid() {
 		spec.IPv6 = []netip.Addr{ni.IPv6}

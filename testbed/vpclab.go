@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"sgswitch/ruleset"
 )
 
 // The types of a VPC lab (lab-file.md, "VPC labs"). A file with vpc:
@@ -113,9 +115,10 @@ type NodeInterface struct {
 // CheckEnabled reports whether the source/destination check is on.
 func (i NodeInterface) CheckEnabled() bool { return i.SourceDestCheck == nil || *i.SourceDestCheck }
 
-// MaxInterfaces bounds the interfaces of one node (EC2's largest
-// instance types have 15 network cards' worth; the lab keeps to that).
-const MaxInterfaces = 15
+// MaxInterfaces bounds the interfaces of one node, in a lab file and
+// through AttachNetworkInterface: the model's bound on an instance's
+// device indexes.
+const MaxInterfaces = ruleset.MaxInterfacesPerInstance
 
 // ENIs returns the node's interfaces in order: the long form as written,
 // or the short form as one interface.
