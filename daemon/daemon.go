@@ -212,7 +212,9 @@ func (d *Daemon) ReadAccount(fn func(*account.Account) error) error {
 
 // WriteAccount runs fn on a clone of the live account; if fn succeeds
 // the clone is saved durably, published to the switch and swapped in. On
-// any failure nothing changes.
+// any failure nothing changes. An interface fn attached to a lab node is
+// wired first and its lab record saved with the model; one it detached
+// loses its port after the commit (attachments.go).
 func (d *Daemon) WriteAccount(fn func(*account.Account) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -220,10 +222,39 @@ func (d *Daemon) WriteAccount(fn func(*account.Account) error) error {
 	if err := fn(next); err != nil {
 		return err
 	}
-	if err := d.store.Update(func(tx *store.Tx) error { return tx.SaveAccount(d.acct, next) }); err != nil {
+	ch, err := d.attachmentChanges(d.acct, next)
+	if err != nil {
+		return err
+	}
+	wired, err := d.wireAttached(next, ch)
+	if err != nil {
+		return err
+	}
+	err = d.store.Update(func(tx *store.Tx) error {
+		if err := tx.SaveAccount(d.acct, next); err != nil {
+			return err
+		}
+		for _, rec := range ch.records {
+			if err := tx.PutLab(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for lab, ws := range wired {
+			d.unwire(lab, ws)
+		}
 		return fmt.Errorf("saving state: %w", err)
 	}
 	d.swap(next)
+	for lab, rec := range ch.records {
+		d.labs[lab] = rec
+	}
+	for lab, ws := range wired {
+		d.addPorts(lab, ws)
+	}
+	d.unwireDetached(ch)
 	return nil
 }
 

@@ -73,11 +73,11 @@ func (f *fakeDataplane) attached() map[string]bool {
 // memWirer wires nodes to in-memory ports and remembers what exists.
 type memWirer struct {
 	mu      sync.Mutex
-	live    map[string]testbed.Addrs // node -> addresses it was wired with
-	labOf   map[string]string        // node -> its lab, for RemoveHosts
+	live    map[string]testbed.Addrs // node or node.ethN -> addresses it was wired with
+	labOf   map[string]string        // node or node.ethN -> its lab, for RemoveHosts
 	ports   map[string]*memport.Port
 	wires   int
-	failFor string   // node name whose wiring fails
+	failFor string   // node (its eth0) or node.ethN whose wiring fails
 	removed []string // labs whose hosts RemoveHosts removed
 }
 
@@ -100,21 +100,30 @@ func (w *memWirer) addrs(node string) testbed.Addrs {
 func (w *memWirer) Wire(n testbed.Host, a testbed.Addrs) (iface.Port, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n.Node == w.failFor {
+	key := wireKey(n)
+	if key == w.failFor {
 		return nil, errors.New("injected wiring failure")
 	}
 	w.wires++
-	w.live[n.Node] = a
-	w.labOf[n.Node] = n.Lab
+	w.live[key] = a
+	w.labOf[key] = n.Lab
 	p := memport.New(n.IfName, memport.Config{})
-	w.ports[n.Node] = p
+	w.ports[key] = p
 	return p, nil
+}
+
+// wireKey names a host as users do: the node for its eth0, node.ethN.
+func wireKey(n testbed.Host) string {
+	if n.Primary() {
+		return n.Node
+	}
+	return n.Endpoint().String()
 }
 
 func (w *memWirer) Unwire(n testbed.Host) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.live, n.Node)
+	delete(w.live, wireKey(n))
 	return nil
 }
 

@@ -90,15 +90,21 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 	}
 	d.swap(next)
 	d.labs[rec.Name] = rec
+	d.addPorts(rec.Name, wired)
+	return d.labStatus(rec), nil
+}
+
+// addPorts adds ports wired before a commit to the switch; a port the
+// switch refuses keeps its error for Status, as any port's.
+func (d *Daemon) addPorts(lab string, wired []wiredPort) {
 	for _, w := range wired {
-		a := &attachment{lab: rec.Name, wiring: w.n, port: w.port}
+		a := &attachment{lab: lab, wiring: w.n, port: w.port}
 		if err := d.dp.AddPort(w.n.ENI, w.port); err != nil {
 			w.port.Close()
 			a.port, a.err = nil, err
 		}
 		d.ports[w.n.ENI] = a
 	}
-	return d.labStatus(rec), nil
 }
 
 // wireAll wires every node of rec; on the first failure it unwires the
@@ -237,7 +243,8 @@ func commitLabRemoval(s *store.Store, prev *account.Account, rec store.LabRecord
 }
 
 // removeLabObjects removes from VPC vpcID what lab rec made there: its
-// interfaces from both models, then its groups and prefix lists
+// interfaces from both models (an interface attached to a node through
+// the EC2 API is detached, and stays), then its groups and prefix lists
 // (removeFromSpec). A VPC that is gone (deleted through the API after
 // the interfaces went) leaves nothing to remove.
 func removeLabObjects(a *account.Account, vpcID string, rec store.LabRecord) error {
@@ -245,10 +252,16 @@ func removeLabObjects(a *account.Account, vpcID string, rec store.LabRecord) err
 		return nil
 	}
 	for _, n := range rec.Nodes {
-		if _, ok := a.VPCOfInterface(n.ENI); ok {
-			if err := a.DeleteNetworkInterface(n.ENI); err != nil {
-				return err
-			}
+		if _, ok := a.VPCOfInterface(n.ENI); !ok {
+			continue
+		}
+		remove := a.DeleteNetworkInterface
+		if n.Attached {
+			// Attached through the API: the VPC's, not the lab's.
+			remove = a.DetachNetworkInterface
+		}
+		if err := remove(n.ENI); err != nil {
+			return err
 		}
 	}
 	g, err := ruleset.StateFromSpec(removeFromSpec(a.Groups(vpcID).Spec(), rec))
@@ -258,13 +271,14 @@ func removeLabObjects(a *account.Account, vpcID string, rec store.LabRecord) err
 	return a.ReplaceGroups(vpcID, g)
 }
 
-// removeFromSpec drops the lab's interfaces, groups and prefix lists, the
+// removeFromSpec drops the lab's interfaces (not those attached through
+// the API, which removeLabObjects detached), groups and prefix lists, the
 // rules of other groups that refer to them, and its groups from other
 // interfaces (an interface left without groups gets the default group).
 func removeFromSpec(sp ruleset.Spec, rec store.LabRecord) ruleset.Spec {
 	enis := map[string]bool{}
 	for _, n := range rec.Nodes {
-		enis[n.ENI] = true
+		enis[n.ENI] = !n.Attached
 	}
 	groups := setOf(rec.Groups)
 	pls := setOf(rec.PrefixLists)

@@ -365,6 +365,10 @@ type NodeWiring struct {
 	// Forwarding is the node's `forwarding: true` (IP forwarding inside
 	// its namespace).
 	Forwarding bool `json:"forwarding,omitempty"`
+	// Attached says the interface was attached to the node through the
+	// EC2 API (AttachNetworkInterface), not made by the lab: `lab down`
+	// detaches it when its VPC outlives the lab instead of deleting it.
+	Attached bool `json:"attached,omitempty"`
 }
 
 // Name is how the interface is named to users: its node, and for a
