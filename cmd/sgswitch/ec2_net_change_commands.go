@@ -105,7 +105,7 @@ func netChangeCommands() []ec2Command {
 			output: func() any { return &ec2api.ReplaceNetworkAclAssociationOutput{} },
 		},
 		{
-			name: "attach-network-interface", action: "AttachNetworkInterface", usage: "attach an interface to an instance (sgswitch has none yet)",
+			name: "attach-network-interface", action: "AttachNetworkInterface", usage: "attach an available interface to a lab node (its instance id: describe-network-interfaces, Attachment.InstanceId)",
 			flags: []cli.Flag{&cli.StringFlag{Name: "network-interface-id", Required: true, Usage: "id or lab node name"},
 				str("instance-id"), &cli.IntFlag{Name: "device-index", Required: true}},
 			input: func(c *cli.Context, r *ec2Resolver) (any, error) {

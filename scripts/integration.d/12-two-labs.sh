@@ -37,7 +37,7 @@ for f in $labs; do "$bin" lab down "$f" >/dev/null; done
 echo "--- a lab joins a VPC made through the EC2 API (vpc-id:)"
 ec2cmd() { "$bin" ec2 --endpoint-url http://127.0.0.1:18779 "$@"; }
 vpc=$(ec2cmd create-vpc --cidr-block 198.18.0.0/16 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Vpc"]["VpcId"])')
-ec2cmd create-subnet --vpc-id "$vpc" --cidr-block 198.18.22.0/24 >/dev/null
+subnet=$(ec2cmd create-subnet --vpc-id "$vpc" --cidr-block 198.18.22.0/24 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Subnet"]["SubnetId"])')
 sed "s/^subnet: .*/vpc-id: $vpc\nsubnet: 198.18.22.0\/24/; s/198\.18\.20\./198.18.22./g; s/^name: isoa/name: isoj/" \
 	testbed/testdata/isolation-a.yaml >"$work/join.yaml"
 labs="$labs $work/join.yaml"
@@ -45,6 +45,21 @@ labs="$labs $work/join.yaml"
 "$bin" lab status "$work/join.yaml" >"$work/st"
 grep -q "VPC $vpc" "$work/st" || { echo "FAIL: the lab is not in $vpc"; cat "$work/st"; exit 1; }
 "$bin" lab check "$work/join.yaml"
+
+echo "--- an interface attached to node one of the joined lab, then detached"
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+eni=$(ec2cmd create-network-interface --subnet-id "$subnet" --private-ip-address 198.18.22.30 | field 'd["NetworkInterface"]["NetworkInterfaceId"]')
+inst=$(ec2cmd describe-network-interfaces --filters "Name=vpc-id,Values=$vpc" --filters "Name=tag:Name,Values=one" |
+	field 'd["NetworkInterfaces"][0]["Attachment"]["InstanceId"]')
+att=$(ec2cmd attach-network-interface --network-interface-id "$eni" --instance-id "$inst" --device-index 1 | field 'd["AttachmentId"]')
+ip -n isoj-one addr show eth1 | grep -q 'inet 198.18.22.30/24' || { echo "FAIL: node one has no eth1 with 198.18.22.30 after attach"; exit 1; }
+# Bound to eth1, so the request and its reply go through the new port.
+ip netns exec isoj-one ping -c 1 -W 2 -I eth1 198.18.22.20 >/dev/null || { echo "FAIL: no ping through eth1"; exit 1; }
+ec2cmd detach-network-interface --attachment-id "$att" >/dev/null
+if ip -n isoj-one link show eth1 >/dev/null 2>&1; then echo "FAIL: eth1 left after detach"; exit 1; fi
+ec2cmd attach-network-interface --network-interface-id "$eni" --instance-id "$inst" --device-index 1 >/dev/null
 "$bin" lab down "$work/join.yaml"
+status=$(ec2cmd describe-network-interfaces --network-interface-ids "$eni" | field 'd["NetworkInterfaces"][0]["Status"]')
+[ "$status" = available ] || { echo "FAIL: lab down left the attached interface $status"; exit 1; }
 ec2cmd describe-vpcs --vpc-ids "$vpc" >/dev/null || { echo "FAIL: lab down removed the VPC it joined"; exit 1; }
 echo "two labs: ok"
