@@ -162,3 +162,18 @@ func TestLabDownAndAttachedInterfaces(t *testing.T) {
 		}
 	}
 }
+
+// TestDetachOfLabInterfaceRefused: an interface the lab file made stays
+// the lab's (the EC2 API refuses eth0's detach itself; the daemon refuses
+// any lab-made one, so lab down still finds it).
+func TestDetachOfLabInterfaceRefused(t *testing.T) {
+	h := newAttachHarness(t, true)
+	eth0 := h.d.labs["sgrst"].Nodes[0].ENI
+	err := h.d.WriteAccount(func(a *account.Account) error { return a.DetachNetworkInterface(eth0) })
+	if testbed.EC2Code(err) != ruleset.CodeOperationNotPermitted {
+		t.Fatalf("detaching the lab's own interface: %v", err)
+	}
+	if !h.dp.attached()[eth0] || len(h.d.labs["sgrst"].Nodes) != 2 {
+		t.Fatal("the refused detach changed the lab")
+	}
+}

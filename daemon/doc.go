@@ -39,6 +39,24 @@
 // same change to the store when no daemon runs (`lab down` then), so that
 // the next daemon does not bring the lab back.
 //
+// Attachments: an EC2 write that attaches an interface to a lab node
+// (AttachNetworkInterface: the model's InterfaceSpec.AttachedTo and
+// DeviceIndex change) is compared by WriteAccount with the live model
+// (attachments.go): the interface is wired into the node's namespace as
+// eth<DeviceIndex> (on-link addresses only, its own switch port, wired as
+// the node's eth0) before the commit, and its NodeWiring (Attached) joins
+// the lab's record in the same store transaction as the model, so Open
+// re-wires it. If the wiring fails, the write is refused and nothing
+// changes: the model never says attached where no port exists (a port
+// the switch then refuses shows its error in Status, as any port's).
+// Detaching removes the port and that interface's host link
+// (Wirer.Unwire of its Host) after the commit. Only namespace nodes take
+// interfaces, and an interface the lab file made is not detached. `lab
+// down` detaches an attached interface (it stays, available) when the
+// lab joined a VPC or lives in the default VPC, and removes it with the
+// lab's own VPC (account.RemoveVpc); a changed lab re-applied over the
+// old one is down then up, so it loses its attached interfaces.
+//
 // Restarts: a node's TAP eth0 is persistent and recorded as the lab's
 // port in its namespace, so it outlives the daemon (stopped or killed) and
 // the next start re-attaches the same device (testbed.HostWirer): the

@@ -58,15 +58,25 @@
 //   - Tags go by id prefix: vpc-, subnet-, rtb-, acl- to the VPC model;
 //     sg-, sgr-, eni-, pl- to the State of the VPC that holds them.
 //
-// Attach and detach: sgswitch has no instances yet (they come with the
-// Instances issue). An interface is attached only to a lab node, by the
-// lab (its Attachment eni-attach-…, device index 0: one interface per
-// node), and the account exposes no instance id for lab nodes, so
-// AttachNetworkInterface answers InvalidInstanceID.NotFound for every
-// well-formed InstanceId (InvalidInstanceID.Malformed otherwise), and
-// DetachNetworkInterface refuses a lab attachment as EC2 refuses to
-// detach an instance's primary interface (OperationNotPermitted), any
-// other attachment id being InvalidAttachmentID.NotFound.
+// Attach and detach: the instances are the lab nodes. A node's instance
+// id is ruleset.InstanceID of its attachment "lab/node" ("i-" and 17 hex
+// digits of a hash: the same in every store and after every restart);
+// DescribeNetworkInterfaces shows it as Attachment.InstanceId with the
+// interface's DeviceIndex (a lab node's ethN has N) and its attachment id
+// (ruleset.AttachmentID, from the interface id). AttachNetworkInterface
+// attaches an available interface to a node that exists: else
+// InvalidInstanceID.NotFound (Malformed for a bad id), and EC2's codes
+// (account.AttachNetworkInterface) for an interface in use
+// (InvalidNetworkInterface.InUse), in another VPC or Availability Zone
+// than the node's primary interface (InvalidParameterCombination), a
+// device index taken (InvalidParameterValue, "already has an interface
+// attached at device index") or not below ruleset.MaxInterfacesPerInstance
+// (AttachmentLimitExceeded), a NetworkCardIndex other than 0
+// (InvalidParameterValue). The Backend makes it real: the daemon wires it
+// into the node as eth<DeviceIndex> or refuses the write. Detach refuses
+// device index 0 (OperationNotPermitted, EC2's primary interface); the
+// daemon also refuses an interface the lab file made; any other
+// attachment id is InvalidAttachmentID.NotFound. Force changes nothing.
 //
 // # Design
 //
