@@ -15,6 +15,7 @@ import (
 	"sgswitch/account"
 	"sgswitch/netns"
 	"sgswitch/netns/netnstest"
+	"sgswitch/ruleset"
 )
 
 func parseLab(t *testing.T, src string) *Lab {
@@ -277,5 +278,22 @@ func TestAddrsIn(t *testing.T) {
 	}
 	if _, err := AddrsIn(acct, "eni-0000000000000000f"); err == nil {
 		t.Error("AddrsIn of an interface the account does not have")
+	}
+}
+
+// Apply attaches each interface of a node to it at the device index of its
+// number (ethN: N), so describe shows one instance with eth0 as primary.
+func TestApplyDeviceIndexes(t *testing.T) {
+	acct, ifaces := natAccount(t, natLab(t, "twotier", ""))
+	for ep, eni := range ifaces {
+		vpcID, _ := acct.VPCOfInterface(eni)
+		ds, err := acct.Groups(vpcID).DescribeNetworkInterfaces([]string{eni}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := ds[0].Attachment
+		if at == nil || at.DeviceIndex != int32(ep.Interface) || at.InstanceId != ruleset.InstanceID(AttachmentOf("twotier", ep.Node)) {
+			t.Errorf("%s: attachment %+v", ep, at)
+		}
 	}
 }
