@@ -18,7 +18,9 @@
 // one when none is given), DeleteNetworkInterface, and the secondary
 // addresses (Assign/UnassignPrivateIpAddresses,
 // Assign/UnassignIpv6Addresses; by count, the lowest free ones of the
-// interface's subnet), which change both models. Everything else goes to the model that owns it:
+// interface's subnet), which change both models; Attach/
+// DetachNetworkInterface (attach.go: instances are what interfaces are
+// attached to, found by Instance; EC2's checks need the VPC layer's zones). Everything else goes to the model that owns it:
 // Network() for the VPC layer, Groups(vpcID) for a VPC's security groups.
 //
 // # Design
