@@ -48,14 +48,25 @@ grep -q "VPC $vpc" "$work/st" || { echo "FAIL: the lab is not in $vpc"; cat "$wo
 
 echo "--- an interface attached to node one of the joined lab, then detached"
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# Attach and detach go through the real AWS CLI when it is installed.
+attachcmd() { ec2cmd "$@"; }
+find_aws_v2
+if [ -n "$aws_bin" ]; then
+	eval "$("$bin" ec2 credentials --endpoint-url http://127.0.0.1:18779)"
+	unset AWS_ENDPOINT_URL_EC2 AWS_PROFILE AWS_SESSION_TOKEN
+	export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+	export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+	attachcmd() { "$aws_bin" --endpoint-url http://127.0.0.1:18779 --output json ec2 "$@"; }
+	echo "(attach and detach through $("$aws_bin" --version 2>&1 | cut -d' ' -f1))"
+fi
 eni=$(ec2cmd create-network-interface --subnet-id "$subnet" --private-ip-address 198.18.22.30 | field 'd["NetworkInterface"]["NetworkInterfaceId"]')
 inst=$(ec2cmd describe-network-interfaces --filters "Name=vpc-id,Values=$vpc" --filters "Name=tag:Name,Values=one" |
 	field 'd["NetworkInterfaces"][0]["Attachment"]["InstanceId"]')
-att=$(ec2cmd attach-network-interface --network-interface-id "$eni" --instance-id "$inst" --device-index 1 | field 'd["AttachmentId"]')
+att=$(attachcmd attach-network-interface --network-interface-id "$eni" --instance-id "$inst" --device-index 1 | field 'd["AttachmentId"]')
 ip -n isoj-one addr show eth1 | grep -q 'inet 198.18.22.30/24' || { echo "FAIL: node one has no eth1 with 198.18.22.30 after attach"; exit 1; }
 # Bound to eth1, so the request and its reply go through the new port.
 ip netns exec isoj-one ping -c 1 -W 2 -I eth1 198.18.22.20 >/dev/null || { echo "FAIL: no ping through eth1"; exit 1; }
-ec2cmd detach-network-interface --attachment-id "$att" >/dev/null
+attachcmd detach-network-interface --attachment-id "$att" >/dev/null
 if ip -n isoj-one link show eth1 >/dev/null 2>&1; then echo "FAIL: eth1 left after detach"; exit 1; fi
 ec2cmd attach-network-interface --network-interface-id "$eni" --instance-id "$inst" --device-index 1 >/dev/null
 "$bin" lab down "$work/join.yaml"

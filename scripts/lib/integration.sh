@@ -57,3 +57,17 @@ fail() {
 	[ -f "$work/daemon.log" ] && { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; }
 	exit 1
 }
+
+# find_aws_v2: set $aws_bin to the AWS CLI v2 ($AWS_CLI, else Debian's
+# /usr/bin/aws, else the one on PATH), or to "" when there is none (a
+# pyenv shim of AWS CLI v1 on PATH does not count).
+find_aws_v2() {
+	aws_bin=${AWS_CLI:-}
+	if [ -z "$aws_bin" ]; then
+		if [ -x /usr/bin/aws ]; then aws_bin=/usr/bin/aws; else aws_bin=$(command -v aws || true); fi
+	fi
+	if [ -n "$aws_bin" ] && ! "$aws_bin" --version 2>&1 | grep -q '^aws-cli/2\.'; then
+		aws_bin=
+	fi
+	return 0
+}
