@@ -46,7 +46,8 @@ type Config struct {
 	FlowBudget int
 }
 
-// DefaultVPC is the VPC of a fresh daemon before any lab re-bases it.
+// DefaultVPC is the daemon's own VPC (the account's default VPC, one subnet of
+// the same block) as a fresh daemon makes it.
 func DefaultVPC() ruleset.VPCConfig {
 	return ruleset.VPCConfig{
 		CIDR:     netip.MustParsePrefix("198.18.0.0/24"),

@@ -354,7 +354,7 @@ func bigSpec(t testing.TB, n int) ruleset.Spec {
 // its fsync. "journal" is what the daemon does (SaveChanges with what the
 // model's journal says the change touched: the rule and the id counter);
 // "diff" is SaveSpec, which compares every object of the two models (what
-// a change without a journal costs: a lab removed, a VPC re-based).
+// a change without a journal costs: a VPC's groups rebuilt from a spec).
 func BenchmarkStoreWrite(b *testing.B) {
 	for _, mode := range []string{"journal", "diff"} {
 		for _, n := range []int{100, 30000, 50000} {

@@ -249,9 +249,7 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestScriptLabs: the lab files the integration scripts use are valid;
-// the VPC labs waiting to become examples parse and are refused only as
-// not yet runnable.
+// TestScriptLabs: the lab files the integration scripts use are valid.
 func TestScriptLabs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, f := range files {

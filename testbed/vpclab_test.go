@@ -314,7 +314,7 @@ func parseFile(t *testing.T, path string) *Lab {
 
 // TestVPCLabEC2Errors: Validate runs a VPC lab through the VPC model, so
 // EC2's rules for ACL entries, routes and placements are refused with
-// EC2's code at the entry's position, before "not yet runnable".
+// EC2's code at the entry's position.
 func TestVPCLabEC2Errors(t *testing.T) {
 	sub := func(old, new string) string {
 		if !strings.Contains(twotier, old) {
