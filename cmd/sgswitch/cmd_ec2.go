@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -19,7 +17,8 @@ import (
 
 // sgswitch ec2 COMMAND: the AWS CLI's security-group and network-interface
 // commands, as a client of the daemon's EC2 Query API (one control plane).
-// Output is the JSON the AWS CLI prints; an EC2 error prints the AWS CLI's
+// Output is what the AWS CLI prints, in its formats (--output, --query:
+// ec2_output*.go); an EC2 error prints the AWS CLI's
 // "An error occurred (Code) when calling the X operation: message" and
 // exits 254, as AWS CLI v2 does for service errors. The commands and
 // their inputs are in ec2_commands.go.
@@ -39,7 +38,7 @@ func init() {
 			"`sgswitch ec2 credentials` prints them for the AWS CLI and SDKs:\n" +
 			"  eval \"$(sudo sgswitch ec2 credentials)\"\n" +
 			"  aws --endpoint-url " + ec2api.DefaultEndpoint + " ec2 describe-security-groups",
-		Flags:       []cli.Flag{endpointFlag(), ec2StateDirFlag()},
+		Flags:       append([]cli.Flag{endpointFlag(), ec2StateDirFlag()}, outputFlags()...),
 		Subcommands: subs,
 	})
 }
@@ -111,7 +110,8 @@ type ec2Command struct {
 }
 
 func (ec ec2Command) command() *cli.Command {
-	flags := append([]cli.Flag{endpointFlag(), ec2StateDirFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "check the request without making it"}}, ec.flags...)
+	flags := append([]cli.Flag{endpointFlag(), ec2StateDirFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "check the request without making it"}}, outputFlags()...)
+	flags = append(flags, ec.flags...)
 	return &cli.Command{
 		Name:      ec.name,
 		Usage:     ec.usage,
@@ -120,6 +120,10 @@ func (ec ec2Command) command() *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("%s: unexpected argument %q", ec.name, c.Args().First())
+			}
+			opts, err := parseOutputOptions(c)
+			if err != nil {
+				return cli.Exit("\n"+err.Error(), 255)
 			}
 			creds, err := ec2Credentials(c)
 			if err != nil {
@@ -144,7 +148,10 @@ func (ec ec2Command) command() *cli.Command {
 			if out == nil {
 				return nil
 			}
-			return printAWSJSON(c.App.Writer, out)
+			if err := printOutput(c.App.Writer, opts, ec.action, out); err != nil {
+				return cli.Exit("\n"+err.Error(), 255)
+			}
+			return nil
 		},
 	}
 }
@@ -175,14 +182,6 @@ func ec2Failure(action string, err error) error {
 		return cli.Exit(fmt.Sprintf("\nAn error occurred (%s) when calling the %s operation: %s", ae.Code, action, ae.Message), 254)
 	}
 	return cli.Exit(fmt.Sprintf("\n%v", err), 255)
-}
-
-// printAWSJSON prints v as the AWS CLI does: 4-space indent, no HTML escaping.
-func printAWSJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "    ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 // ec2Resolver turns lab names into ids through the API itself:
