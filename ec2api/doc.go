@@ -147,7 +147,9 @@
 // `sgswitch ec2` command (cmd/sgswitch/cmd_ec2.go) is built on it, with
 // the AWS CLI's argument forms parsed by ParseFilter, ParsePort,
 // SimplePermission, ParseConntrackSpec and ParseTagSpecifications; the
-// messages' `json` tags make its output the AWS CLI's JSON.
+// messages' `json` tags make its output the AWS CLI's JSON, which the
+// command then queries (--query) and renders as the CLI's text, table or
+// yaml (cmd/sgswitch/ec2_output*.go).
 //
 // # Pagination
 //
