@@ -28,6 +28,10 @@
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
 // ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
+// STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
+// service, STS's response envelope; actions_sts.go) answers the
+// account's root (Account and UserId the owner id, Arn
+// arn:aws:iam::ID:root), for tools that check their credentials first.
 // Anything else is InvalidAction.
 //
 // # Over several VPCs

@@ -81,6 +81,8 @@ var actions = map[string]operation{
 	"DisassociateRouteTable":       write(disassociateRouteTable),
 	"ReplaceRouteTableAssociation": write(replaceRouteTableAssociation),
 	"DescribeRouteTables":          read(describeRouteTables),
+
+	"GetCallerIdentity": read(getCallerIdentity),
 }
 
 // Actions returns the names of the supported actions.
@@ -134,16 +136,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err), requestID)
 		return
 	}
-	if h.verifier != nil {
-		if err := h.verifier.Verify(r, body); err != nil {
-			writeError(w, asAPIError(err), requestID)
-			return
-		}
-	}
 	vals, err := parseParams(r, body)
 	if err != nil {
 		writeError(w, asAPIError(err), requestID)
 		return
+	}
+	if h.verifier != nil {
+		if err := h.verify(r, body, vals); err != nil {
+			writeError(w, asAPIError(err), requestID)
+			return
+		}
 	}
 	name, err := splitEnvelope(vals)
 	if err != nil {
@@ -171,6 +173,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeXML(w, http.StatusOK, resp)
+}
+
+// verify checks r's signature; an STS action is signed for the "sts"
+// service (the SDKs scope it so), everything else for "ec2". The action
+// is read before the signature is checked only to choose the scope: the
+// same credentials must have signed either way.
+func (h *handler) verify(r *http.Request, body []byte, vals url.Values) error {
+	v := h.verifier
+	if stsActions[vals.Get("Action")] {
+		sts := *v
+		sts.Service = "sts"
+		v = &sts
+	}
+	return v.Verify(r, body)
 }
 
 // Serve serves the EC2 API over b on addr (e.g. "127.0.0.1:8775") until

@@ -78,8 +78,8 @@ func splitEnvelope(vals url.Values) (string, error) {
 	if version == "" {
 		return "", missing("Version")
 	}
-	if version != APIVersion {
-		return "", errorf(codeNoSuchVersion, "The requested version (%s) of service AmazonEC2 does not exist", version)
+	if stsActions[action] && version != STSVersion || !stsActions[action] && version != APIVersion {
+		return "", errorf(codeNoSuchVersion, "The requested version (%s) of service %s does not exist", version, serviceOf(action))
 	}
 	for k := range vals {
 		switch {
@@ -93,6 +93,20 @@ func splitEnvelope(vals url.Values) (string, error) {
 	return action, nil
 }
 
+func serviceOf(action string) string {
+	if stsActions[action] {
+		return "AWSSecurityTokenService"
+	}
+	return "AmazonEC2"
+}
+
+func namespaceOf(action string) string {
+	if stsActions[action] {
+		return stsNamespace
+	}
+	return xmlNamespace
+}
+
 // encodeResponse renders out as <ActionResponse xmlns="…">.
 func encodeResponse(action string, out any) ([]byte, error) {
 	var buf bytes.Buffer
@@ -100,7 +114,7 @@ func encodeResponse(action string, out any) ([]byte, error) {
 	enc := xml.NewEncoder(&buf)
 	start := xml.StartElement{
 		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlNamespace}},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: namespaceOf(action)}},
 	}
 	if err := enc.EncodeElement(out, start); err != nil {
 		return nil, err

@@ -5,7 +5,8 @@
 # and table, with and without --query, and json with --query. (json
 # without --query differs in key order: see the README's known limits.)
 # The unit tests hold goldens captured from the CLI; this checks them
-# live. Needs no root.
+# live. Also `aws sts get-caller-identity` on the same endpoint. Needs no
+# root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
@@ -101,4 +102,13 @@ done
 rc=0
 sgs describe-vpcs --query 'Vpcs[?' >/dev/null 2>"$work/err" || rc=$?
 [ "$rc" = 255 ] && grep -q "Bad value for --query" "$work/err" || fail "bad --query: exit $rc, $(cat "$work/err")"
+# STS on the same endpoint: the CLI signs for "sts" with the same credentials.
+acct=$("$aws_bin" --endpoint-url "$endpoint" sts get-caller-identity --query Account --output text) ||
+	fail "aws sts get-caller-identity"
+[ "$acct" = 123456789012 ] || fail "sts get-caller-identity: account $acct"
+same_sts=$("$aws_bin" --endpoint-url "$endpoint" sts get-caller-identity --output text)
+[ "$same_sts" = "$(printf '123456789012\tarn:aws:iam::123456789012:root\t123456789012')" ] ||
+	fail "sts get-caller-identity --output text: $same_sts"
+echo "ok: sts get-caller-identity"
+
 echo "ok: $checked outputs byte for byte as AWS CLI $("$aws_bin" --version 2>&1 | cut -d' ' -f1) prints them"
