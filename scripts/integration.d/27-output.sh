@@ -11,11 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
 
-aws_bin=${AWS_CLI:-}
+find_aws_v2
 if [ -z "$aws_bin" ]; then
-	if [ -x /usr/bin/aws ]; then aws_bin=/usr/bin/aws; else aws_bin=$(command -v aws || true); fi
-fi
-if [ -z "$aws_bin" ] || ! "$aws_bin" --version 2>&1 | grep -q '^aws-cli/2\.'; then
 	echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
 	exit 77
 fi
