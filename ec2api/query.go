@@ -2,8 +2,10 @@ package ec2api
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +66,7 @@ func (n *queryNode) child(name string) *queryNode {
 // repeated parameter cannot be used. InvalidParameterCombination is for
 // different parameters that conflict, which a repeat is not.
 func refuseRepeats(vals url.Values) error {
-	for _, key := range sortedKeys(vals) {
+	for _, key := range slices.Sorted(maps.Keys(vals)) {
 		if n := len(vals[key]); n > 1 {
 			return errorf(codeInvalidParameterValue, "The parameter %s is given %d times; give each parameter once", key, n)
 		}
@@ -123,7 +125,7 @@ func decodeStruct(n *queryNode, v reflect.Value) error {
 	if err := decodeFields(n, v, claimed); err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(n.children) {
+	for _, name := range slices.Sorted(maps.Keys(n.children)) {
 		if !claimed[name] {
 			return errorf(codeUnknownParameter, "The parameter %s is not recognized", n.children[name].path)
 		}
@@ -234,16 +236,7 @@ func decodeList(n *queryNode, v reflect.Value) error {
 }
 
 func firstChildPath(n *queryNode) string {
-	return n.children[sortedKeys(n.children)[0]].path
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return n.children[slices.Sorted(maps.Keys(n.children))[0]].path
 }
 
 // encodeQuery adds the parameters of the struct src (a struct or a

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // The AWS CLI's table format. The response becomes a list of sections,
@@ -178,7 +180,7 @@ func allScalar(list []any) bool {
 
 // scalarKeys splits an object's keys into those of scalars and the rest, sorted.
 func scalarKeys(m map[string]any) (scalars, nested []string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if isScalar(m[k]) {
 			scalars = append(scalars, k)
 		} else {
@@ -224,7 +226,7 @@ func (b *tableBuilder) addObjects(title string, list []any, indent int) {
 			nestedSet[k] = true
 		}
 	}
-	headers, nested := sortedKeys(headerSet), sortedKeys(nestedSet)
+	headers, nested := slices.Sorted(maps.Keys(headerSet)), slices.Sorted(maps.Keys(nestedSet))
 	b.setHeaders(headers)
 	for i, e := range list {
 		m, _ := e.(map[string]any)

@@ -2,7 +2,8 @@ package main
 
 import (
 	"bytes"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -74,7 +75,7 @@ func writeScalarLine(buf *bytes.Buffer, scalars []any, ident string) {
 func writeTextObject(buf *bytes.Buffer, m map[string]any, ident string, columns []string) {
 	var fields, nested []string
 	if columns == nil {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if isScalar(m[k]) {
 				fields = append(fields, pyString(m[k]))
 			} else {
@@ -89,8 +90,8 @@ func writeTextObject(buf *bytes.Buffer, m map[string]any, ident string, columns 
 				fields = append(fields, "")
 			}
 		}
-		for _, k := range sortedKeys(m) {
-			if !containsString(columns, k) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !slices.Contains(columns, k) {
 				nested = append(nested, k)
 			}
 		}
@@ -118,23 +119,5 @@ func listScalarKeys(list []any) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func containsString(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
+	return slices.Sorted(maps.Keys(seen))
 }
