@@ -102,3 +102,27 @@ func (a *Account) groupsConfig(v vpc.Vpc) (ruleset.VPCConfig, error) {
 	cfg.IDSeed = h.Sum64() | 1
 	return cfg, nil
 }
+
+// Interfaces lists the security side of the interfaces of every VPC, VPC
+// by VPC in id order, each VPC's in its own order.
+func (a *Account) Interfaces() []ruleset.InterfaceSpec {
+	var out []ruleset.InterfaceSpec
+	for _, id := range a.VPCs() {
+		out = append(out, a.groups[id].View().Interfaces...)
+	}
+	return out
+}
+
+// Interface finds interface id's security side and its VPC.
+func (a *Account) Interface(id string) (e ruleset.InterfaceSpec, vpcID string, ok bool) {
+	vpcID, ok = a.VPCOfInterface(id)
+	if !ok {
+		return e, "", false
+	}
+	for _, e := range a.groups[vpcID].View().Interfaces {
+		if e.ID == id {
+			return e, vpcID, true
+		}
+	}
+	return e, "", false
+}

@@ -130,7 +130,7 @@ func TestAttachWiringFailureRefused(t *testing.T) {
 		t.Fatal("attach succeeded without its wiring")
 	}
 	h.d.ReadAccount(func(a *account.Account) error {
-		if e, _ := interfaceOf(a, h.spare); e.AttachedTo != "" {
+		if e, _, _ := a.Interface(h.spare); e.AttachedTo != "" {
 			t.Errorf("model says attached to %s", e.AttachedTo)
 		}
 		return nil
@@ -151,7 +151,7 @@ func TestLabDownAndAttachedInterfaces(t *testing.T) {
 		check(t, h.attach())
 		check(t, h.d.RemoveLab(context.Background(), "sgrst"))
 		h.d.ReadAccount(func(a *account.Account) error {
-			e, exists := interfaceOf(a, h.spare)
+			e, _, exists := a.Interface(h.spare)
 			if exists != joined || e.AttachedTo != "" {
 				t.Errorf("joined %v: after lab down the interface exists %v, attached to %q", joined, exists, e.AttachedTo)
 			}

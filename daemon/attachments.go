@@ -39,10 +39,10 @@ type labWiring struct {
 func (d *Daemon) attachmentChanges(prev, next *account.Account) (attachChanges, error) {
 	ch := attachChanges{records: map[string]store.LabRecord{}}
 	was := map[string]ruleset.InterfaceSpec{}
-	for _, e := range interfacesOf(prev) {
+	for _, e := range prev.Interfaces() {
 		was[e.ID] = e
 	}
-	for _, e := range interfacesOf(next) {
+	for _, e := range next.Interfaces() {
 		old, existed := was[e.ID]
 		switch {
 		case e.AttachedTo != "" && old.AttachedTo == "" && existed:

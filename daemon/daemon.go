@@ -267,7 +267,7 @@ func (d *Daemon) swap(next *account.Account) {
 	d.generation = d.dp.Publish(next)
 	d.acct = next
 	live := map[string]bool{}
-	for _, e := range interfacesOf(next) {
+	for _, e := range next.Interfaces() {
 		live[e.ID] = true
 	}
 	for eni := range d.ports {

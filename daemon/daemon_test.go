@@ -509,7 +509,7 @@ func TestFlowBudgetRefusesLabThatDoesNotFit(t *testing.T) {
 		t.Fatalf("ApplyLab: %v, want %s", err, ruleset.CodeNetworkInterfaceLimitExceeded)
 	}
 	if err := d.ReadAccount(func(a *account.Account) error {
-		if n := len(interfacesOf(a)); n != 0 || len(a.VPCs()) != 1 {
+		if n := len(a.Interfaces()); n != 0 || len(a.VPCs()) != 1 {
 			t.Errorf("%d interfaces and VPCs %v kept after the refusal", n, a.VPCs())
 		}
 		return nil

@@ -316,7 +316,7 @@ func setOf(ids []string) map[string]bool {
 // labStatus describes rec from the live state. Callers hold d.mu.
 func (d *Daemon) labStatus(rec store.LabRecord) *admin.LabStatus {
 	byID := map[string]ruleset.InterfaceSpec{}
-	for _, e := range interfacesOf(d.acct) {
+	for _, e := range d.acct.Interfaces() {
 		byID[e.ID] = e
 	}
 	out := &admin.LabStatus{Name: rec.Name, VpcId: rec.VPC, Nodes: []admin.NodeStatus{}}

@@ -21,7 +21,7 @@ func (d *Daemon) Status(context.Context) (*admin.Status, error) {
 	}
 	s := &admin.Status{
 		Version: d.cfg.Version, PID: pid, StartedAt: d.started, StateDir: d.cfg.StateDir,
-		Generation: d.generation, Groups: groups, Interfaces: len(interfacesOf(d.acct)),
+		Generation: d.generation, Groups: groups, Interfaces: len(d.acct.Interfaces()),
 		Labs: []string{}, Ports: []admin.PortStatus{},
 	}
 	d.listen.fill(s)
@@ -102,7 +102,7 @@ func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
 	}
 	if arg == "" {
 		var out []eniRef
-		for _, e := range interfacesOf(d.acct) {
+		for _, e := range d.acct.Interfaces() {
 			out = append(out, eniRef{e.ID, nameOf(names, e)})
 		}
 		return out, nil
@@ -114,7 +114,7 @@ func (d *Daemon) resolveENIs(arg string) ([]eniRef, error) {
 			return nil, fmt.Errorf("%w: %v", admin.ErrNotFound, err)
 		}
 	}
-	if e, ok := interfaceOf(d.acct, id); ok {
+	if e, _, ok := d.acct.Interface(id); ok {
 		return []eniRef{{id, nameOf(names, e)}}, nil
 	}
 	return nil, fmt.Errorf("%w: interface %s", admin.ErrNotFound, arg)

@@ -89,19 +89,17 @@ func detachNetworkInterface(a *account.Account, in *DetachNetworkInterfaceInput)
 	if in.AttachmentId == "" {
 		return nil, missing("AttachmentId")
 	}
-	for _, v := range a.VPCs() {
-		for _, e := range a.Groups(v).View().Interfaces {
-			if e.AttachedTo == "" || ruleset.AttachmentID(e.ID) != in.AttachmentId {
-				continue
-			}
-			if e.DeviceIndex == 0 {
-				return nil, errorf(codeOperationNotPermitted, "The network interface at device index 0 cannot be detached.")
-			}
-			if err := a.DetachNetworkInterface(e.ID); err != nil {
-				return nil, err
-			}
-			return &EmptyOutput{}, nil
+	for _, e := range a.Interfaces() {
+		if e.AttachedTo == "" || ruleset.AttachmentID(e.ID) != in.AttachmentId {
+			continue
 		}
+		if e.DeviceIndex == 0 {
+			return nil, errorf(codeOperationNotPermitted, "The network interface at device index 0 cannot be detached.")
+		}
+		if err := a.DetachNetworkInterface(e.ID); err != nil {
+			return nil, err
+		}
+		return &EmptyOutput{}, nil
 	}
 	return nil, errorf(codeInvalidAttachmentIDNotFound, "The attachment ID '%s' does not exist", in.AttachmentId)
 }

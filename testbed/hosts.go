@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 
 	"sgswitch/account"
-	"sgswitch/ruleset"
 )
 
 // Host is how one interface of a lab node exists on this machine: what
@@ -128,15 +126,10 @@ type Addrs struct {
 // subnet (the on-link route and the router, base+1, are the subnet's; in
 // a VPC of several subnets the VPC's length would make them all on-link).
 func AddrsIn(a *account.Account, eni string) (Addrs, error) {
-	vpcID, ok := a.VPCOfInterface(eni)
+	e, _, ok := a.Interface(eni)
 	if !ok {
 		return Addrs{}, fmt.Errorf("interface %s no longer exists", eni)
 	}
-	i := slices.IndexFunc(a.Groups(vpcID).View().Interfaces, func(e ruleset.InterfaceSpec) bool { return e.ID == eni })
-	if i < 0 {
-		return Addrs{}, fmt.Errorf("interface %s no longer exists", eni)
-	}
-	e := a.Groups(vpcID).View().Interfaces[i]
 	p, _ := a.Network().Interface(eni)
 	subs, err := a.Network().DescribeSubnets([]string{p.SubnetID}, nil)
 	if err != nil || len(subs) != 1 {
