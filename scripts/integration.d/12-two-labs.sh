@@ -52,10 +52,7 @@ field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 attachcmd() { ec2cmd "$@"; }
 find_aws_v2
 if [ -n "$aws_bin" ]; then
-	eval "$("$bin" ec2 credentials --endpoint-url http://127.0.0.1:18779)"
-	unset AWS_ENDPOINT_URL_EC2 AWS_PROFILE AWS_SESSION_TOKEN
-	export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-	export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+	aws_isolated http://127.0.0.1:18779
 	attachcmd() { "$aws_bin" --endpoint-url http://127.0.0.1:18779 --output json ec2 "$@"; }
 	echo "(attach and detach through $("$aws_bin" --version 2>&1 | cut -d' ' -f1))"
 fi

@@ -9,12 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
 
-# Prefer Debian's AWS CLI v2 in /usr/bin over whatever `aws` is first on PATH.
-find_aws_v2
-if [ -z "$aws_bin" ]; then
-	echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
-	exit 77
-fi
+need_aws_v2
 need_sgswitch run ec2
 
 work=$(mktemp -d /tmp/sgs-awscli.XXXXXX)
@@ -41,15 +36,8 @@ for _ in $(seq 100); do
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "the daemon does not listen on $port"
 
-# The endpoint verifies SigV4 with the credentials the daemon wrote to its
-# state directory: export them (`sgswitch ec2 credentials`), and keep the
-# CLI away from the user's config, the instance metadata service and the pager.
 export SGSWITCH_STATE_DIR=$work/state
-eval "$("$bin" ec2 credentials --endpoint-url "$endpoint")" || fail "sgswitch ec2 credentials"
-unset AWS_ENDPOINT_URL_EC2
-export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
-unset AWS_PROFILE AWS_SESSION_TOKEN
+aws_isolated "$endpoint"
 
 awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
 

@@ -11,11 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
 
-find_aws_v2
-if [ -z "$aws_bin" ]; then
-	echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
-	exit 77
-fi
+need_aws_v2
 need_sgswitch run ec2
 
 work=$(mktemp -d /tmp/sgs-output.XXXXXX)
@@ -32,12 +28,7 @@ export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
 ec2=127.0.0.1:${SGSWITCH_OUTPUT_PORT:-18790}
 endpoint=http://$ec2
 start_daemon --ec2-listen "$ec2"
-eval "$("$bin" ec2 credentials --endpoint-url "$endpoint")" || fail "sgswitch ec2 credentials"
-
-# Keep the CLI away from the user's config, the metadata service and the pager.
-unset AWS_ENDPOINT_URL_EC2 AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_OUTPUT
-export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+aws_isolated "$endpoint"
 
 awsx() { "$aws_bin" --endpoint-url "$endpoint" ec2 "$@"; }
 sgs() { "$bin" ec2 --endpoint-url "$endpoint" "$@"; }

@@ -71,3 +71,27 @@ find_aws_v2() {
 	fi
 	return 0
 }
+
+# need_aws_v2: set $aws_bin to the AWS CLI v2 (find_aws_v2), or skip.
+need_aws_v2() {
+	find_aws_v2
+	if [ -z "$aws_bin" ]; then
+		echo "skip: no AWS CLI v2 (install Debian's awscli: bash scripts/install-deps.sh)"
+		exit 77
+	fi
+}
+
+# aws_isolated ENDPOINT: export the credentials the daemon wrote to its
+# state directory (SigV4, `sgswitch ec2 credentials`), then aws_env.
+aws_isolated() {
+	eval "$("$bin" ec2 credentials --endpoint-url "$1")" || fail "sgswitch ec2 credentials"
+	aws_env
+}
+
+# aws_env: keep the AWS CLI away from the user's config, the instance
+# metadata service, the pager and a default output format.
+aws_env() {
+	unset AWS_ENDPOINT_URL_EC2 AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_OUTPUT
+	export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+	export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+}
