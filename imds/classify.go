@@ -29,7 +29,7 @@ func classify(frame []byte) (proto tcpip.NetworkProtocolNumber, packet []byte, v
 	case header.IPv6ProtocolNumber:
 		ip := header.IPv6(packet)
 		if !ip.IsValid(len(packet)) || ip.DestinationAddress() != addr6 ||
-			ip.TransportProtocol() != header.TCPProtocolNumber {
+			ip.NextHeader() != uint8(header.TCPProtocolNumber) { // no extension headers
 			return 0, nil, false, false
 		}
 		packet = packet[:header.IPv6MinimumSize+int(ip.PayloadLength())]

@@ -41,10 +41,10 @@ func splitPath(p string) ([]string, bool) {
 	if len(p) == 0 || p[0] != '/' || len(p) > maxPathLen {
 		return nil, false
 	}
-	p = strings.TrimSuffix(p[1:], "/")
-	if p == "" {
+	if p == "/" {
 		return nil, true
 	}
+	p = strings.TrimSuffix(p[1:], "/")
 	segs := strings.Split(p, "/")
 	for _, s := range segs {
 		if s == "" || s == "." || s == ".." {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 
@@ -319,5 +320,30 @@ func quiesce(srv *Server) {
 			return
 		}
 		last = n
+	}
+}
+
+func TestSynAnswered(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		dir := newFakeDir()
+		dir.editInstance(testInst, func(i *vpcsvc.Instance) { i.Metadata.HttpProtocolIpv6 = true })
+		got := make(chan []byte, 4)
+		srv := New(Config{Directory: dir, Send: func(_ string, f []byte) error { got <- f; return nil }})
+		srv.HandleFrame(testENI, synFrame(v6))
+		select {
+		case f := <-got:
+			var tcp header.TCP
+			if v6 {
+				tcp = header.TCP(header.IPv6(f[header.EthernetMinimumSize:]).Payload())
+			} else {
+				tcp = header.TCP(header.IPv4(f[header.EthernetMinimumSize:]).Payload())
+			}
+			if tcp.Flags() != header.TCPFlagSyn|header.TCPFlagAck || tcp.SourcePort() != 80 || tcp.AckNumber() != 2 {
+				t.Errorf("v6=%v: reply %v from %d ack %d", v6, tcp.Flags(), tcp.SourcePort(), tcp.AckNumber())
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("v6=%v: no SYN-ACK", v6)
+		}
+		_ = srv.Close()
 	}
 }
