@@ -43,8 +43,8 @@ func (h *Handler) For(eniID string) http.Handler {
 }
 
 // hopLimiter is what the transport puts in a request's context so that the
-// token response can be sent with the instance's hop limit (see
-// Server's package comment).
+// token response can be sent with the instance's hop limit (see the
+// package comment, Tokens and hop limit).
 type hopLimiter interface{ setHopLimit(n int) }
 
 type hopLimiterKey struct{}
@@ -60,10 +60,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, eniID string) {
 		httpError(w, http.StatusNotFound)
 		return
 	}
-	// EC2 answers 403 Forbidden when the endpoint is turned off ("The
-	// request is not allowed or the IMDS is turned off", the IMDSv2 error
-	// codes in the EC2 User Guide); the AWS SDKs read a 403 on the token
-	// PUT as "no IMDSv2 here".
+	// EC2 answers 403 Forbidden when the endpoint is turned off (the EC2
+	// User Guide's IMDS error codes; see the package comment); the AWS
+	// SDKs read a 403 on the token PUT as "no IMDSv2 here".
 	if !v.inst.Metadata.HttpEndpoint {
 		httpError(w, http.StatusForbidden)
 		return
