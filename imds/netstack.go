@@ -62,14 +62,27 @@ func (s *Server) newNetstack(eni string, dstMAC net.HardwareAddr) (*netstack, er
 	// neighbours (the pump addresses every frame to the instance) nor
 	// trusts checksums it did not check.
 	ns.link = channel.New(outQueue, uint32(s.lim.MTU), "")
-	if err := ns.setup(); err != nil {
-		ns.st.Destroy()
+	ls, err := ns.setup(s.lim.MaxConns, &s.stats.connsRefused)
+	if err != nil {
+		ns.st.Destroy() // aborts any listener setup made
 		return nil, fmt.Errorf("netstack for %s: %w", eni, err)
 	}
-	ns.srv = &http.Server{
+	ns.srv = s.httpServer(eni)
+	for _, l := range ls {
+		ns.wg.Go(func() { _ = ns.srv.Serve(l) }) // returns ErrServerClosed on Close
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ns.cancel = cancel
+	ns.wg.Go(func() { s.pump(ctx, ns, dstMAC) })
+	return ns, nil
+}
+
+// httpServer is the HTTP server of one interface's stack.
+func (s *Server) httpServer(eni string) *http.Server {
+	return &http.Server{
 		Handler:           s.handler.For(eni),
 		ReadHeaderTimeout: s.lim.HeaderTimeout,
-		ReadTimeout:       s.lim.HeaderTimeout,
+		ReadTimeout:       s.lim.HeaderTimeout, // bodies are empty: the header timeout bounds the whole read
 		WriteTimeout:      s.lim.WriteTimeout,
 		IdleTimeout:       s.lim.IdleTimeout,
 		MaxHeaderBytes:    s.lim.MaxHeaderBytes,
@@ -81,38 +94,13 @@ func (s *Server) newNetstack(eni string, dstMAC net.HardwareAddr) (*netstack, er
 			return ctx
 		},
 	}
-	for _, a := range []struct {
-		proto tcpip.NetworkProtocolNumber
-		addr  tcpip.Address
-	}{{ipv4.ProtocolNumber, addr4}, {ipv6.ProtocolNumber, addr6}} {
-		ep, wq, err := listen(ns.st, a.proto, a.addr, s.lim.MaxConns)
-		if err != nil {
-			ns.srv.Close()
-			ns.st.Destroy()
-			return nil, fmt.Errorf("netstack for %s: listening on %s: %w", eni, a.addr, err)
-		}
-		l := &listener{ep: ep, wq: wq, addr: &net.TCPAddr{IP: net.IP(a.addr.AsSlice()), Port: 80},
-			active: &ns.active, max: int32(s.lim.MaxConns), refused: &s.stats.connsRefused,
-			closed: make(chan struct{})}
-		ns.wg.Go(func() { _ = ns.srv.Serve(l) }) // returns ErrServerClosed on Close
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ns.cancel = cancel
-	ns.wg.Go(func() { s.pump(ctx, ns, dstMAC) })
-	return ns, nil
 }
 
-func (ns *netstack) setup() error {
+// setup gives the stack its NIC, the metadata addresses, the routes and a
+// listener on port 80 of each address.
+func (ns *netstack) setup(maxConns int, refused *atomic.Uint64) ([]*listener, error) {
 	if terr := ns.st.CreateNIC(nicID, ns.link); terr != nil {
-		return errors.New(terr.String())
-	}
-	for _, pa := range []tcpip.ProtocolAddress{
-		{Protocol: ipv4.ProtocolNumber, AddressWithPrefix: addr4.WithPrefix()},
-		{Protocol: ipv6.ProtocolNumber, AddressWithPrefix: addr6.WithPrefix()},
-	} {
-		if terr := ns.st.AddProtocolAddress(nicID, pa, stack.AddressProperties{}); terr != nil {
-			return errors.New(terr.String())
-		}
+		return nil, errors.New(terr.String())
 	}
 	// Every reply goes back out of the one NIC, whatever the instance's
 	// address: overlapping VPC ranges never meet in one stack.
@@ -120,7 +108,23 @@ func (ns *netstack) setup() error {
 		{Destination: header.IPv4EmptySubnet, NIC: nicID},
 		{Destination: header.IPv6EmptySubnet, NIC: nicID},
 	})
-	return nil
+	var ls []*listener
+	for _, pa := range []tcpip.ProtocolAddress{
+		{Protocol: ipv4.ProtocolNumber, AddressWithPrefix: addr4.WithPrefix()},
+		{Protocol: ipv6.ProtocolNumber, AddressWithPrefix: addr6.WithPrefix()},
+	} {
+		if terr := ns.st.AddProtocolAddress(nicID, pa, stack.AddressProperties{}); terr != nil {
+			return nil, errors.New(terr.String())
+		}
+		ep, wq, err := listen(ns.st, pa.Protocol, pa.AddressWithPrefix.Address, maxConns)
+		if err != nil {
+			return nil, fmt.Errorf("listening on %s: %w", pa.AddressWithPrefix.Address, err)
+		}
+		ls = append(ls, &listener{ep: ep, wq: wq,
+			addr:   &net.TCPAddr{IP: net.IP(pa.AddressWithPrefix.Address.AsSlice()), Port: 80},
+			active: &ns.active, max: int32(maxConns), refused: refused, closed: make(chan struct{})})
+	}
+	return ls, nil
 }
 
 // inject hands one IP packet (copied: the caller's frame is not

@@ -93,14 +93,16 @@ type Stats struct {
 	DropIPv6Off    uint64 // to [fd00:ec2::254] without HttpProtocolIpv6
 	DropStackLimit uint64 // a new interface beyond MaxStacks
 	DropClosed     uint64 // after Close
+	DropStackError uint64 // a netstack could not be built (logged)
 	ConnsRefused   uint64 // connections beyond MaxConns (reset)
 }
 
 type counters struct {
-	framesIn, framesOut, sendErrors          atomic.Uint64
-	stacksCreated, stacksReaped              atomic.Uint64
-	dropNotIMDS, dropNoInstance, dropIPv6Off atomic.Uint64
-	dropStackLimit, dropClosed, connsRefused atomic.Uint64
+	framesIn, framesOut, sendErrors            atomic.Uint64
+	stacksCreated, stacksReaped                atomic.Uint64
+	dropNotIMDS, dropNoInstance, dropIPv6Off   atomic.Uint64
+	dropStackLimit, dropClosed, dropStackError atomic.Uint64
+	connsRefused                               atomic.Uint64
 }
 
 // Server serves instance metadata to the instances behind the switch's
@@ -120,8 +122,12 @@ type Server struct {
 	reaper sync.WaitGroup
 }
 
-// New returns a running Server; Close stops it.
+// New returns a running Server; Close stops it. It panics without
+// Config.Directory or Config.Send, a programming error.
 func New(cfg Config) *Server {
+	if cfg.Directory == nil || cfg.Send == nil {
+		panic("imds: Config.Directory and Config.Send are required")
+	}
 	if cfg.RouterMAC == ([6]byte{}) {
 		cfg.RouterMAC = DefaultRouterMAC
 	}
@@ -200,7 +206,7 @@ func (s *Server) stackFor(eniID string, mac net.HardwareAddr) *netstack {
 	ns, err := s.newNetstack(eniID, mac)
 	if err != nil {
 		s.log.Error("imds: cannot start a netstack", "eni", eniID, "err", err)
-		s.stats.dropClosed.Add(1)
+		s.stats.dropStackError.Add(1)
 		return nil
 	}
 	s.stacks[eniID] = ns
@@ -219,7 +225,8 @@ func (s *Server) Stats() Stats {
 		Stacks: n, StacksCreated: c.stacksCreated.Load(), StacksReaped: c.stacksReaped.Load(),
 		DropNotIMDS: c.dropNotIMDS.Load(), DropNoInstance: c.dropNoInstance.Load(),
 		DropIPv6Off: c.dropIPv6Off.Load(), DropStackLimit: c.dropStackLimit.Load(),
-		DropClosed: c.dropClosed.Load(), ConnsRefused: c.connsRefused.Load(),
+		DropClosed: c.dropClosed.Load(), DropStackError: c.dropStackError.Load(),
+		ConnsRefused: c.connsRefused.Load(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,4 +347,34 @@ func TestSynAnswered(t *testing.T) {
 		}
 		_ = srv.Close()
 	}
+}
+
+// TestCloseWhileFrames closes the server and reaps while frames arrive
+// from several goroutines: no race, no panic, no goroutine left.
+func TestCloseWhileFrames(t *testing.T) {
+	before := runtime.NumGoroutine()
+	dir := newFakeDir()
+	dir.editInstance(testInst, func(i *vpcsvc.Instance) { i.Metadata.HttpProtocolIpv6 = true })
+	clock := &manualClock{t: launch}
+	srv := New(Config{Directory: dir, Send: func(string, []byte) error { return nil }, Now: clock.Now,
+		Limits: Limits{StackIdle: time.Second}})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 200 {
+				srv.HandleFrame([]string{testENI, otherENI}[i%2], synFrame(j%2 == 0))
+				if j%50 == 0 {
+					clock.Advance(2 * time.Second)
+					srv.reap()
+				}
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond)
+	_ = srv.Close()
+	wg.Wait()
+	if st := srv.Stats(); st.Stacks != 0 || st.FramesIn != 800 {
+		t.Errorf("stats %+v", st)
+	}
+	checkNoLeak(t, before)
 }
