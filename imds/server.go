@@ -47,7 +47,7 @@ type Limits struct {
 
 // DefaultLimits are the limits a zero field takes.
 var DefaultLimits = Limits{
-	MaxStacks:      1024,
+	MaxStacks:      256,
 	MaxConns:       16,
 	MaxHeaderBytes: 8 << 10,
 	HeaderTimeout:  5 * time.Second,

@@ -378,3 +378,59 @@ func TestCloseWhileFrames(t *testing.T) {
 	}
 	checkNoLeak(t, before)
 }
+
+// TestCloudInitSequence makes cloud-init's requests (spec 6) through the
+// netstack: the token, the version probe, user-data, then every item the
+// listings name, with tokens required.
+func TestCloudInitSequence(t *testing.T) {
+	dir := newFakeDir()
+	dir.editInstance(testInst, func(i *vpcsvc.Instance) { i.Metadata.HttpTokens = "required" })
+	_, g := startGuest(t, dir, Limits{}, nil)
+	hc := g.httpClient()
+	defer hc.CloseIdleConnections()
+	base := "http://169.254.169.254"
+	tok := putToken(t, hc, base)
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set(headerToken, tok)
+		req.Header.Set("User-Agent", "Cloud-Init/22.4.2")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, id := get("/2021-03-23/meta-data/instance-id"); code != 200 || id != testInst {
+		t.Fatalf("version probe: %d %q", code, id)
+	}
+	if code, ud := get("/2021-03-23/user-data"); code != 200 || ud != "#cloud-config\n" {
+		t.Errorf("user-data: %d %q", code, ud)
+	}
+	items := 0
+	var crawl func(p string)
+	crawl = func(p string) {
+		code, body := get(p)
+		if code != 200 {
+			t.Errorf("GET %s: %d", p, code)
+			return
+		}
+		items++
+		if !strings.HasSuffix(p, "/") {
+			return
+		}
+		for _, line := range strings.Split(body, "\n") {
+			if name, _, keyed := strings.Cut(line, "="); keyed { // public-keys/: "0=name" is the directory 0/
+				crawl(p + name + "/")
+			} else {
+				crawl(p + line)
+			}
+		}
+	}
+	crawl("/2021-03-23/meta-data/")
+	crawl("/2021-03-23/dynamic/instance-identity/")
+	if items < 40 {
+		t.Errorf("crawled %d items", items)
+	}
+}
