@@ -10,6 +10,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"sgswitch/exchange"
 )
 
 // CheckOptions tune RunChecks.
@@ -66,7 +68,7 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 	responders, failed := startResponders(lab, opt)
 	defer func() {
 		for _, r := range responders {
-			r.close()
+			r.Close()
 		}
 	}()
 	results := make([]Result, len(lab.Checks))
@@ -113,8 +115,8 @@ func responderKey(lab *Lab, c Check) respKey {
 
 // startResponders starts one responder per destination node, protocol and
 // port; failures are kept per key so only the checks that need one fail.
-func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*responder, map[respKey]error) {
-	rs, failed := map[respKey]*responder{}, map[respKey]error{}
+func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*exchange.Responder, map[respKey]error) {
+	rs, failed := map[respKey]*exchange.Responder{}, map[respKey]error{}
 	for _, c := range lab.Checks {
 		k := responderKey(lab, c)
 		if c.Proto == "icmp" || k.node == "" || rs[k] != nil || failed[k] != nil {
@@ -133,16 +135,7 @@ func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*responder, map[re
 func runCheck(lab *Lab, c Check, opt CheckOptions) string {
 	_, dst := lab.target(c)
 	node, src := lab.source(c)
-	ns := opt.Netns(node)
-	switch c.Proto {
-	case "tcp":
-		return tcpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
-	case "udp":
-		return udpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
-	case "icmp":
-		return icmpCheck(ns, src, dst, opt.Timeout)
-	}
-	return ObservedError
+	return exchange.Run(inNetns(opt.Netns(node)), c.Proto, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
 }
 
 // CheckNodes lists, once each in file order, the nodes the checks run in
