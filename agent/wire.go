@@ -14,6 +14,13 @@ import (
 // Version is the protocol version both sides announce in the handshake.
 const Version = 1
 
+// PortName is the name of a VM's virtio-serial port for the agent (QEMU's
+// virtserialport name=…); GuestPort is where the guest finds it.
+const (
+	PortName  = "sgswitch.agent"
+	GuestPort = "/dev/virtio-ports/" + PortName
+)
+
 // Limits of the protocol; a peer that exceeds one gets an error reply.
 const (
 	MaxRequest      = 4 << 10          // bytes of one request line
