@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -68,6 +69,9 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 // ends. The client owns rwc; Close closes it.
 func NewClient(ctx context.Context, rwc io.ReadWriteCloser) (*Client, error) {
 	c := &Client{rwc: rwc, sem: make(chan struct{}, MaxInFlight), pending: map[uint64]chan reply{}, done: make(chan struct{})}
+	// IDs start at random: a reply an earlier session left on the stream
+	// then answers none of ours.
+	c.nextID = mrand.Uint64() >> 16
 	go c.readReplies()
 	if err := c.handshake(ctx); err != nil {
 		c.Close()

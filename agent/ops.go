@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -59,6 +60,9 @@ func (ss *session) startResponder(proto string, port uint16) error {
 	k := respKey{proto, port}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	if ss.ctx.Err() != nil {
+		return errors.New("agent stopping") // close ran: nobody would stop it
+	}
 	if ss.responders[k] != nil {
 		return nil
 	}

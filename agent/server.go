@@ -30,26 +30,26 @@ func Serve(ctx context.Context, rw io.ReadWriter) error {
 // Serve answers requests read from rw until the stream ends (io.EOF), ctx
 // is done (ctx.Err()) or reading or writing fails. Responders it started
 // are closed when it returns, and replies still being computed are
-// dropped, so a later Serve on the same stream never sees them. Unless it
-// returned io.EOF, its reader may still be blocked in rw.Read: close rw
-// rather than serve it again.
+// dropped, so a later Serve on the same stream does not see them. Serve
+// itself never blocks in rw.Write, but unless it returned io.EOF its
+// reader may still be blocked in rw.Read, and its writer in rw.Write
+// (a host that stopped reading): close rw rather than serve it again.
 func (s *Server) Serve(ctx context.Context, rw io.ReadWriter) error {
-	ctx, cancel := context.WithCancel(ctx) // ends the requests in flight
-	defer cancel()
-	ss := newSession(s, rw)
+	ss := newSession(ctx, s, rw)
 	defer ss.close()
 	lines, readErr := make(chan []byte), make(chan error, 1)
-	go readLines(bufio.NewReaderSize(rw, 4096), lines, readErr, ss.done)
+	go readLines(bufio.NewReaderSize(rw, 4096), lines, readErr, ss.ctx.Done())
+	go ss.writeLines()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-ss.ctx.Done():
 			return ctx.Err()
 		case err := <-readErr:
 			return err
 		case err := <-ss.werr:
 			return err
 		case line := <-lines:
-			ss.dispatch(ctx, line)
+			ss.dispatch(line)
 		}
 	}
 }
@@ -82,36 +82,38 @@ type respKey struct {
 	port  uint16
 }
 
-// session is one Serve: its responders, its writer and its limits.
+// session is one Serve: its responders, its writer and its limits. Its
+// context ends with Serve; requests in flight see it end, and their
+// replies are dropped.
 type session struct {
-	srv *Server
-	sem chan struct{}
-
-	wmu    sync.Mutex // serialises lines on w
+	srv    *Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{} // requests in flight
 	w      io.Writer
-	werr   chan error    // the first write error
-	closed bool          // guarded by wmu: replies are dropped
-	done   chan struct{} // closed with closed
+	out    chan []byte // reply lines, in order, for writeLines
+	werr   chan error  // the first write error
 
 	mu         sync.Mutex // guards responders
 	responders map[respKey]*exchange.Responder
 }
 
-func newSession(s *Server, w io.Writer) *session {
+func newSession(ctx context.Context, s *Server, w io.Writer) *session {
 	srv := *s
 	if srv.Where == nil {
 		srv.Where = exchange.Here
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	return &session{
-		srv: &srv, sem: make(chan struct{}, MaxInFlight),
-		w: w, werr: make(chan error, 1), done: make(chan struct{}),
+		srv: &srv, ctx: ctx, cancel: cancel, sem: make(chan struct{}, MaxInFlight),
+		w: w, out: make(chan []byte, MaxInFlight), werr: make(chan error, 1),
 		responders: map[respKey]*exchange.Responder{},
 	}
 }
 
 // dispatch decodes one line and answers it: hello at once (it resets the
 // session), anything else on its own goroutine within MaxInFlight.
-func (ss *session) dispatch(ctx context.Context, line []byte) {
+func (ss *session) dispatch(line []byte) {
 	if line == nil {
 		ss.reply(reply{Error: errTooLong}) // its ID went with it
 		return
@@ -133,15 +135,15 @@ func (ss *session) dispatch(ctx context.Context, line []byte) {
 		return
 	}
 	go func() { // one request
-		rep := ss.handle(ctx, req)
+		rep := ss.handle(ss.ctx, req)
 		rep.ID = req.ID
 		<-ss.sem // before the reply: a client that waits for it may send the next at once
 		ss.reply(rep)
 	}()
 }
 
-// reply writes one reply line; a reply too large for the host's reader
-// becomes an error. After close, replies are dropped.
+// reply queues one reply line for writeLines; a reply too large for the
+// host's reader becomes an error. Once the session ended it is dropped.
 func (ss *session) reply(rep reply) {
 	b, err := encodeLine(rep)
 	if err == nil && len(b) > MaxReply {
@@ -150,27 +152,34 @@ func (ss *session) reply(rep reply) {
 	if err != nil {
 		return
 	}
-	ss.wmu.Lock()
-	defer ss.wmu.Unlock()
-	if ss.closed {
-		return
+	select {
+	case ss.out <- b:
+	case <-ss.ctx.Done():
 	}
-	if _, err := ss.w.Write(b); err != nil {
+}
+
+// writeLines writes the queued replies until the session ends or a write
+// fails; it is the only writer of w, so lines never interleave.
+func (ss *session) writeLines() {
+	for {
 		select {
-		case ss.werr <- err:
-		default:
+		case b := <-ss.out:
+			if ss.ctx.Err() != nil {
+				return // ended while queued: drop it
+			}
+			if _, err := ss.w.Write(b); err != nil {
+				ss.werr <- err
+				return
+			}
+		case <-ss.ctx.Done():
+			return
 		}
 	}
 }
 
 // close ends the session: no more replies, no responders.
 func (ss *session) close() {
-	ss.wmu.Lock()
-	if !ss.closed {
-		ss.closed = true
-		close(ss.done)
-	}
-	ss.wmu.Unlock()
+	ss.cancel()
 	ss.closeResponders()
 }
 
