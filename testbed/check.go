@@ -10,6 +10,9 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"sgswitch/agent"
+	"sgswitch/exchange"
 )
 
 // CheckOptions tune RunChecks.
@@ -22,6 +25,11 @@ type CheckOptions struct {
 	// timed out is then run again alone to say which layer dropped it
 	// (Result.DroppedBy; see explain).
 	Drops DropCounters
+	// Agents, if set, gives the agent of a VM node (nil for any other
+	// node): a check from such a node probes through its agent, and one
+	// to it has its responder started by its agent, instead of inside a
+	// namespace. The caller owns the clients.
+	Agents func(node string) *agent.Client
 }
 
 // DefaultCheckTimeout is how long a check waits before calling a flow denied.
@@ -63,10 +71,10 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 	if opt.Netns == nil {
 		opt.Netns = func(node string) string { return NetnsName(lab.Name, node) }
 	}
-	responders, failed := startResponders(lab, opt)
+	responders, failed := startResponders(ctx, lab, opt)
 	defer func() {
-		for _, r := range responders {
-			r.close()
+		for _, stop := range responders {
+			stop()
 		}
 	}()
 	results := make([]Result, len(lab.Checks))
@@ -88,7 +96,7 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 				return
 			}
 			defer func() { <-sem }()
-			results[i].Observed = runCheck(lab, c, opt)
+			results[i].Observed, results[i].Error = runCheck(ctx, lab, c, opt)
 		}()
 	}
 	wg.Wait()
@@ -112,37 +120,70 @@ func responderKey(lab *Lab, c Check) respKey {
 }
 
 // startResponders starts one responder per destination node, protocol and
-// port; failures are kept per key so only the checks that need one fail.
-func startResponders(lab *Lab, opt CheckOptions) (map[respKey]*responder, map[respKey]error) {
-	rs, failed := map[respKey]*responder{}, map[respKey]error{}
+// port, and returns how to stop each; failures are kept per key so only
+// the checks that need one fail.
+func startResponders(ctx context.Context, lab *Lab, opt CheckOptions) (map[respKey]func(), map[respKey]error) {
+	rs, failed := map[respKey]func(){}, map[respKey]error{}
 	for _, c := range lab.Checks {
 		k := responderKey(lab, c)
 		if c.Proto == "icmp" || k.node == "" || rs[k] != nil || failed[k] != nil {
 			continue // ICMP: the kernel answers; no node: nothing may answer
 		}
-		r, err := startResponder(opt.Netns(k.node), c.Proto, c.Port)
+		stop, err := startNodeResponder(ctx, k, opt)
 		if err != nil {
 			failed[k] = err
 			continue
 		}
-		rs[k] = r
+		rs[k] = stop
 	}
 	return rs, failed
 }
 
-func runCheck(lab *Lab, c Check, opt CheckOptions) string {
+// startNodeResponder starts k's responder through the node's agent, or
+// inside its namespace.
+func startNodeResponder(ctx context.Context, k respKey, opt CheckOptions) (stop func(), err error) {
+	if a := opt.agent(k.node); a != nil {
+		if err := a.StartResponder(ctx, k.proto, k.port); err != nil {
+			return nil, fmt.Errorf("responder %s/%d in %s: %w", k.proto, k.port, k.node, err)
+		}
+		return func() { // the run's context may be over: stop within a bound of its own
+			sctx, cancel := context.WithTimeout(context.Background(), agentStopTimeout)
+			defer cancel()
+			_ = a.StopResponder(sctx, k.proto, k.port)
+		}, nil
+	}
+	r, err := startResponder(opt.Netns(k.node), k.proto, k.port)
+	if err != nil {
+		return nil, err
+	}
+	return r.Close, nil
+}
+
+// agentStopTimeout bounds stopping a responder through an agent; one
+// that does not answer is stopped by its next client's handshake.
+const agentStopTimeout = 2 * time.Second
+
+func (opt CheckOptions) agent(node string) *agent.Client {
+	if opt.Agents == nil {
+		return nil
+	}
+	return opt.Agents(node)
+}
+
+// runCheck runs one check from its source node's agent or namespace; the
+// error says why an agent did not run it (then the outcome is error).
+func runCheck(ctx context.Context, lab *Lab, c Check, opt CheckOptions) (string, string) {
 	_, dst := lab.target(c)
 	node, src := lab.source(c)
-	ns := opt.Netns(node)
-	switch c.Proto {
-	case "tcp":
-		return tcpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
-	case "udp":
-		return udpCheck(ns, src, netip.AddrPortFrom(dst, c.Port), opt.Timeout)
-	case "icmp":
-		return icmpCheck(ns, src, dst, opt.Timeout)
+	to := netip.AddrPortFrom(dst, c.Port)
+	if a := opt.agent(node); a != nil {
+		o, err := a.Probe(ctx, agent.Probe{Proto: c.Proto, Src: src, Dst: to, Timeout: opt.Timeout})
+		if err != nil {
+			return ObservedError, err.Error()
+		}
+		return o, ""
 	}
-	return ObservedError
+	return exchange.Run(inNetns(opt.Netns(node)), c.Proto, src, to, opt.Timeout), ""
 }
 
 // CheckNodes lists, once each in file order, the nodes the checks run in

@@ -85,7 +85,11 @@
 // (dual-stack) in the destination namespace for the duration of a run;
 // checks run concurrently, at most CheckOptions.Parallel at once. Sockets
 // are created inside a namespace by netns.Do (a locked OS thread) and used
-// from any goroutine afterwards.
+// from any goroutine afterwards. The responders and exchanges are package
+// exchange's; a VM node whose agent CheckOptions.Agents gives runs its
+// side of a check (the probe when it is the source, the responder when it
+// is the destination) through that agent (package agent) with the same
+// code inside the guest, so its rows read as a namespace's do.
 //
 // Thread-safety: Parse, Validate, RunChecks, HostWirer and RemoveHosts may be called
 // concurrently. Apply mutates the State it is given; the caller

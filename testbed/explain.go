@@ -66,7 +66,7 @@ func explain(ctx context.Context, lab *Lab, opt CheckOptions, results []Result) 
 		if err != nil {
 			return
 		}
-		runCheck(lab, r.Check, opt)
+		runCheck(ctx, lab, r.Check, opt)
 		after, err := opt.Drops(ctx)
 		if err != nil {
 			return

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"sgswitch/exchange"
 )
 
 // Probe is one long-lived TCP connection between two nodes of a running
@@ -12,7 +14,7 @@ import (
 // survive a revoke, untracked ones are cut at once).
 type Probe struct {
 	flow *Flow
-	resp *responder
+	resp *exchange.Responder
 }
 
 // OpenProbe starts a responder on port in node to's namespace and
@@ -41,8 +43,8 @@ func OpenProbe(lab *Lab, from, to string, port uint16, family int, timeout time.
 		}
 	}
 	if err != nil {
-		r.close()
-		return nil, fmt.Errorf("probe %s -> %s tcp/%d: %s (%w)", from, to, port, classify(err), err)
+		r.Close()
+		return nil, fmt.Errorf("probe %s -> %s tcp/%d: %s (%w)", from, to, port, exchange.Classify(err), err)
 	}
 	return &Probe{flow: f, resp: r}, nil
 }
@@ -51,7 +53,7 @@ func OpenProbe(lab *Lab, from, to string, port uint16, family int, timeout time.
 // ObservedAllow when they came back within timeout.
 func (p *Probe) Exchange(timeout time.Duration) string {
 	if err := p.flow.Exchange(timeout); err != nil {
-		return classify(err)
+		return exchange.Classify(err)
 	}
 	return ObservedAllow
 }
@@ -59,5 +61,5 @@ func (p *Probe) Exchange(timeout time.Duration) string {
 // Close closes the connection and the responder.
 func (p *Probe) Close() {
 	p.flow.Close()
-	p.resp.close()
+	p.resp.Close()
 }

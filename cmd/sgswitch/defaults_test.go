@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"sgswitch/admin"
+	"sgswitch/agent"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
 	"sgswitch/flowlog"
@@ -71,6 +72,7 @@ func TestFlagDefaultsComeFromPackages(t *testing.T) {
 		{[]string{"capture"}, "duration", observe.DefaultCaptureDuration},
 		{[]string{"lab", "check"}, "timeout", testbed.DefaultCheckTimeout},
 		{[]string{"export", "nftables"}, "table", nftexport.DefaultTable},
+		{[]string{"agent"}, "port", agent.GuestPort},
 	} {
 		if got := flagValue(t, c.path, c.flag); got != fmt.Sprint(c.want) {
 			t.Errorf("sgswitch %v --%s defaults to %q, want %q", c.path, c.flag, got, fmt.Sprint(c.want))
