@@ -82,7 +82,6 @@ func New(cfg Config) *Server {
 
 // request is one parsed frame handed to a service.
 type request struct {
-	eniID    string
 	frame    []byte
 	p        packet.Parsed
 	src, dst netip.Addr
@@ -93,7 +92,7 @@ type request struct {
 // Serve implements vswitch.Service: it answers frame, sent by interface
 // eniID, with at most one frame through reply. It never retains frame.
 func (s *Server) Serve(eniID string, frame []byte, reply func(frame []byte)) {
-	r := &request{eniID: eniID, frame: frame, reply: reply}
+	r := &request{frame: frame, reply: reply}
 	if res := packet.ParseInto(frame, &r.p); res != packet.OK || r.p.Family == 0 || !r.p.HasL4 || r.p.Frag.IsFragment {
 		s.stats.drop(svcOther, dropMalformed)
 		return
@@ -156,9 +155,8 @@ func (s *Server) serve(svc service, r *request, e *Interface) ([]byte, dropReaso
 	return nil, dropNoService
 }
 
-// classify names the service a frame is for. DNS is any UDP 53 to a
-// service address or an address the switch handed over (the subnet's or
-// the VPC's base+2): dns checks which.
+// classify names the service a frame is for. DNS is any UDP 53 the
+// switch handed over: dns checks that it went to a resolver address.
 func classify(p *packet.Parsed, dst netip.Addr) service {
 	switch {
 	case dst == metadataAddr4 || dst == metadataAddr6:
@@ -173,7 +171,7 @@ func classify(p *packet.Parsed, dst netip.Addr) service {
 		return svcDHCPv6
 	case p.DstPort == 123 && (dst == ntpAddr4 || dst == ntpAddr6):
 		return svcNTP
-	case p.DstPort == 53 && dst != ntpAddr4 && dst != ntpAddr6:
+	case p.DstPort == 53:
 		return svcDNS
 	}
 	return svcOther
