@@ -85,3 +85,46 @@ func TestDirectory(t *testing.T) {
 		return
 	}
 }
+
+// TestDirectoryReadersDuringPublish: readers on the packet path take no
+// lock while publications swap the index (run with -race).
+func TestDirectoryReadersDuringPublish(t *testing.T) {
+	h := newSwitchHarness(t)
+	if _, err := h.d.ApplyLab(context.Background(), loadLab(t, "restart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	d := NewDirectory()
+	h.d.ReadAccount(func(a *account.Account) error {
+		topo := account.NewCompilers().Compile(a).Topology
+		ids := []string{}
+		for _, e := range a.Interfaces() {
+			ids = append(ids, e.ID)
+		}
+		d.Publish(a, topo)
+		stop := make(chan struct{})
+		done := make(chan bool)
+		go func() {
+			ok := true
+			for {
+				select {
+				case <-stop:
+					done <- ok
+					return
+				default:
+				}
+				for _, id := range ids {
+					_, found := d.Interface(id)
+					ok = ok && found
+				}
+			}
+		}()
+		for range 200 {
+			d.Publish(a, topo)
+		}
+		close(stop)
+		if !<-done {
+			t.Error("a reader missed an interface during a publication")
+		}
+		return nil
+	})
+}
