@@ -39,7 +39,7 @@ lint:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ruleset:FuzzImport packet:FuzzParse packet:FuzzParseFast packet:FuzzChecksum testbed:FuzzParse \
 	ec2api:FuzzParseQuery ec2api:FuzzHandler iface/gso:FuzzSegment flowtable:FuzzDecodeSnapshot vpc:FuzzDecodeSpec account:FuzzDecodeSpec \
-	imds:FuzzHandleFrame imds:FuzzRequest agent:FuzzDecodeRequest
+	imds:FuzzHandleFrame imds:FuzzRequest agent:FuzzDecodeRequest vpcsvc:FuzzServe
 # What `make test` (and so CI) runs: every fuzz target for 20,000 inputs
 # beyond its committed corpus (a few seconds each). A count, not a
 # duration: with a duration, Go 1.26's fuzz coordinator can report

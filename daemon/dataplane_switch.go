@@ -12,6 +12,7 @@ import (
 	"sgswitch/flowtable"
 	"sgswitch/iface"
 	vswitch "sgswitch/switch"
+	"sgswitch/vpcsvc"
 )
 
 // SwitchDataplane is the real Dataplane: the account's compilers (which
@@ -23,6 +24,8 @@ type SwitchDataplane struct {
 	OnPublish func(compile, publish time.Duration)
 
 	sw       *vswitch.Switch
+	dir      *Directory
+	services *vpcsvc.Server // nil when the caller's Config brought its own Service
 	compiler *account.Compilers
 	gen      uint64 // of the last Publish
 	clock    flowtable.Clock
@@ -30,7 +33,10 @@ type SwitchDataplane struct {
 }
 
 // NewSwitchDataplane returns a dataplane over a new switch with cfg
-// (zero values: the switch's defaults).
+// (zero values: the switch's defaults). Without a cfg.Service the switch
+// gets the VPC services (vpcsvc) over the dataplane's Directory, which
+// every Publish updates; instance metadata is not served yet (no
+// vpcsvc.Config.Metadata).
 func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
 	if cfg.Clock == nil {
 		cfg.Clock = flowtable.SystemClock{}
@@ -38,11 +44,25 @@ func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SwitchDataplane{sw: vswitch.New(cfg), compiler: account.NewCompilers(), clock: cfg.Clock, log: log}
+	p := &SwitchDataplane{dir: NewDirectory(), compiler: account.NewCompilers(), clock: cfg.Clock, log: log}
+	if cfg.Service == nil {
+		p.services = vpcsvc.New(vpcsvc.Config{Directory: p.dir, RouterMAC: cfg.RouterMAC, Logger: log})
+		cfg.Service = p.services
+	}
+	p.sw = vswitch.New(cfg)
+	return p
 }
 
 // Switch is the switch, for observers and metrics to hook into.
 func (p *SwitchDataplane) Switch() *vswitch.Switch { return p.sw }
+
+// Directory is the live account as the VPC services (and instance
+// metadata) read it.
+func (p *SwitchDataplane) Directory() *Directory { return p.dir }
+
+// Services is the switch's VPC services, or nil when NewSwitchDataplane's
+// Config named another Service.
+func (p *SwitchDataplane) Services() *vpcsvc.Server { return p.services }
 
 // Publish compiles a and publishes it. Interfaces the switch cannot
 // configure (beyond its limits) are logged; the rest is live.
@@ -51,6 +71,9 @@ func (p *SwitchDataplane) Publish(a *account.Account) uint64 {
 	c := p.compiler.Compile(a)
 	t1 := time.Now()
 	p.gen++
+	// The services' view first: a frame from an interface this
+	// publication adds finds it in the Directory.
+	p.dir.Publish(a, c.Topology)
 	if err := p.sw.PublishVPCs(c.Topology, c.Groups); err != nil {
 		p.log.Warn("publishing", "generation", p.gen, "err", err)
 	}

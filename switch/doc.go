@@ -47,7 +47,9 @@
 //  3. ARP requests and IPv6 Neighbor Solicitations are answered by the
 //     switch itself for the addresses of interfaces in the sender's subnet,
 //     the sender subnet's VPC router (base+1, ::1, fe80:ec2::1) and DNS
-//     resolver (base+2); other subnets are behind the router. Other ND
+//     resolver (base+2); other subnets are behind the router. A Router
+//     Solicitation from an interface with IPv6 goes to the Service like
+//     step 5's traffic (after the link-local allowance); other ND
 //     messages are consumed. Nothing is flooded.
 //  4. Broadcast and multicast are dropped (broadcast, multicast) except
 //     ARP, ND and DHCP.

@@ -8,8 +8,11 @@ import "sgswitch/packet"
 // the last three with Config.RouterMAC. Nothing is flooded: a request for
 // an unknown address gets no answer, as in a VPC. ARP probes (sender
 // 0.0.0.0), gratuitous ARP, DAD solicitations (source ::) and every other
-// ND message (RS, RA, NA, redirect) are consumed without an answer and
-// counted as neighbor-ignored. Replies are built in the worker's
+// ND message (RA, NA, redirect; RS from an interface without IPv6) are
+// consumed without an answer and counted as neighbor-ignored. A Router
+// Solicitation from an interface with IPv6 is service traffic: it is
+// charged to the link-local allowance and goes to Config.Service, which
+// answers with a router advertisement. Replies are built in the worker's
 // preallocated reply buffers and sent back on the asking port at the end
 // of the batch.
 
@@ -62,9 +65,15 @@ func isNeighborDiscovery(p *packet.Parsed) bool {
 
 func isLinkLocal6(a *[16]byte) bool { return a[0] == 0xfe && a[1]&0xc0 == 0x80 }
 
-// nd answers a Neighbor Solicitation from src.
+// nd answers a Neighbor Solicitation from src; a Router Solicitation from
+// an interface with IPv6 goes to the Service, which advertises the
+// subnet's router (off the hot path: only ND reaches here).
 func (w *worker) nd(v *view, src *eniView, frame []byte) {
 	p := w.p
+	if p.ICMPType == packet.ICMPv6RouterSolicit && len(src.v6) > 0 {
+		w.service(src, frame)
+		return
+	}
 	if p.ICMPType != packet.ICMPv6NeighborSolict || p.Src == ([16]byte{}) {
 		w.dropSrc(DropNeighborIgnored, frame)
 		return
