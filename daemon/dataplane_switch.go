@@ -11,6 +11,7 @@ import (
 	"sgswitch/admin"
 	"sgswitch/flowtable"
 	"sgswitch/iface"
+	"sgswitch/imds"
 	vswitch "sgswitch/switch"
 	"sgswitch/vpcsvc"
 )
@@ -26,6 +27,7 @@ type SwitchDataplane struct {
 	sw       *vswitch.Switch
 	dir      *Directory
 	services *vpcsvc.Server // nil when the caller's Config brought its own Service
+	metadata *imds.Server   // instance metadata, behind services
 	compiler *account.Compilers
 	gen      uint64 // of the last Publish
 	clock    flowtable.Clock
@@ -35,8 +37,7 @@ type SwitchDataplane struct {
 // NewSwitchDataplane returns a dataplane over a new switch with cfg
 // (zero values: the switch's defaults). Without a cfg.Service the switch
 // gets the VPC services (vpcsvc) over the dataplane's Directory, which
-// every Publish updates; instance metadata is not served yet (no
-// vpcsvc.Config.Metadata).
+// every Publish updates, with instance metadata (imds) behind them.
 func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
 	if cfg.Clock == nil {
 		cfg.Clock = flowtable.SystemClock{}
@@ -46,7 +47,12 @@ func NewSwitchDataplane(cfg vswitch.Config, log *slog.Logger) *SwitchDataplane {
 	}
 	p := &SwitchDataplane{dir: NewDirectory(), compiler: account.NewCompilers(), clock: cfg.Clock, log: log}
 	if cfg.Service == nil {
-		p.services = vpcsvc.New(vpcsvc.Config{Directory: p.dir, RouterMAC: cfg.RouterMAC, Logger: log})
+		// Metadata answers from a userspace TCP stack, off the packet
+		// path, so its frames go out through Send (p.sw is set below,
+		// before any frame can arrive).
+		p.metadata = imds.New(imds.Config{Directory: p.dir, RouterMAC: cfg.RouterMAC, Logger: log,
+			Send: func(eni string, frame []byte) error { return p.sw.Send(eni, frame) }})
+		p.services = vpcsvc.New(vpcsvc.Config{Directory: p.dir, RouterMAC: cfg.RouterMAC, Logger: log, Metadata: p.metadata})
 		cfg.Service = p.services
 	}
 	p.sw = vswitch.New(cfg)
@@ -105,7 +111,17 @@ func (p *SwitchDataplane) RemovePort(eni string) {
 }
 
 // Run implements Dataplane.
-func (p *SwitchDataplane) Run(ctx context.Context) error { return p.sw.Run(ctx) }
+func (p *SwitchDataplane) Run(ctx context.Context) error {
+	err := p.sw.Run(ctx)
+	if p.metadata != nil {
+		p.metadata.Close() // its stacks and connections: nothing can reach them now
+	}
+	return err
+}
+
+// Metadata is the instance metadata server, or nil when
+// NewSwitchDataplane's Config named another Service.
+func (p *SwitchDataplane) Metadata() *imds.Server { return p.metadata }
 
 // Stats implements Dataplane: the switch's counters in its ethtool -S
 // order (traffic, verdicts, nonzero drops by reason, the six ENA names).

@@ -3,6 +3,7 @@ package vswitch
 import (
 	"sgswitch/flowtable"
 	"sgswitch/iface"
+	"sgswitch/iface/gso"
 	"sgswitch/packet"
 )
 
@@ -54,7 +55,7 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 		if p.DstMAC[0]&1 != 0 { // broadcast or multicast
 			switch {
 			case dhcp:
-				w.service(src, frame)
+				w.service(src, frame, hdr)
 			case p.DstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
 				w.dropSrc(DropBroadcast, frame)
 			default:
@@ -73,13 +74,13 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 		var dst *eniView
 		if p.Family == 4 {
 			if dhcp || src.vpc.services.isService4(&p.Dst) {
-				w.service(src, frame)
+				w.service(src, frame, hdr)
 				continue
 			}
 			dst = src.vpc.v4.get(&p.Dst)
 		} else {
 			if dhcp || src.vpc.services.isService6(&p.Dst) {
-				w.service(src, frame)
+				w.service(src, frame, hdr)
 				continue
 			}
 			dst = src.vpc.v6.get(&p.Dst)
@@ -296,14 +297,39 @@ func (w *worker) dropFirst(at *eniView, d flowtable.Direction, r DropReason, h *
 }
 
 // service hands traffic EC2 does not filter to the Service, after the
-// link-local allowance.
-func (w *worker) service(src *eniView, frame []byte) {
-	ipLen := w.p.End - uint32(w.p.L3Off)
+// link-local allowance. The Service sees plain frames: a checksum the
+// guest left to the "NIC" (virtio-net NEEDS_CSUM: a VM's DNS query, its
+// metadata requests) is finished first, and a super-frame (a guest's TSO
+// write to the metadata service) is cut into the segments a wire would
+// carry, each charged to the allowance.
+func (w *worker) service(src *eniView, frame []byte, hdr *iface.VirtioNetHdr) {
+	svc := w.s.cfg.Service
+	if hdr.GSOType != iface.VirtioNetHdrGSONone {
+		n, err := gso.Segment(frame, hdr, w.segBufs, w.segSizes, 0)
+		if err != nil {
+			w.dropSrc(DropGSO, frame)
+			return
+		}
+		for i := range n {
+			seg := w.segBufs[i][:w.segSizes[i]]
+			w.serveOne(svc, src, seg, uint32(len(seg))-uint32(w.p.L3Off))
+		}
+		return
+	}
+	if hdr.Flags&iface.VirtioNetHdrFNeedsCsum != 0 &&
+		gso.CompleteChecksum(frame, int(hdr.CsumStart), int(hdr.CsumOffset)) != nil {
+		w.dropSrc(DropGSO, frame)
+		return
+	}
+	w.serveOne(svc, src, frame, w.p.End-uint32(w.p.L3Off))
+}
+
+// serveOne charges one frame to the link-local allowance and serves it.
+func (w *worker) serveOne(svc Service, src *eniView, frame []byte, ipLen uint32) {
 	if l := w.s.flows.Allow(src.zone, Egress, ipLen, true, w.now); l != flowtable.LimitNone {
 		w.dropSrc(limitReason(l), frame)
 		return
 	}
-	svc := w.s.cfg.Service
 	if svc == nil {
 		w.dropSrc(DropNoService, frame)
 		return

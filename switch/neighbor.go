@@ -71,7 +71,7 @@ func isLinkLocal6(a *[16]byte) bool { return a[0] == 0xfe && a[1]&0xc0 == 0x80 }
 func (w *worker) nd(v *view, src *eniView, frame []byte) {
 	p := w.p
 	if p.ICMPType == packet.ICMPv6RouterSolicit && len(src.v6) > 0 {
-		w.service(src, frame)
+		w.service(src, frame, &w.held[w.nHeld].hdr) // decoded there by frames
 		return
 	}
 	if p.ICMPType != packet.ICMPv6NeighborSolict || p.Src == ([16]byte{}) {

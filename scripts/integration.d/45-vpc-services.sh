@@ -4,7 +4,8 @@
 # DHCP; busybox nslookup resolves a node's name, an IP-based name and a
 # reverse name at base+2, 169.254.169.253 and fd00:ec2::253; an NTP query to
 # 169.254.169.123 gets a stratum-3 server reply; a Router Solicitation
-# gets an advertisement from fe80:ec2::1. The node's security group
+# gets an advertisement from fe80:ec2::1; curl reads instance metadata at
+# 169.254.169.254 with an IMDSv2 token. The node's security group
 # has no rule at all: none of this is filtered. The DHCP client's script
 # only records what it was given, so no address or route changes.
 # Needs root (namespaces, TAP) and busybox.
@@ -101,5 +102,24 @@ while True:
 assert src[0].startswith("fe80:ec2::1") and r[5] & 0x80, (src, r.hex())  # from the router, M flag
 print("router advertisement from", src[0].split("%")[0], "managed")
 PY
+echo "--- instance metadata (curl, IMDSv2 and v1)"
+md=http://169.254.169.254/latest
+token=$(in_ns curl -sS -m 10 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" $md/api/token) || fail "no IMDSv2 token"
+get() { in_ns curl -sS -m 10 -f -H "X-aws-ec2-metadata-token: $token" "$md/$1"; }
+id=$(get meta-data/instance-id) || fail "no instance-id"
+case $id in i-*) echo "instance-id $id" ;; *) fail "instance-id: $id" ;; esac
+mac=$(get meta-data/mac)
+[ "$(get meta-data/local-ipv4)" = 198.18.31.10 ] || fail "local-ipv4"
+sg=$(get "meta-data/network/interfaces/macs/$mac/security-group-ids")
+case $sg in sg-*) echo "security-group-ids $sg" ;; *) fail "security-group-ids: $sg" ;; esac
+[ "$(get meta-data/local-hostname)" = ip-198-18-31-10.ec2.internal ] || fail "local-hostname"
+in_ns curl -sS -m 10 -f "$md/meta-data/instance-id" >/dev/null || fail "IMDSv1 refused with http-tokens optional"
+code=$(in_ns curl -sS -m 10 -o /dev/null -w '%{http_code}' -H "X-aws-ec2-metadata-token: forged" "$md/meta-data/instance-id")
+[ "$code" = 401 ] || fail "a forged token got $code, want 401"
+code=$(in_ns curl -sS -m 10 -o /dev/null -w '%{http_code}' -X PUT -H "X-Forwarded-For: 1.2.3.4" \
+	-H "X-aws-ec2-metadata-token-ttl-seconds: 60" "$md/api/token")
+[ "$code" = 403 ] || fail "a forwarded token request got $code, want 403"
+echo "token PUT, v2 and v1 reads, 401 for a forged token, 403 for X-Forwarded-For"
+
 "$bin" lab down "$lab" >/dev/null
 echo "OK"
