@@ -184,6 +184,10 @@ func validateVM(e *errList, path string, nd *Node) {
 // therefore never reads the user's files by relative path.
 func (l *Lab) ResolveFiles(dir string) error {
 	e := &errList{file: l.File}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
 			return p
