@@ -114,6 +114,7 @@ func TestCheck(t *testing.T) {
 		{"uuid", func(s *Spec) { s.Kernel, s.UUID = "/k", "12345678-bbbb-cccc-dddd-eeeeeeeeeeee" }, "ec2… UUID"},
 		{"memory", func(s *Spec) { s.Kernel, s.MemoryMiB = "/k", 16 }, "memory 16 MiB"},
 		{"no nic", func(s *Spec) { s.Kernel, s.NICs = "/k", nil }, "no network interface"},
+		{"relative path", func(s *Spec) { s.Kernel = "guest/vmlinuz" }, "path guest/vmlinuz is not absolute"},
 		{"long socket path", func(s *Spec) { s.Kernel, s.Dir = "/k", "/"+strings.Repeat("d", 100) }, "longer than 107 bytes"},
 	}
 	for _, tt := range tests {

@@ -104,6 +104,13 @@ func (s Spec) check() error {
 	if s.Initrd != "" && s.Kernel == "" {
 		add("an initrd needs a kernel")
 	}
+	for _, p := range []string{s.Kernel, s.Initrd, s.Disk, s.Dir} {
+		if p != "" && !filepath.IsAbs(p) {
+			// QEMU would read it relative to whatever directory the
+			// daemon runs in.
+			add("path %s is not absolute", p)
+		}
+	}
 	if s.Disk != "" && s.DiskFormat != "" && s.DiskFormat != "qcow2" && s.DiskFormat != "raw" {
 		add("disk format %q: want qcow2 or raw", s.DiskFormat)
 	}
