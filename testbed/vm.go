@@ -27,11 +27,15 @@ func VMDir(stateDir, lab, node string) string {
 // the guest's to read from QEMU: instance metadata serves them.
 func VMSpec(stateDir, lab string, n *Node, nics []instance.NIC) instance.Spec {
 	vm := n.VM
+	dir := VMDir(stateDir, lab, n.Name)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // a daemon run with a relative --state-dir
+	}
 	return instance.Spec{
 		Name: InstanceName(lab, n.Name), Owner: netns.LabOwner(lab),
 		Kernel: vm.Kernel, Initrd: vm.Initrd, Disk: vm.Disk,
 		MemoryMiB: vm.MemoryMiB, CPUs: vm.CPUs, NICs: nics,
-		UUID: instance.UUIDFor(lab, n.Name), Dir: VMDir(stateDir, lab, n.Name),
+		UUID: instance.UUIDFor(lab, n.Name), Dir: dir,
 	}
 }
 
