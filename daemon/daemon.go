@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -137,6 +138,10 @@ func (d *Daemon) restore(tl *timeline) error {
 	for _, rec := range snap.Labs {
 		for _, n := range rec.Nodes {
 			d.attach(rec.Name, n, tl)
+		}
+		// VMs outlive the daemon; after a reboot they start again here.
+		if err := d.startVMs(context.Background(), rec); err != nil {
+			d.log.Warn("VM not started", "lab", rec.Name, "err", err)
 		}
 	}
 	return nil

@@ -23,7 +23,11 @@ var labNameRE = regexp.MustCompile(`^[a-z0-9-]{1,12}$`)
 // and commits, all or nothing. Applying the same lab again re-attaches any
 // node that is not attached; applying a changed lab of the same name
 // replaces the old one.
-func (d *Daemon) ApplyLab(_ context.Context, raw json.RawMessage) (*admin.LabStatus, error) {
+//
+// VM nodes that sgswitch boots start once their ports are wired; a VM
+// that fails to start fails the call, and the lab stays applied, so
+// applying it again (once the cause is fixed) starts it.
+func (d *Daemon) ApplyLab(ctx context.Context, raw json.RawMessage) (*admin.LabStatus, error) {
 	var lab testbed.Lab
 	if err := json.Unmarshal(raw, &lab); err != nil {
 		return nil, fmt.Errorf("%w: lab: %v", admin.ErrInvalid, err)
@@ -39,17 +43,18 @@ func (d *Daemon) ApplyLab(_ context.Context, raw json.RawMessage) (*admin.LabSta
 	defer d.mu.Unlock()
 	if old, ok := d.labs[lab.Name]; ok {
 		if bytes.Equal(old.Lab, canon) {
-			return d.reattach(old)
+			return d.reattach(ctx, old)
 		}
 		if err := d.removeLab(old); err != nil {
 			return nil, fmt.Errorf("replacing lab %s: %w", lab.Name, err)
 		}
 	}
-	return d.applyNew(&lab, canon)
+	return d.applyNew(ctx, &lab, canon)
 }
 
-// reattach attaches the lab's nodes that are not attached.
-func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
+// reattach attaches the lab's nodes that are not attached, and starts
+// its VMs that do not run.
+func (d *Daemon) reattach(ctx context.Context, rec store.LabRecord) (*admin.LabStatus, error) {
 	var errs []error
 	for _, n := range rec.Nodes {
 		if a := d.ports[n.ENI]; a == nil || a.port == nil {
@@ -58,6 +63,7 @@ func (d *Daemon) reattach(rec store.LabRecord) (*admin.LabStatus, error) {
 			}
 		}
 	}
+	errs = append(errs, d.startVMs(ctx, rec))
 	return d.labStatus(rec), errors.Join(errs...)
 }
 
@@ -67,7 +73,7 @@ type wiredPort struct {
 	port iface.Port
 }
 
-func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, error) {
+func (d *Daemon) applyNew(ctx context.Context, lab *testbed.Lab, canon []byte) (*admin.LabStatus, error) {
 	next := d.acct.Clone()
 	ap, err := testbed.Apply(next, lab)
 	if err != nil {
@@ -91,7 +97,7 @@ func (d *Daemon) applyNew(lab *testbed.Lab, canon []byte) (*admin.LabStatus, err
 	d.swap(next)
 	d.labs[rec.Name] = rec
 	d.addPorts(rec.Name, wired)
-	return d.labStatus(rec), nil
+	return d.labStatus(rec), d.startVMs(ctx, rec)
 }
 
 // addPorts adds ports wired before a commit to the switch; a port the

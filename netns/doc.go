@@ -1,7 +1,8 @@
 // Package netns owns what sgswitch changes on its host: named network
-// namespaces, host links, the claims on interfaces it attaches to, and the
-// processes that run inside its namespaces. Nothing else in the tree
-// creates or deletes a namespace or switches a thread into one.
+// namespaces, host links, the claims on interfaces it attaches to, the
+// processes that run inside its namespaces, and the processes it starts
+// for its labs (process.go). Nothing else in the tree creates or deletes
+// a namespace or switches a thread into one.
 //
 // # Safety
 //
@@ -29,7 +30,11 @@
 // loopback is left in it, for unwiring one interface of several. A
 // namespace is removed only after every process inside it has ended
 // (SIGTERM, then SIGKILL after Grace), so no process lives on in an
-// orphaned namespace.
+// orphaned namespace. A process sgswitch starts outside its namespaces
+// (a lab VM's QEMU, KindProc) is recorded by pid and start time; it is
+// signalled (through a pidfd, after checking both again) only while both
+// match, so a reused pid is never signalled, and RemoveAll ends an
+// owner's processes before it removes the links they hold.
 //
 // # Per-namespace settings
 //

@@ -261,3 +261,22 @@ func addr(p netip.Prefix, flags int) *netlink.Addr {
 		Flags: flags,
 	}
 }
+
+// FindLink reports whether the host link name exists as owner made it
+// (recorded for owner, same ifindex), for reusing a link that must stay
+// as it is (a VM's TAP, which QEMU holds open). A link by that name that
+// is not owner's fails with ErrNotOwned; no link is (false, nil).
+func FindLink(name string, owner Owner) (bool, error) {
+	r, err := readRecord(KindLink, name)
+	if err != nil {
+		return false, err
+	}
+	l, found, err := linkByName(name)
+	switch {
+	case err != nil || !found:
+		return false, err
+	case r == nil || r.Owner != owner || r.Ifindex != l.Attrs().Index:
+		return false, notOwned(KindLink, name, owner, r)
+	}
+	return true, nil
+}

@@ -42,6 +42,7 @@ const (
 	KindLink  Kind = "link"  // a link in the host namespace sgswitch created
 	KindClaim Kind = "claim" // an existing host interface a lab attaches to
 	// KindPort (port.go): a persistent port device inside a namespace.
+	// KindProc (process.go): a process sgswitch started, such as a VM.
 )
 
 // Record is what is known of one object sgswitch made or claimed.
@@ -62,8 +63,12 @@ type Record struct {
 	// Netns is a port's namespace (KindPort; Name is "<netns>:<link>").
 	// Empty in a record of the first format, one port per namespace,
 	// whose Name is the namespace (port.go).
-	Netns   string    `json:"netns,omitempty"`
-	Created time.Time `json:"created"`
+	Netns string `json:"netns,omitempty"`
+	// ProcPID and ProcStart identify a process (KindProc): its pid and
+	// its start time in clock ticks since boot.
+	ProcPID   int       `json:"procPid,omitempty"`
+	ProcStart uint64    `json:"procStart,omitempty"`
+	Created   time.Time `json:"created"`
 }
 
 func recordPath(k Kind, name string) string {

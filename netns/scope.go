@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// RemoveAll removes everything recorded for owner: its host links, its
-// claims, then its namespaces with every process inside them. It keeps
+// RemoveAll removes everything recorded for owner: its processes (a VM
+// holds its TAP open: it ends first, within Grace each), its host links,
+// its claims, then its namespaces with every process inside them. It keeps
 // going past errors and returns them joined; what is not owner's (by
 // record and identity) is never touched.
 func RemoveAll(owner Owner) error {
@@ -20,6 +21,11 @@ func RemoveAll(owner Owner) error {
 	}
 	recs, err := Records(owner)
 	errs := []error{err}
+	for _, r := range recs {
+		if r.Kind == KindProc {
+			errs = append(errs, StopProcess(r.Name, owner, Grace))
+		}
+	}
 	for _, r := range recs { // links first: a veth's host end may hold a port
 		switch r.Kind {
 		case KindLink:
@@ -40,7 +46,7 @@ func RemoveAll(owner Owner) error {
 }
 
 // Leftovers describes what is still recorded for owner ("netns NAME",
-// "link NAME", "claim NAME") whose object exists.
+// "link NAME", "claim NAME", "proc NAME") whose object exists.
 func Leftovers(owner Owner) ([]string, error) {
 	all, err := Inventory()
 	var out []string
@@ -172,6 +178,8 @@ func Inventory() ([]Entry, error) {
 		case KindPort:
 			ns, _ := r.port()
 			e.Exists = Exists(ns) && portMatches(ns, &r)
+		case KindProc:
+			e.Exists = r.processAlive()
 		}
 		out = append(out, e)
 	}

@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd curl)
 # The bench (perf/) compares against Open vSwitch's userspace datapath when ovs-vswitchd is present.
 pkgs+=(openvswitch-switch)
+# Lab VMs (kind: vm with image:) and the CI guest (scripts/guest/build-initramfs.sh).
+pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,7 +54,22 @@
 // decides both. A node with forwarding: true forwards IPv4 and IPv6
 // inside its namespace (netns.SetForwarding; any other node is set not
 // to, whatever the host's setting); the host's own setting is never
-// touched. A VM node keeps its one existing interface.
+// touched. A VM node that attaches an existing interface keeps that one.
+//
+// VMs that sgswitch boots (vm.go, vmparse.go): a `kind: vm` node with
+// image: ({kernel, initrd} or {disk}), memory and cpus is booted by
+// package instance. Each of its interfaces gets a TAP that the lab makes
+// and records (PortVMTAP, named as a netns node's host links are) and a
+// switch port on the TAP's host side; once the ports are wired the daemon
+// starts QEMU (VMSpec, HostWirer.StartVM) with the ENIs' MACs, an ec2…
+// system UUID and SMBIOS serial, and its files (console log and socket,
+// the agent's socket) in VMDir under the daemon's state directory. QEMU
+// is the lab's process (netns.KindProc): wiring again keeps the TAPs
+// and a running VM as they are, a daemon restart leaves it running, and
+// RemoveHosts ends it before it removes its TAPs. user-data and metadata
+// (any node) are not the guest's: instance metadata serves them, from
+// Node.UserData (read by ResolveFiles, which the CLI calls before it
+// sends the lab) and Node.MetadataOptions.
 //
 // Design: Parse walks yaml.v3 nodes instead of decoding into structs, so
 // every problem carries the key path and line and unknown keys are refused

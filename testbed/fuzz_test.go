@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(minimal))
 	f.Add([]byte(twotier))
+	f.Add([]byte(withNode(vmNode)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lab, err := Parse("f.yaml", data)
 		if err != nil {

@@ -20,7 +20,8 @@ type Host struct {
 	ENI  string
 	Kind string // KindNetns or KindVM
 	// Port is the port kind: PortTAP or PortAFXDP for a netns node,
-	// PortAttach for a VM's existing interface.
+	// PortAttach for a VM's existing interface, PortVMTAP for the TAP of
+	// a VM sgswitch boots.
 	Port string
 	// Netns is the node's namespace (netns nodes only).
 	Netns string
@@ -30,7 +31,8 @@ type Host struct {
 	IfName string
 	// Interface is the interface's number in its node: its device there
 	// is IfName(Interface), eth0, eth1, …. Interface 0 is the primary
-	// interface, the one with the default routes. A VM node has one.
+	// interface, the one with the default routes. A VM node that
+	// attaches an existing interface has one.
 	Interface int
 	// Forwarding is the node's forwarding (Node.Forwarding): the wirer
 	// turns IPv4 and IPv6 forwarding on in the namespace when it is set
@@ -48,8 +50,13 @@ func (h Host) Primary() bool { return h.Interface == 0 }
 // Endpoint names the interface as checks and route targets do.
 func (h Host) Endpoint() Endpoint { return Endpoint{Node: h.Node, Interface: h.Interface} }
 
-// PortAttach is the port kind of a VM node: an existing host interface.
-const PortAttach = "attach"
+// Port kinds of a VM node: an existing host interface it attaches
+// (PortAttach), or a TAP sgswitch makes for a VM it boots (PortVMTAP),
+// one per interface, named as a netns node's host links are.
+const (
+	PortAttach = "attach"
+	PortVMTAP  = "vm-tap"
+)
 
 // HostsOf says how each interface of each node of lab exists on the host:
 // one Host per (node, interface), in the order of the nodes and of their
@@ -61,8 +68,8 @@ func HostsOf(lab *Lab, ifaces map[Endpoint]string) []Host {
 	for i := range lab.Nodes {
 		n := &lab.Nodes[i]
 		count := len(n.ENIs())
-		if n.Kind == KindVM {
-			count = 1
+		if n.Kind == KindVM && !n.VM.Boots() {
+			count = 1 // the one existing interface it attaches
 		}
 		for k := range count {
 			hs = append(hs, nodeHost(lab.Name, n, k, ifaces[Endpoint{Node: n.Name, Interface: k}]))
@@ -77,6 +84,9 @@ func nodeHost(lab string, n *Node, k int, eni string) Host {
 	switch n.Kind {
 	case KindVM:
 		h.Port, h.IfName = PortAttach, n.Interface
+		if n.VM.Boots() {
+			h.Port, h.IfName = PortVMTAP, HostIfNameOf(lab, n.Name, k)
+		}
 	default:
 		h.Kind = KindNetns
 		if h.Port == "" {

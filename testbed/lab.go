@@ -84,15 +84,26 @@ const (
 	PortAFXDP = "afxdp"
 )
 
-// Node is one instance: a network namespace "<lab>-<node>" with eth0, or a
-// VM whose host interface the switch attaches to.
+// Node is one instance: a network namespace "<lab>-<node>" with eth0, a
+// VM whose host interface the switch attaches to (Interface), or a VM
+// that sgswitch boots (Image; see VM).
 type Node struct {
-	Name      string     `json:"name"`
-	Kind      string     `json:"kind"`                // KindNetns or KindVM
-	Port      string     `json:"port"`                // PortTAP or PortAFXDP (netns only)
-	Interface string     `json:"interface,omitempty"` // KindVM: existing host interface
-	IP        netip.Addr `json:"ip"`
-	IPv6      netip.Addr `json:"ipv6"` // zero: none
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`                // KindNetns or KindVM
+	Port      string `json:"port"`                // PortTAP or PortAFXDP (netns only)
+	Interface string `json:"interface,omitempty"` // KindVM: existing host interface
+	// VM is set, for kind: vm, by the keys of a VM that sgswitch boots
+	// (image, memory, cpus); nil for any other node.
+	VM *VM `json:"vm,omitempty"`
+	// UserData (user-data) and Metadata (metadata) are what instance
+	// metadata serves the node as its EC2 user data and
+	// InstanceMetadataOptions (MetadataOptions). UserDataFile is the path
+	// as written, relative to the lab file; ResolveFiles reads it.
+	UserDataFile string     `json:"userDataFile,omitempty"`
+	UserData     []byte     `json:"userData,omitempty"`
+	Metadata     *Metadata  `json:"metadata,omitempty"`
+	IP           netip.Addr `json:"ip"`
+	IPv6         netip.Addr `json:"ipv6"` // zero: none
 	// Groups are lab names or sg- ids; empty means the default group.
 	Groups []string `json:"securityGroups,omitempty"`
 	// Subnet, SecondaryIPs and SourceDestCheck complete the short form

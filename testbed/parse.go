@@ -288,6 +288,12 @@ func (d *decoder) node(p kv) Node {
 			if b := d.boolp(f.val, fp); b != nil {
 				nd.Forwarding = *b
 			}
+		case "image", "memory", "cpus":
+			d.vmKey(f, fp, &nd)
+		case "user-data":
+			nd.UserDataFile = d.str(f.val, fp)
+		case "metadata":
+			nd.Metadata = d.metadata(f.val, fp)
 		default:
 			d.unknown(path, f)
 		}

@@ -104,13 +104,14 @@ func validateNode(e *errList, lab *Lab, nd *Node, used map[netip.Addr]string) {
 		if nd.Interface != "" {
 			e.add(path, nd.Line, "interface is for kind: vm only")
 		}
+		if nd.VM != nil {
+			e.add(path, nd.VM.Line, "image, memory and cpus are for kind: vm only")
+		}
 		if nd.Port != PortTAP && nd.Port != PortAFXDP {
 			e.add(path, nd.Line, "port must be tap or afxdp, not %q", nd.Port)
 		}
 	case KindVM:
-		if !validIfName(nd.Interface) {
-			e.add(path, nd.Line, "kind: vm needs interface: the name of an existing host interface (at most 15 bytes)")
-		}
+		validateVM(e, path, nd)
 		if nd.Port != PortTAP {
 			e.add(path, nd.Line, "port is for kind: netns only")
 		}

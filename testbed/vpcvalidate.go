@@ -144,7 +144,7 @@ func validateInterfaces(e *errList, lab *Lab, nd *Node, used map[netip.Addr]stri
 	path := join("topology.nodes", nd.Name)
 	net := lab.Network()
 	long := len(nd.Interfaces) > 0
-	if nd.Kind == KindVM && len(nd.ENIs()) > 1 {
+	if nd.Kind == KindVM && !nd.VM.Boots() && len(nd.ENIs()) > 1 {
 		e.add(path, nd.Line, "kind: vm attaches one host interface: give it one network interface")
 	}
 	for i, ni := range nd.ENIs() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"sgswitch/iface"
+	"sgswitch/instance"
 	"sgswitch/netns"
 )
 
@@ -16,7 +17,8 @@ type HostWirer struct{}
 // switch port: for a netns node the node's namespace (kept if the lab
 // made it before, for another interface or before a restart), its
 // forwarding as h says, and the interface h.Device() (nodeInterface);
-// for a VM node, the claimed existing interface. A TAP interface is
+// for a VM node, the claimed existing interface, or for a VM sgswitch
+// boots the TAP it makes for it (openVMTAP). A TAP interface is
 // persistent and outlives the daemon, as an AF_XDP interface's veth
 // does; wiring again re-attaches it when it is still the lab's
 // (openPersistentTAP, reopenVeth), each interface on its own.
@@ -26,6 +28,9 @@ func (HostWirer) Wire(h Host, a Addrs) (iface.Port, error) {
 	owner := netns.LabOwner(h.Lab)
 	switch h.Kind {
 	case KindVM:
+		if h.Port == PortVMTAP {
+			return openVMTAP(h.IfName, owner)
+		}
 		return AttachPort(h.IfName, AttachAFPacket, owner)
 	case KindNetns:
 	default:
@@ -74,10 +79,14 @@ func nodeInterface(h Host, a Addrs) netns.Interface {
 // device, its host link, and the node's namespace (with every process in
 // it) once no other interface is left there (netns.DeleteUnused), so
 // the node's other interfaces stay; for a VM node, its claim on the VM's
-// interface. Missing ones are fine, and nothing the lab did not make is
+// interface, or for a VM sgswitch boots the VM and its TAP. Missing ones are fine, and nothing the lab did not make is
 // touched. RemoveHosts removes every interface at once.
 func (HostWirer) Unwire(h Host) error {
 	owner := netns.LabOwner(h.Lab)
+	if h.Kind == KindVM && h.Port == PortVMTAP {
+		// QEMU holds the TAP: the VM goes first.
+		return errors.Join(instance.Stop(InstanceName(h.Lab, h.Node), owner), netns.DeleteLink(h.IfName, owner))
+	}
 	if h.Kind == KindVM {
 		return netns.Release(h.IfName, owner)
 	}
@@ -90,8 +99,8 @@ func (HostWirer) Unwire(h Host) error {
 func (HostWirer) RemoveHosts(lab string) error { return RemoveHosts(lab) }
 
 // RemoveHosts removes everything on this machine that lab made: every
-// namespace (ending the processes inside), host link and claim recorded
-// for it, whether or not a daemon runs and whatever the lab file says
+// VM it booted, namespace (ending the processes inside), host link and
+// claim recorded for it, whether or not a daemon runs and whatever the lab file says
 // now. It is idempotent.
 func RemoveHosts(lab string) error { return netns.RemoveAll(netns.LabOwner(lab)) }
 

@@ -13,10 +13,10 @@ import (
 func init() {
 	register(&cli.Command{
 		Name:  "host",
-		Usage: "what sgswitch made on this host (namespaces, links, claimed interfaces), and removing it",
+		Usage: "what sgswitch made on this host (namespaces, links, claimed interfaces, VM processes), and removing it",
 		Subcommands: []*cli.Command{
 			{
-				Name: "list", Usage: "list every namespace, link and interface claim sgswitch recorded, by owner",
+				Name: "list", Usage: "list every namespace, link, interface claim and process sgswitch recorded, by owner",
 				Flags:  []cli.Flag{listOutputFlag()},
 				Action: hostList,
 			},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,6 +51,7 @@ func init() {
 				ArgsUsage: "FILE", Flags: []cli.Flag{adminSocketFlag(), stateDirFlag()},
 				Action: labDown,
 			},
+			labConsoleCommand(),
 			{
 				Name: "probe", Hidden: true, ArgsUsage: "FILE",
 				Usage:  "hold a TCP connection between two nodes open and report whether bytes pass before and after PATH appears (tests)",
@@ -93,7 +95,15 @@ func labUp(c *cli.Context) error {
 	if err := testbed.Validate(lab); err != nil {
 		return err // refused before anything is created
 	}
+	// The daemon gets absolute paths and the user data itself: it does
+	// not know where the lab file is.
+	if err := lab.ResolveFiles(filepath.Dir(c.Args().First())); err != nil {
+		return err
+	}
 	for _, n := range lab.Nodes {
+		if n.VM.Boots() {
+			continue // sgswitch makes its TAPs
+		}
 		if _, err := net.InterfaceByName(n.Interface); n.Kind == testbed.KindVM && err != nil {
 			return fmt.Errorf("%s: topology.nodes.%s: host interface %q does not exist (start the VM first, e.g. qemu -netdev tap,ifname=%s,script=no,downscript=no)",
 				lab.File, n.Name, n.Interface, n.Interface)

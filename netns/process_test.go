@@ -1,0 +1,82 @@
+package netns_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sgswitch/netns"
+	"sgswitch/netns/netnstest"
+)
+
+// sleeper starts a process of the test's own, ended and reaped when the
+// test ends.
+func sleeper(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	return cmd
+}
+
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+}
+
+// A record whose pid now names another process (another start time: the
+// pid was reused) is stale: StopProcess drops it and signals nobody.
+func TestStopProcessReusedPID(t *testing.T) {
+	s := netnstest.New(t)
+	cmd := sleeper(t)
+	name := s.Name(".reused")
+	rec := netns.Record{Kind: netns.KindProc, Name: name, Owner: s.Owner, PID: os.Getpid(),
+		ProcPID: cmd.Process.Pid, ProcStart: 1, Created: time.Now().UTC()}
+	b, _ := json.Marshal(rec)
+	if err := os.MkdirAll(netns.RecordDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(netns.RecordDir, "proc-"+name), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := netns.StopProcess(name, s.Owner, time.Second); err != nil {
+		t.Errorf("StopProcess = %v, want nil", err)
+	}
+	if !running(cmd.Process.Pid) {
+		t.Error("a process whose start time does not match the record was signalled")
+	}
+	if _, err := os.Stat(filepath.Join(netns.RecordDir, "proc-"+name)); !os.IsNotExist(err) {
+		t.Errorf("stale record still there: %v", err)
+	}
+}
+
+func TestRemoveAllEndsProcesses(t *testing.T) {
+	s := netnstest.New(t)
+	cmd := sleeper(t)
+	name := s.Name(".proc")
+	if err := netns.RecordProcess(name, cmd.Process.Pid, s.Owner); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := netns.Leftovers(s.Owner); err != nil || len(left) != 1 || left[0] != "proc "+name {
+		t.Errorf("Leftovers = %v %v, want [proc %s]", left, err, name)
+	}
+	if err := netns.RemoveAll(s.Owner); err != nil {
+		t.Fatal(err)
+	}
+	if running(cmd.Process.Pid) {
+		t.Error("RemoveAll left the owner's process running")
+	}
+}
