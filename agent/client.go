@@ -293,8 +293,10 @@ func (c *Client) Resolve(ctx context.Context, name string) ([]netip.Addr, error)
 	return r.Addrs, err
 }
 
-// Metadata reads path (e.g. "instance-id", "placement/availability-zone")
-// from the instance metadata service with IMDSv2.
+// Metadata reads path from the instance metadata service with IMDSv2;
+// path is relative to /latest/ ("meta-data/instance-id", "user-data",
+// "dynamic/instance-identity/document"; a bare "instance-id" is under
+// meta-data/).
 func (c *Client) Metadata(ctx context.Context, path string) (string, error) {
 	r, err := c.call(ctx, request{Op: opMetadata, Path: path})
 	return r.Data, err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -120,13 +121,12 @@ func resolve(ctx context.Context, name string) ([]netip.Addr, error) {
 // session token the read fails rather than fall back to IMDSv1, so a lab
 // can prove http-tokens: required.
 func (ss *session) metadata(ctx context.Context, path string) (string, error) {
-	c := imds.New(imds.Options{Endpoint: ss.srv.IMDSEndpoint, EnableFallback: aws.FalseTernary})
-	out, err := c.GetMetadata(ctx, &imds.GetMetadataInput{Path: path})
+	content, err := readMetadata(ctx, imds.New(imds.Options{Endpoint: ss.srv.IMDSEndpoint, EnableFallback: aws.FalseTernary}), path)
 	if err != nil {
 		return "", fmt.Errorf("metadata %s: %w", path, err)
 	}
-	defer out.Content.Close()
-	b, err := io.ReadAll(io.LimitReader(out.Content, maxMetadata+1))
+	defer content.Close()
+	b, err := io.ReadAll(io.LimitReader(content, maxMetadata+1))
 	if err != nil {
 		return "", fmt.Errorf("metadata %s: %w", path, err)
 	}
@@ -134,6 +134,32 @@ func (ss *session) metadata(ctx context.Context, path string) (string, error) {
 		return "", fmt.Errorf("metadata %s: longer than %d bytes", path, maxMetadata)
 	}
 	return string(b), nil
+}
+
+// readMetadata reads path, relative to /latest/ as in EC2's documentation
+// ("meta-data/instance-id", "user-data", "dynamic/instance-identity/document"),
+// through the SDK call for its tree; a path in none of them is taken as
+// under meta-data/ ("instance-id").
+func readMetadata(ctx context.Context, c *imds.Client, path string) (io.ReadCloser, error) {
+	switch {
+	case path == "user-data":
+		out, err := c.GetUserData(ctx, &imds.GetUserDataInput{})
+		if err != nil {
+			return nil, err
+		}
+		return out.Content, nil
+	case strings.HasPrefix(path, "dynamic/"):
+		out, err := c.GetDynamicData(ctx, &imds.GetDynamicDataInput{Path: strings.TrimPrefix(path, "dynamic/")})
+		if err != nil {
+			return nil, err
+		}
+		return out.Content, nil
+	}
+	out, err := c.GetMetadata(ctx, &imds.GetMetadataInput{Path: strings.TrimPrefix(path, "meta-data/")})
+	if err != nil {
+		return nil, err
+	}
+	return out.Content, nil
 }
 
 // addrs lists every address of every interface, loopback included.

@@ -131,6 +131,7 @@ func (d *Daemon) restore(tl *timeline) error {
 	defer d.mu.Unlock()
 	d.acct = acct
 	d.labs = snap.Labs
+	d.publishInstances()
 	d.generation = d.dp.Publish(acct)
 	tl.step("publish")
 	d.restoreConntrack() // before any port moves a packet
@@ -257,6 +258,7 @@ func (d *Daemon) WriteAccount(fn func(*account.Account) error) error {
 	for lab, rec := range ch.records {
 		d.labs[lab] = rec
 	}
+	d.publishInstances()
 	for lab, ws := range wired {
 		d.addPorts(lab, ws)
 	}

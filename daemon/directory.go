@@ -23,7 +23,8 @@ import (
 // attached to ("lab/node", ruleset.InterfaceSpec.AttachedTo), its id
 // ruleset.InstanceID of that, its name the node's.
 type Directory struct {
-	idx atomic.Pointer[dirIndex]
+	idx     atomic.Pointer[dirIndex]
+	details instanceOverlay // what the labs say (daemon/instances.go)
 }
 
 // dirIndex is one version of the account, indexed for the services.
@@ -74,7 +75,10 @@ func (d *Directory) InterfaceByAddr(vpcID string, a netip.Addr) (vpcsvc.Interfac
 // Instance implements vpcsvc.Directory.
 func (d *Directory) Instance(id string) (vpcsvc.Instance, bool) {
 	in, ok := d.idx.Load().insts[id]
-	return in, ok
+	if !ok {
+		return in, false
+	}
+	return d.details.apply(in), true
 }
 
 // InstanceByName implements vpcsvc.Directory. Two labs may both have a
@@ -86,7 +90,7 @@ func (d *Directory) InstanceByName(vpcID, name string) (vpcsvc.Instance, bool) {
 	if !ok {
 		return vpcsvc.Instance{}, false
 	}
-	return x.insts[id], true
+	return d.details.apply(x.insts[id]), true
 }
 
 // buildIndex indexes every VPC's interfaces and the instances they are

@@ -96,6 +96,7 @@ func (d *Daemon) applyNew(ctx context.Context, lab *testbed.Lab, canon []byte) (
 	}
 	d.swap(next)
 	d.labs[rec.Name] = rec
+	d.publishInstances()
 	d.addPorts(rec.Name, wired)
 	return d.labStatus(rec), d.startVMs(ctx, rec)
 }
@@ -203,6 +204,7 @@ func (d *Daemon) removeLab(rec store.LabRecord) error {
 	}
 	d.swap(next) // detaches the lab's ports: their ENIs are gone
 	delete(d.labs, rec.Name)
+	d.publishInstances()
 	for _, n := range rec.Nodes {
 		d.detach(n.ENI)
 		delete(d.ports, n.ENI)

@@ -175,7 +175,7 @@ func TestParseRefuses(t *testing.T) {
 		{"check v6 without address", minimal + "checks:\n  - {from: a, to: b, proto: icmp, expect: deny, family: ipv6}\n", []string{"has no ipv6"}},
 		{"check port 0", minimal + "checks:\n  - {from: a, to: b, proto: tcp, port: 0, expect: deny}\n", []string{"out of range 1..65535"}},
 		{"check on vm", strings.Replace(minimal, "{ip: 198.18.0.10}", "{ip: 198.18.0.10, kind: vm, interface: tap0}", 1) +
-			"checks:\n  - {from: a, to: b, proto: icmp, expect: deny}\n", []string{"checks run inside netns nodes only"}},
+			"checks:\n  - {from: a, to: b, proto: icmp, expect: deny}\n", []string{"checks run inside netns nodes and booted VMs only"}},
 		{"merge key", minimal + "x: &x {a: 1}\ny:\n  <<: *x\n", []string{`unknown key "x"`}},
 		{"no nodes", "name: t\nsubnet: 198.18.0.0/24\ntopology: {nodes: {}}\n", []string{"at least one node"}},
 		{"nodes list", "name: t\nsubnet: 198.18.0.0/24\ntopology: {nodes: [a, b]}\n", []string{"topology.nodes: expected a mapping, found a list"}},

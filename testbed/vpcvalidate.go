@@ -240,8 +240,10 @@ func checkEndpoint(e *errList, lab *Lab, c *Check, path, end string) *Node {
 	case nd == nil:
 		e.add(path, c.Line, "no node %q", ep.Node)
 		return nil
-	case nd.Kind != KindNetns:
-		e.add(path, c.Line, "node %s is a %s: checks run inside netns nodes only", ep.Node, nd.Kind)
+	case nd.Kind != KindNetns && !nd.VM.Boots():
+		// A VM that sgswitch boots runs its side through its agent; one
+		// it only attaches has none.
+		e.add(path, c.Line, "node %s is a %s that sgswitch does not boot: checks run inside netns nodes and booted VMs only", ep.Node, nd.Kind)
 	case ni == nil:
 		e.add(path, c.Line, "node %s has no %s", ep.Node, IfName(ep.Interface))
 	case c.Family == 6 && !ni.IPv6.IsValid() && !(end == c.From && c.FromIP.Is6()):

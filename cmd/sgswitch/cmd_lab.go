@@ -39,6 +39,7 @@ func init() {
 					listOutputFlag(), adminSocketFlag(),
 					&cli.DurationFlag{Name: "timeout", Value: testbed.DefaultCheckTimeout, Usage: "how long a check waits before calling a flow denied"},
 					&cli.IntFlag{Name: "parallel", Value: 8, Usage: "checks run at once"},
+					stateDirFlag(), agentWaitFlag(),
 				},
 			},
 			{
@@ -52,6 +53,7 @@ func init() {
 				Action: labDown,
 			},
 			labConsoleCommand(),
+			labGuestCommand(),
 			{
 				Name: "probe", Hidden: true, ArgsUsage: "FILE",
 				Usage:  "hold a TCP connection between two nodes open and report whether bytes pass before and after PATH appears (tests)",
@@ -142,6 +144,12 @@ func labCheck(c *cli.Context) error {
 			lab.Name, strings.Join(missing, ", "), c.Args().First())
 	}
 	opt := testbed.CheckOptions{Timeout: c.Duration("timeout"), Parallel: c.Int("parallel")}
+	agents, closeAgents, err := vmAgents(c.Context, c.String("state-dir"), lab, c.Duration("agent-wait"))
+	if err != nil {
+		return err
+	}
+	defer closeAgents()
+	opt.Agents = agents
 	if cl, err := admin.Dial(c.String("socket")); err == nil {
 		defer cl.Close()
 		opt.Drops = dropCounters(cl)
@@ -168,6 +176,9 @@ func labCheck(c *cli.Context) error {
 func missingNamespaces(lab *testbed.Lab) []string {
 	var out []string
 	for _, n := range lab.CheckNodes() {
+		if nd := lab.Node(n); nd != nil && nd.VM.Boots() {
+			continue // a VM: its agent runs its side
+		}
 		if ns := testbed.NetnsName(lab.Name, n); !netns.Exists(ns) {
 			out = append(out, ns)
 		}

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Instances that sgswitch boots (issue 16): a lab with a `kind: vm` node
-# that names an image. lab up makes its TAP and starts QEMU (TCG without
-# KVM); the guest built by scripts/guest/build-initramfs.sh reaches the
-# end of its init (its console log says so) and its frames reach the
-# switch; lab up again keeps the same QEMU; lab down ends it and removes
-# its TAP. Needs root (TAP devices) and QEMU, a kernel in /boot and
-# busybox-static (bash scripts/install-deps.sh).
+# Instances that sgswitch boots (issue 16), with examples/vm.yaml: a
+# `kind: vm` node with an image and a namespace node. `make guest` builds
+# the guest (Debian's kernel, an initramfs of busybox-static, a static
+# sgswitch as its agent); it has no network configuration of its own.
+# lab up makes its TAP and starts QEMU (TCG without KVM); the guest gets
+# its address by DHCP from the VPC services, and `lab check` runs its side
+# of the checks through its agent (allow and deny rows both ways). Inside
+# the guest, through its agent: its resolver (base+2) resolves a lab node
+# name, and IMDSv2 (http-tokens required) gives its instance id, its
+# security groups and its user data. lab up again keeps the same QEMU;
+# lab down ends it and removes its TAP. Needs root (TAP devices) and QEMU,
+# a kernel in /boot and busybox-static (bash scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/integration.sh
@@ -16,53 +21,46 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "skip: no kernel in /boot (apt-get 
 work=$(mktemp -d /tmp/sgs-vm.XXXXXX)
 export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
 daemon_pid=
+lab=examples/vm.yaml
 
 cleanup() {
 	set +e
-	"$bin" lab down "$work/vm.yaml" >/dev/null 2>&1
+	"$bin" lab down "$lab" >/dev/null 2>&1
 	stop_daemon
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-scripts/guest/build-initramfs.sh "$work/guest"
-echo '#cloud-config' >"$work/guest/user-data"
-cat >"$work/vm.yaml" <<'LAB'
-name: sgvmit
-subnet: 198.18.31.0/24
-topology:
-  nodes:
-    client: {ip: 198.18.31.10}
-    vm1:
-      kind: vm
-      ip: 198.18.31.40
-      image: {kernel: guest/vmlinuz, initrd: guest/initrd.img}
-      memory: 256M
-      user-data: guest/user-data
-      metadata: {http-tokens: required}
-LAB
-
+make -s guest >/dev/null
 start_daemon --ec2-listen 127.0.0.1:0 --metrics off --no-flowlogs
 start=$(date +%s)
-"$bin" lab up "$work/vm.yaml"
-pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["procPid"])' /run/sgswitch/owned/proc-sgvmit.vm1)
-for _ in $(seq 180); do
-	"$bin" lab console --log vm1 2>/dev/null | grep -q 'sgswitch-guest: ready' && break
-	sleep 1
-done
-"$bin" lab console --log vm1 | grep -a 'sgswitch-guest:' || true
-"$bin" lab console --log vm1 | grep -q 'sgswitch-guest: eth0 up' || fail "the guest did not bring eth0 up"
-"$bin" lab console --log vm1 | grep -q 'sgswitch-guest: ready' || fail "the guest did not reach the end of its init"
-echo "guest ready $(($(date +%s) - start)) s after lab up"
-eni=$("$bin" lab status "$work/vm.yaml" | awk '$1 == "vm1" {print $2}')
-rx=$("$bin" eni stats "$eni" | awk '$1 == "rx_frames:" {print $2}')
-[ "${rx:-0}" -gt 0 ] || fail "no frame from the guest reached the switch"
+"$bin" lab up "$lab"
+pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["procPid"])' /run/sgswitch/owned/proc-vmlab.vm1)
 
-"$bin" lab up "$work/vm.yaml" >/dev/null
-again=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["procPid"])' /run/sgswitch/owned/proc-sgvmit.vm1)
+echo "--- lab check (the VM's side through its agent; waits for the guest)"
+"$bin" lab check "$lab"
+echo "checked $(($(date +%s) - start)) s after lab up"
+"$bin" lab console --log vm1 | grep -a 'sgswitch-guest:'
+"$bin" lab console --log vm1 | grep -q 'sgswitch-guest: dhcp eth0 198.18.40.40/24 router 198.18.40.1' ||
+	fail "the guest did not get its address and router by DHCP"
+
+echo "--- inside the guest: DNS and IMDSv2"
+[ "$("$bin" lab guest vm1 resolve client)" = 198.18.40.10 ] || fail "the guest did not resolve the lab name client"
+id=$("$bin" lab guest vm1 metadata meta-data/instance-id)
+case $id in i-*) ;; *) fail "instance-id: $id" ;; esac
+mac=$("$bin" lab guest vm1 metadata meta-data/mac)
+sg=$("$bin" lab guest vm1 metadata "meta-data/network/interfaces/macs/$mac/security-group-ids")
+want=$("$bin" lab status "$lab" | awk '$1 == "vm1" {print $9}')
+[ "$sg" = "$want" ] || fail "security-group-ids $sg, lab status says $want"
+[ "$("$bin" lab guest vm1 metadata meta-data/security-groups)" = web ] || fail "security-groups"
+"$bin" lab guest vm1 metadata user-data | grep -q 'hello from user-data' || fail "user-data"
+echo "resolved client; instance $id, groups $sg (web), user data served with IMDSv2 only"
+
+"$bin" lab up "$lab" >/dev/null
+again=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["procPid"])' /run/sgswitch/owned/proc-vmlab.vm1)
 [ "$again" = "$pid" ] || fail "lab up again started another QEMU ($pid, then $again)"
 
-"$bin" lab down "$work/vm.yaml"
+"$bin" lab down "$lab"
 kill -0 "$pid" 2>/dev/null && fail "QEMU $pid still runs after lab down"
-"$bin" host list | grep -q 'lab/sgvmit' && fail "lab down left host objects"
-echo "ok: VM booted, reached the switch, and went with lab down"
+"$bin" host list | grep -q 'lab/vmlab' && fail "lab down left host objects"
+echo "ok: VM booted by DHCP, checked through its agent, read DNS and IMDSv2, and went with lab down"

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"encoding/json"
+	"testing"
+
+	"sgswitch/ruleset"
+	"sgswitch/store"
+	"sgswitch/testbed"
+	"sgswitch/vpcsvc"
+)
+
+// The labs' user data and metadata options reach the Directory's
+// instances; a node without them keeps EC2's defaults; a lab record that
+// does not decode contributes nothing.
+func TestInstanceDetailsFromLabs(t *testing.T) {
+	lab := testbed.Lab{Name: "vmlab", Nodes: []testbed.Node{
+		{Name: "vm1", Kind: testbed.KindVM, VM: &testbed.VM{Kernel: "/g/vmlinuz", Initrd: "/g/initrd"},
+			UserData: []byte("#cloud-config\n"), Metadata: &testbed.Metadata{HttpTokens: "required", HopLimit: 2}},
+		{Name: "app", Kind: testbed.KindNetns},
+	}}
+	raw, err := json.Marshal(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := instanceDetails(map[string]store.LabRecord{
+		"vmlab":  {Name: "vmlab", Lab: raw},
+		"broken": {Name: "broken", Lab: json.RawMessage(`{"nodes": 7}`)},
+	})
+	if len(got) != 2 {
+		t.Fatalf("%d instances, want 2: %v", len(got), got)
+	}
+	vm := got[ruleset.InstanceID("vmlab/vm1")]
+	if string(vm.UserData) != "#cloud-config\n" || vm.Metadata.HttpTokens != "required" || vm.Metadata.HttpPutResponseHopLimit != 2 || !vm.Metadata.HttpEndpoint {
+		t.Errorf("vm1: %+v", vm)
+	}
+	app := got[ruleset.InstanceID("vmlab/app")]
+	if app.Metadata != vpcsvc.DefaultMetadataOptions() || app.UserData != nil {
+		t.Errorf("app: %+v", app)
+	}
+	if vm.ImageID == app.ImageID || len(vm.ImageID) != len("ami-")+17 || vm.ReservationID != app.ReservationID {
+		t.Errorf("image ids %s %s, reservations %s %s", vm.ImageID, app.ImageID, vm.ReservationID, app.ReservationID)
+	}
+
+	// The overlay fills in what the account does not know, keeps what it does.
+	d := NewDirectory()
+	d.SetInstanceDetails(got)
+	in := d.details.apply(vpcsvc.Instance{ID: ruleset.InstanceID("vmlab/vm1"), Name: "vm1", InstanceType: "t3.micro"})
+	if in.Name != "vm1" || in.InstanceType != "t3.micro" || in.Metadata.HttpTokens != "required" {
+		t.Errorf("overlaid: %+v", in)
+	}
+	other := vpcsvc.Instance{ID: "i-0000000000000000a", Metadata: vpcsvc.DefaultMetadataOptions()}
+	if d.details.apply(other).Metadata != other.Metadata {
+		t.Error("an instance without details changed")
+	}
+}
