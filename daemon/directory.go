@@ -140,11 +140,14 @@ func indexedInterface(e ruleset.InterfaceSpec, vpcID string, groupNames map[stri
 		ifc.EnableDnsSupport, ifc.EnableDnsHostnames = v.EnableDnsSupport, v.EnableDnsHostnames
 		ifc.VpcCIDR4 = validPrefixes(v.CIDR)
 		ifc.VpcCIDR6 = validPrefixes(v.IPv6CIDR)
+		if v.CIDR.IsValid() {
+			ifc.DNS = vpc.DNSServer(v.CIDR) // AmazonProvidedDNS: the VPC's base+2, in every subnet
+		}
 	}
 	if ci := topo.Interface(e.ID); ci != nil && ci.Subnet != nil {
 		s := ci.Subnet
 		ifc.SubnetID, ifc.AvailabilityZone = s.ID, s.AvailabilityZone
-		ifc.Subnet4, ifc.Subnet6, ifc.Router, ifc.DNS = s.CIDR, s.IPv6CIDR, s.Router, s.DNS
+		ifc.Subnet4, ifc.Subnet6, ifc.Router = s.CIDR, s.IPv6CIDR, s.Router
 	}
 	return ifc
 }

@@ -40,5 +40,8 @@ func (d *Daemon) metrics() *prometheus.Registry {
 		}
 		return float64(n)
 	}))
+	if p, ok := d.dp.(*SwitchDataplane); ok && p.Services() != nil {
+		reg.MustRegister(servicesCollector{svc: p.Services(), meta: p.Metadata()})
+	}
 	return reg
 }

@@ -18,7 +18,7 @@
 // up, bridged or routed within its sender's VPC. Without a topology, or
 // for an interface it does not place, an interface is in one subnet, its
 // VPC's CIDR, every check on. The resolver at base+2 is a link-local
-// service for the VPC's base+2 only, not yet for each subnet's. The API:
+// service at the VPC's base+2 and at each subnet's. The API:
 //
 //	sw := vswitch.New(vswitch.Config{...})
 //	sw.PublishVPCs(topo, snapshots)     // every change: compile off-path, publish
@@ -53,7 +53,7 @@
 //     messages are consumed. Nothing is flooded.
 //  4. Broadcast and multicast are dropped (broadcast, multicast) except
 //     ARP, ND and DHCP.
-//  5. Traffic EC2 does not filter (spec 1.6) — DHCP, DNS at base+2 and
+//  5. Traffic EC2 does not filter (spec 1.6) — DHCP, DNS at base+2 (the VPC's and the sender subnet's) and
 //     169.254.169.253 / fd00:ec2::253, metadata 169.254.169.254 /
 //     fd00:ec2::254, time sync 169.254.169.123 / fd00:ec2::123 — bypasses
 //     the security groups, is charged to the link-local allowance (1024

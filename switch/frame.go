@@ -73,7 +73,7 @@ func (w *worker) frames(v *view, src *eniView, n int) {
 		// both checks are inlined (no call: see the hold below).
 		var dst *eniView
 		if p.Family == 4 {
-			if dhcp || src.vpc.services.isService4(&p.Dst) {
+			if dhcp || src.vpc.services.isService4(&p.Dst) || addrWord4(&p.Dst) == src.subnet.dns4Word {
 				w.service(src, frame, hdr)
 				continue
 			}

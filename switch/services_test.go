@@ -11,6 +11,8 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/miekg/dns"
 
+	"sgswitch/iface"
+	"sgswitch/iface/memport"
 	"sgswitch/packet"
 	"sgswitch/packet/packettest"
 	"sgswitch/ruleset"
@@ -171,4 +173,87 @@ func udpPayload(t *testing.T, frame []byte) []byte {
 		t.Fatal("not UDP")
 	}
 	return u.Payload
+}
+
+// countService counts the frames handed to it.
+type countService struct{ n *int }
+
+func (c countService) Serve(string, []byte, func([]byte)) { *c.n++ }
+
+// TestResolverAtEverySubnetBase2: the resolver answers at the VPC's
+// base+2 and at the sender subnet's own base+2 (which the switch answers
+// ARP for); another subnet's base+2 is a reserved address, not a service.
+func TestResolverAtEverySubnetBase2(t *testing.T) {
+	served := 0
+	vl := newVPCLab(t)
+	vl.lab.sw = New(Config{Clock: vl.clock, FlowCapacity: 1 << 16, Service: countService{&served}})
+	vl.addVPC("v", "198.18.0.0/16", "", map[string][2]string{"a": {"198.18.1.0/24", ""}, "b": {"198.18.2.0/24", ""}})
+	h := vl.host("h", "v", "b", "198.18.2.10", "", true)
+	vl.publish()
+	for _, c := range []struct {
+		to   string
+		want int
+	}{{"198.18.2.2", 1}, {"198.18.0.2", 1}, {"198.18.1.2", 0}} {
+		before := served
+		vl.send(h, svcUDPFrame(t, h.mac, vl.sw.cfg.RouterMAC, "198.18.2.10", c.to, 35353, 53, []byte("q")))
+		if served-before != c.want {
+			t.Errorf("to %s: %d frames served, want %d (drops %v)", c.to, served-before, c.want, vl.dropList(h))
+		}
+	}
+}
+
+// recordService keeps a copy of every frame handed to it.
+type recordService struct{ frames *[][]byte }
+
+func (r recordService) Serve(_ string, frame []byte, _ func([]byte)) {
+	*r.frames = append(*r.frames, append([]byte(nil), frame...))
+}
+
+// TestServiceSeesWireFrames: a VM's frames to a service come with the
+// checksum left to the "NIC" (NEEDS_CSUM) or as a TSO super-frame; the
+// service gets what a wire would carry: complete checksums, one frame
+// per segment, each charged to the link-local allowance.
+func TestServiceSeesWireFrames(t *testing.T) {
+	var frames [][]byte
+	l := newLabConfig(t, Config{Service: recordService{&frames}}, ruleset.VPCConfig{})
+	l.portCfg = memport.Config{GSO: true}
+	vm := l.node("vm", l.group("closed"))
+	l.publish()
+
+	imds := &node{mac: [6]byte{0x02, 0x5e, 0x5e, 0, 0, 1}, v4: netip.MustParseAddr("169.254.169.254")}
+	frame, hdr := superFrame(vm, imds, 2500)
+	vm.port.InjectGSO(hdr, frame)
+	l.step(vm)
+	if len(frames) != 3 {
+		t.Fatalf("super-frame: %d frames served, want 3 segments (drops %v)", len(frames), l.dropList(vm))
+	}
+	for i, f := range frames {
+		if !checksumsOK(f) {
+			t.Errorf("segment %d: bad checksum", i)
+		}
+	}
+
+	frames = nil
+	q := svcUDPFrame(t, vm.mac, l.sw.cfg.RouterMAC, vm.v4.String(), "169.254.169.253", 35353, 53, []byte("query"))
+	// What a guest leaves in the field: the pseudo-header's sum, folded,
+	// not complemented; the "NIC" adds the rest.
+	ps := ^packet.Fold(packet.PseudoSum4([4]byte(vm.v4.AsSlice()), [4]byte{169, 254, 169, 253}, packet.ProtoUDP, len(q)-34))
+	q[40], q[41] = byte(ps>>8), byte(ps)
+	vm.port.InjectGSO(iface.VirtioNetHdr{Flags: iface.VirtioNetHdrFNeedsCsum, CsumStart: 34, CsumOffset: 6}, q)
+	l.step(vm)
+	if len(frames) != 1 || !checksumsOK(frames[0]) {
+		t.Fatalf("NEEDS_CSUM: %d frames, checksum ok %v", len(frames), len(frames) == 1 && checksumsOK(frames[0]))
+	}
+}
+
+// checksumsOK verifies a frame's IPv4 header and TCP/UDP checksums.
+func checksumsOK(frame []byte) bool {
+	p, r := packet.Parse(frame)
+	if r != packet.OK || p.Family != 4 {
+		return false
+	}
+	ihl := int(frame[p.L3Off]&0xf) * 4
+	l4 := frame[p.L4Off:p.End]
+	pseudo := packet.PseudoSum4([4]byte(p.Src[:4]), [4]byte(p.Dst[:4]), p.Proto, len(l4))
+	return packet.Checksum(frame[p.L3Off:int(p.L3Off)+ihl]) == 0 && packet.Fold(packet.Sum(l4, pseudo)) == 0
 }

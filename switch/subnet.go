@@ -14,18 +14,27 @@ import (
 type subnetView struct {
 	id               string
 	prefix4, prefix6 netip.Prefix
-	router4, dns4    [4]byte  // base+1 (VPC router), base+2 (resolver)
-	router6          [16]byte // IPv6 base ::1
+	router4, dns4    [4]byte // base+1 (VPC router), base+2 (resolver)
+	// dns4Word is dns4 as the packet path compares it (0 without IPv4):
+	// the resolver answers at every subnet's base+2 as at the VPC's.
+	dns4Word uint32
+	router6  [16]byte // IPv6 base ::1
 	// cs is the compiled subnet (ACLs, routes); nil without a topology.
 	cs *vpc.CompiledSubnet
 }
 
 func newSubnetView(id string, p4, p6 netip.Prefix, cs *vpc.CompiledSubnet) *subnetView {
 	s := &subnetView{id: id, prefix4: p4.Masked(), prefix6: p6.Masked(), cs: cs}
+	// Without IPv4 the word is 169.254.169.253's, already a service, so
+	// that no destination (0.0.0.0 included) matches it by accident.
+	s.dns4Word = addrWord4(&[16]byte{169, 254, 169, 253})
 	if s.prefix4.IsValid() {
 		base := s.prefix4.Addr().As4()
 		s.router4 = addOffset4(base, 1)
 		s.dns4 = addOffset4(base, 2)
+		var w [16]byte
+		copy(w[:], s.dns4[:])
+		s.dns4Word = addrWord4(&w)
 	}
 	if s.prefix6.IsValid() {
 		s.router6 = s.prefix6.Addr().As16()

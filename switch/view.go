@@ -120,8 +120,8 @@ func newVPCView(id string, snap *ruleset.Snapshot, routed bool) *vpcView {
 	info := snap.VPC()
 	vv := &vpcView{id: id, snap: snap, gen: snap.Generation, routed: routed,
 		subnet: newSubnetView(info.SubnetId, info.CIDR, info.IPv6CIDR, nil)}
-	// The resolver at base+2 is the VPC's; each subnet's own base+2 is not
-	// yet a service (see doc.go).
+	// The VPC's resolver at its base+2; each subnet's own base+2 is
+	// checked beside it (frames, subnetView.dns4Word).
 	vv.services = newLinkLocal(vv.subnet.dns4)
 	n4, n6 := 0, 0
 	for _, ci := range snap.Interfaces() {

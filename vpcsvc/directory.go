@@ -37,7 +37,10 @@ type Interface struct {
 	// has none); VpcCIDR4 and VpcCIDR6 its VPC's.
 	Subnet4, Subnet6   netip.Prefix
 	VpcCIDR4, VpcCIDR6 []netip.Prefix
-	// Router is the subnet's base+1 and DNS its base+2 (IPv4).
+	// Router is the subnet's base+1. DNS is the resolver DHCP hands out:
+	// EC2's AmazonProvidedDNS, the VPC's base+2 (of its primary CIDR),
+	// the same in every subnet; the resolver also answers at the
+	// subnet's own base+2, which the switch answers ARP for.
 	Router, DNS        netip.Addr
 	VpcID, SubnetID    string
 	AvailabilityZone   string

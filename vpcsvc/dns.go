@@ -89,6 +89,9 @@ func isResolver(a netip.Addr, e *Interface) bool {
 	if a == dnsAddr4 || a == dnsAddr6 || a == e.DNS {
 		return true
 	}
+	if e.Subnet4.IsValid() && a == e.Subnet4.Masked().Addr().Next().Next() {
+		return true
+	}
 	for _, p := range e.VpcCIDR4 {
 		if a == p.Masked().Addr().Next().Next() {
 			return true
