@@ -2,50 +2,46 @@ package ruleset
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
 // CreateManagedPrefixList creates a customer-managed prefix list. The
 // address family is that of the entries (IPv4 when there are none).
 func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []PrefixListEntry) (*ManagedPrefixList, error) {
+	return st.CreateManagedPrefixListFamily(name, "", maxEntries, entries)
+}
+
+// CreateManagedPrefixListFamily is CreateManagedPrefixList with EC2's
+// AddressFamily ("IPv4" or "IPv6"; "" takes the entries' family): every
+// entry must be of that family.
+func (st *State) CreateManagedPrefixListFamily(name, family string, maxEntries int, entries []PrefixListEntry) (*ManagedPrefixList, error) {
 	if name == "" {
 		return nil, errorf(CodeMissingParameter, "The request must contain the parameter PrefixListName")
 	}
 	if err := validatePrefixListName(name); err != nil {
 		return nil, err
 	}
-	if maxEntries < 1 || maxEntries > 1000 {
-		return nil, errorf(CodeInvalidParameterValue, "The maximum number of entries must be between 1 and 1000, not %d.", maxEntries)
+	if family != "" && family != "IPv4" && family != "IPv6" {
+		return nil, errorf(CodeInvalidParameterValue, "The address family '%s' is invalid. Valid values are IPv4 and IPv6.", family)
+	}
+	if err := checkMaxEntries(maxEntries); err != nil {
+		return nil, err
 	}
 	if len(entries) > maxEntries {
 		return nil, errorf(CodePrefixListMaxEntriesExceeded, "The prefix list has %d entries, more than its maximum of %d.", len(entries), maxEntries)
 	}
-	family := "IPv4"
-	out := make([]PrefixListEntry, 0, len(entries))
-	seen := map[netip.Prefix]bool{}
-	for i, e := range entries {
-		p, err := netip.ParsePrefix(e.Cidr)
-		if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() {
-			return nil, errorf(CodeInvalidParameterValue, "Value (%s) for parameter cidr is invalid. This is not a valid CIDR block.", e.Cidr)
+	if family == "" {
+		family = "IPv4"
+		if len(entries) > 0 {
+			if p, err := netip.ParsePrefix(entries[0].Cidr); err == nil && p.Addr().Is6() {
+				family = "IPv6"
+			}
 		}
-		fam := "IPv4"
-		if p.Addr().Is6() {
-			fam = "IPv6"
-		}
-		if i == 0 {
-			family = fam
-		} else if fam != family {
-			return nil, errorf(CodeInvalidParameterValue, "The prefix list entries must all be of address family %s.", family)
-		}
-		if err := validateRuleDescription(e.Description, false); err != nil {
-			return nil, err
-		}
-		p = p.Masked()
-		if seen[p] {
-			return nil, errorf(CodeInvalidParameterValue, "The prefix list has a duplicate entry %s.", p)
-		}
-		seen[p] = true
-		out = append(out, PrefixListEntry{Cidr: p.String(), Description: cloneStr(e.Description)})
+	}
+	out, err := addEntries(nil, entries, family)
+	if err != nil {
+		return nil, err
 	}
 	pl := PrefixListSpec{ID: st.newID("pl-"), Name: name, AddressFamily: family, MaxEntries: int32(maxEntries), Version: 1, Entries: out}
 	st.touchPrefixList(pl.ID)
@@ -53,6 +49,47 @@ func (st *State) CreateManagedPrefixList(name string, maxEntries int, entries []
 	st.plByID[pl.ID] = len(st.s.PrefixLists) - 1
 	d := st.describePrefixList(&st.s.PrefixLists[len(st.s.PrefixLists)-1])
 	return &d, nil
+}
+
+// MaxPrefixListEntries is EC2's quota of entries per prefix list.
+const MaxPrefixListEntries = 1000
+
+func checkMaxEntries(n int) error {
+	if n < 1 || n > MaxPrefixListEntries {
+		return errorf(CodeInvalidParameterValue, "The maximum number of entries must be between 1 and %d, not %d.", MaxPrefixListEntries, n)
+	}
+	return nil
+}
+
+// addEntries returns entries followed by add, each CIDR checked against
+// family, canonicalised and not yet present: EC2 stores 10.0.0.1/8 as
+// 10.0.0.0/8 and refuses a second copy. entries is not modified.
+func addEntries(entries, add []PrefixListEntry, family string) ([]PrefixListEntry, error) {
+	out := make([]PrefixListEntry, len(entries), len(entries)+len(add))
+	copy(out, entries)
+	for _, e := range add {
+		p, err := netip.ParsePrefix(e.Cidr)
+		if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() || p.Addr().Is4() != (family == "IPv4") {
+			return nil, errorf(CodeInvalidParameterValue, "Value (%s) for parameter cidr is invalid. This is not a valid %s CIDR block.", e.Cidr, family)
+		}
+		if err := validateRuleDescription(e.Description, false); err != nil {
+			return nil, err
+		}
+		c := p.Masked().String()
+		if slices.ContainsFunc(out, func(o PrefixListEntry) bool { return o.Cidr == c }) {
+			return nil, errorf(CodeInvalidParameterValue, "The prefix list has a duplicate entry %s.", c)
+		}
+		out = append(out, PrefixListEntry{Cidr: c, Description: cloneStr(e.Description)})
+	}
+	return out, nil
+}
+
+func cloneEntries(es []PrefixListEntry) []PrefixListEntry {
+	out := slices.Clone(es)
+	for i := range out {
+		out[i].Description = cloneStr(out[i].Description)
+	}
+	return out
 }
 
 // validatePrefixListName applies the one constraint EC2 documents for
@@ -89,12 +126,23 @@ func (st *State) DescribeManagedPrefixLists(ids []string) ([]ManagedPrefixList, 
 
 // GetManagedPrefixListEntries returns the entries of a prefix list.
 func (st *State) GetManagedPrefixListEntries(id string) ([]PrefixListEntry, error) {
+	return st.PrefixListEntriesAt(id, 0)
+}
+
+// PrefixListEntriesAt returns the entries a prefix list had at version
+// (0: the current one), for GetManagedPrefixListEntries' TargetVersion.
+// A version newer than the list's, or older than the history it keeps
+// (MaxPrefixListHistory), is InvalidParameterValue.
+func (st *State) PrefixListEntriesAt(id string, version int64) ([]PrefixListEntry, error) {
 	pl, err := st.lookupPrefixList(id)
 	if err != nil {
 		return nil, err
 	}
-	out := append([]PrefixListEntry(nil), pl.Entries...)
-	return out, nil
+	es, err := pl.entriesAt(version)
+	if err != nil {
+		return nil, err
+	}
+	return cloneEntries(es), nil
 }
 
 // ResolvePrefixList returns the id of a prefix list given by id or name
@@ -143,53 +191,4 @@ func (st *State) lookupPrefixList(id string) (*PrefixListSpec, error) {
 		return p, nil
 	}
 	return nil, errorf(CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", id)
-}
-
-// ModifyManagedPrefixList adds and removes entries (by CIDR) of a prefix
-// list and bumps its version. The family and max entries do not change.
-func (st *State) ModifyManagedPrefixList(id string, add []PrefixListEntry, remove []string) (*ManagedPrefixList, error) {
-	pl, err := st.lookupPrefixList(id)
-	if err != nil {
-		return nil, err
-	}
-	entries := append([]PrefixListEntry(nil), pl.Entries...)
-	for _, c := range remove {
-		p, err := netip.ParsePrefix(c)
-		i := -1
-		if err == nil {
-			for j, e := range entries {
-				if e.Cidr == p.Masked().String() {
-					i = j
-				}
-			}
-		}
-		if i < 0 {
-			return nil, errorf(CodeInvalidParameterValue, "The prefix list entry %s does not exist.", c)
-		}
-		entries = append(entries[:i:i], entries[i+1:]...)
-	}
-	for _, e := range add {
-		p, err := netip.ParsePrefix(e.Cidr)
-		if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() || (p.Addr().Is4() != (pl.AddressFamily == "IPv4")) {
-			return nil, errorf(CodeInvalidParameterValue, "Value (%s) for parameter cidr is invalid. This is not a valid %s CIDR block.", e.Cidr, pl.AddressFamily)
-		}
-		if err := validateRuleDescription(e.Description, false); err != nil {
-			return nil, err
-		}
-		c := p.Masked().String()
-		for _, o := range entries {
-			if o.Cidr == c {
-				return nil, errorf(CodeInvalidParameterValue, "The prefix list has a duplicate entry %s.", c)
-			}
-		}
-		entries = append(entries, PrefixListEntry{Cidr: c, Description: cloneStr(e.Description)})
-	}
-	if len(entries) > int(pl.MaxEntries) {
-		return nil, errorf(CodePrefixListMaxEntriesExceeded, "The prefix list has %d entries, more than its maximum of %d.", len(entries), pl.MaxEntries)
-	}
-	st.touchPrefixList(pl.ID)
-	pl.Entries = entries
-	pl.Version++
-	d := st.describePrefixList(pl)
-	return &d, nil
 }
