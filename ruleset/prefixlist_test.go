@@ -7,7 +7,7 @@ import (
 )
 
 func i64(v int64) *int64 { return &v }
-func intp(v int) *int  { return &v }
+func intp(v int) *int    { return &v }
 
 // One row per prefix-list validation and its EC2 code; every failing call
 // must leave the state as it was.
