@@ -26,7 +26,19 @@
 // Create/Replace/DeleteRoute (DestinationCidrBlock or
 // DestinationIpv6CidrBlock to a NetworkInterfaceId; every other target is
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
-// ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
+// ReplaceRouteTableAssociation and DescribeRouteTables. Managed prefix
+// lists (actions_prefixlists.go): CreateManagedPrefixList,
+// DescribeManagedPrefixLists (filters prefix-list-id, prefix-list-name,
+// owner-id, tag:<key>, tag-key), GetManagedPrefixListEntries
+// (TargetVersion: the last ruleset.MaxPrefixListHistory versions),
+// GetManagedPrefixListAssociations (the groups whose rules reference the
+// list), ModifyManagedPrefixList (CurrentVersion checked, IncorrectState
+// otherwise; MaxEntries resized only alone, each referencing group's
+// quota checked again), RestoreManagedPrefixListVersion and
+// DeleteManagedPrefixList (DependencyViolation while referenced). EC2
+// keeps prefix lists per Region; here each VPC's State keeps its own, so a
+// list is made in the default VPC and only that VPC's rules can reference
+// it. Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
@@ -157,8 +169,11 @@
 //
 // # Pagination
 //
-// Describe actions honour MaxResults (5..1000) and NextToken; the token is
-// the offset of the next item, valid for the same request parameters.
+// Describe actions honour MaxResults (5..1000, or the action's own bounds
+// in EC2's reference: 1..100 for DescribeManagedPrefixLists and
+// GetManagedPrefixListEntries, 5..255 for GetManagedPrefixListAssociations)
+// and NextToken; the token is the offset of the next item, valid for the
+// same request parameters.
 //
 // # Thread-safety
 //

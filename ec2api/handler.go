@@ -82,6 +82,14 @@ var actions = map[string]operation{
 	"ReplaceRouteTableAssociation": write(replaceRouteTableAssociation),
 	"DescribeRouteTables":          read(describeRouteTables),
 
+	"CreateManagedPrefixList":          write(createManagedPrefixList),
+	"DescribeManagedPrefixLists":       read(describeManagedPrefixLists),
+	"GetManagedPrefixListEntries":      read(getManagedPrefixListEntries),
+	"GetManagedPrefixListAssociations": read(getManagedPrefixListAssociations),
+	"ModifyManagedPrefixList":          write(modifyManagedPrefixList),
+	"RestoreManagedPrefixListVersion":  write(restoreManagedPrefixListVersion),
+	"DeleteManagedPrefixList":          write(deleteManagedPrefixList),
+
 	"GetCallerIdentity": read(getCallerIdentity),
 }
 

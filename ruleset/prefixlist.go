@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"sgswitch/internal/wildcard"
 )
 
 // CreateManagedPrefixList creates a customer-managed prefix list. The
@@ -105,23 +107,58 @@ func validatePrefixListName(name string) error {
 	return nil
 }
 
-// DescribeManagedPrefixLists lists prefix lists (all when ids is empty).
-func (st *State) DescribeManagedPrefixLists(ids []string) ([]ManagedPrefixList, error) {
-	var out []ManagedPrefixList
+// DescribeManagedPrefixLists lists the prefix lists given by id (all when
+// ids is empty) that match every filter: prefix-list-id,
+// prefix-list-name, owner-id, tag:<key> and tag-key (EC2's filters for
+// DescribeManagedPrefixLists), values ORed, with the wildcards * and ?.
+func (st *State) DescribeManagedPrefixLists(ids []string, filters []Filter) ([]ManagedPrefixList, error) {
+	var sel []*PrefixListSpec
 	if len(ids) == 0 {
 		for i := range st.s.PrefixLists {
-			out = append(out, st.describePrefixList(&st.s.PrefixLists[i]))
+			sel = append(sel, &st.s.PrefixLists[i])
 		}
-		return out, nil
 	}
 	for _, id := range ids {
 		pl, err := st.lookupPrefixList(id)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, st.describePrefixList(pl))
+		sel = append(sel, pl)
+	}
+	out := []ManagedPrefixList{}
+	for _, pl := range sel {
+		ok, err := st.prefixListMatches(pl, filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, st.describePrefixList(pl))
+		}
 	}
 	return out, nil
+}
+
+func (st *State) prefixListMatches(pl *PrefixListSpec, filters []Filter) (bool, error) {
+	for _, f := range filters {
+		var vals []string
+		switch f.Name {
+		case "prefix-list-id":
+			vals = []string{pl.ID}
+		case "prefix-list-name":
+			vals = []string{pl.Name}
+		case "owner-id":
+			vals = []string{st.s.VPC.OwnerId}
+		default:
+			var ok bool
+			if vals, ok = tagFilterValues(f.Name, pl.Tags); !ok {
+				return false, errorf(CodeInvalidParameterValue, "The filter '%s' is invalid", f.Name)
+			}
+		}
+		if !wildcard.AnyMatch(f.Values, vals) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // GetManagedPrefixListEntries returns the entries of a prefix list.
