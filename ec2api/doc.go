@@ -38,7 +38,15 @@
 // DeleteManagedPrefixList (DependencyViolation while referenced). EC2
 // keeps prefix lists per Region; here each VPC's State keeps its own, so a
 // list is made in the default VPC and only that VPC's rules can reference
-// it. Every Create takes
+// it. The calls tools make before they start (actions_account.go,
+// actions_group_refs.go): DescribeAccountAttributes (supported-platforms
+// VPC, default-vpc or none, EC2's default quotas), DescribeRegions (the
+// account's one Region), DescribeAvailabilityZones (<region>a…f, the
+// zones the VPC layer accepts, with EC2-style zone ids),
+// GetSecurityGroupsForVpc, and DescribeSecurityGroupReferences and
+// DescribeStaleSecurityGroups, always empty: without peering no other VPC
+// references a group, and a group still referenced cannot be deleted, so
+// no rule goes stale. Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the

@@ -90,6 +90,13 @@ var actions = map[string]operation{
 	"RestoreManagedPrefixListVersion":  write(restoreManagedPrefixListVersion),
 	"DeleteManagedPrefixList":          write(deleteManagedPrefixList),
 
+	"DescribeAccountAttributes":       read(describeAccountAttributes),
+	"DescribeRegions":                 read(describeRegions),
+	"DescribeAvailabilityZones":       read(describeAvailabilityZones),
+	"GetSecurityGroupsForVpc":         read(getSecurityGroupsForVpc),
+	"DescribeSecurityGroupReferences": read(describeSecurityGroupReferences),
+	"DescribeStaleSecurityGroups":     read(describeStaleSecurityGroups),
+
 	"GetCallerIdentity": read(getCallerIdentity),
 }
 
