@@ -5,6 +5,10 @@ set -euo pipefail
 pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd curl)
 # The bench (perf/) compares against Open vSwitch's userspace datapath when ovs-vswitchd is present.
 pkgs+=(openvswitch-switch)
+# The client suites (scripts/integration.d/7x-*.sh): boto3 and Ansible (whose
+# Debian package bundles the amazon.aws collection) from Debian, not PyPI;
+# Node for the JavaScript SDK (scripts/js, installed there by npm ci).
+pkgs+=(python3-boto3 ansible nodejs)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
