@@ -46,7 +46,11 @@
 // GetSecurityGroupsForVpc, and DescribeSecurityGroupReferences and
 // DescribeStaleSecurityGroups, always empty: without peering no other VPC
 // references a group, and a group still referenced cannot be deleted, so
-// no rule goes stale. Every Create takes
+// no rule goes stale. DescribeVpcClassicLink and
+// DescribeVpcClassicLinkDnsSupport answer UnsupportedOperation as EC2 does
+// in every Region since EC2-Classic's retirement (Ansible's ec2_vpc_net
+// reads that as "off"); CreateVpc takes InstanceTenancy default only.
+// Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the

@@ -27,7 +27,7 @@ trap 'exit 1' INT TERM
 
 export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
 ec2=127.0.0.1:${SGSWITCH_BOTO3_PORT:-18791}
-start_daemon --ec2-listen "$ec2"
+start_daemon --ec2-listen "$ec2" --metrics off
 aws_isolated "http://$ec2"
 "$py" scripts/clients/boto3_tour.py "http://$ec2" || fail "boto3 tour"
 echo "PASS: boto3"
