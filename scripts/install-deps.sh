@@ -9,6 +9,8 @@ pkgs+=(openvswitch-switch)
 # Debian package bundles the amazon.aws collection) from Debian, not PyPI;
 # Node for the JavaScript SDK (scripts/js, installed there by npm ci).
 pkgs+=(python3-boto3 ansible nodejs)
+# Debian packages npm apart from nodejs; NodeSource's nodejs carries its own.
+command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
