@@ -32,9 +32,9 @@
 // owner-id, tag:<key>, tag-key), GetManagedPrefixListEntries
 // (TargetVersion: the last ruleset.MaxPrefixListHistory versions),
 // GetManagedPrefixListAssociations (the groups whose rules reference the
-// list), ModifyManagedPrefixList (CurrentVersion checked, IncorrectState
-// otherwise; MaxEntries resized only alone, each referencing group's
-// quota checked again), RestoreManagedPrefixListVersion and
+// list), ModifyManagedPrefixList (CurrentVersion checked:
+// PrefixListVersionMismatch; MaxEntries resized only alone, each
+// referencing group's quota checked again), RestoreManagedPrefixListVersion and
 // DeleteManagedPrefixList (DependencyViolation while referenced). EC2
 // keeps prefix lists per Region; here each VPC's State keeps its own, so a
 // list is made in the default VPC and only that VPC's rules can reference

@@ -166,7 +166,7 @@ func TestSDKPrefixListErrors(t *testing.T) {
 			_, err := c.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{PrefixListId: aws.String(id), CurrentVersion: aws.Int64(5),
 				AddEntries: []types.AddPrefixListEntry{{Cidr: aws.String("10.0.0.0/8")}}})
 			return err
-		}, "IncorrectState"},
+		}, "PrefixListVersionMismatch"},
 		{"modify entries and size", func() error {
 			_, err := c.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{PrefixListId: aws.String(id), MaxEntries: aws.Int32(3),
 				AddEntries: []types.AddPrefixListEntry{{Cidr: aws.String("10.0.0.0/8")}}})

@@ -39,6 +39,7 @@ const (
 	CodeInvalidPrefixListIDNotFound             = "InvalidPrefixListID.NotFound"
 	CodeInvalidPrefixListIDMalformed            = "InvalidPrefixListId.Malformed"
 	CodePrefixListMaxEntriesExceeded            = "PrefixListMaxEntriesExceeded"
+	CodePrefixListVersionMismatch               = "PrefixListVersionMismatch"
 	CodeInvalidIPAddressInUse                   = "InvalidIPAddress.InUse"
 	CodeInvalidNetworkInterfaceInUse            = "InvalidNetworkInterface.InUse"
 	CodeAttachmentLimitExceeded                 = "AttachmentLimitExceeded"

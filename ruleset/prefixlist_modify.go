@@ -53,7 +53,7 @@ func (st *State) ModifyPrefixList(id string, c PrefixListChange) (*ManagedPrefix
 	}
 	changesEntries := len(c.Add)+len(c.Remove) > 0
 	if c.MaxEntries != nil && changesEntries {
-		return nil, errorf(CodeInvalidParameterCombination, "You cannot modify the entries of a prefix list and modify the size of a prefix list at the same time.")
+		return nil, errorf(CodeInvalidParameterCombination, "You cannot modify the entries and the maximum entries for the prefix list in the same request.")
 	}
 	if len(c.Add) > maxEntriesPerModify || len(c.Remove) > maxEntriesPerModify {
 		return nil, errorf(CodeInvalidParameterValue, "A request may add or remove at most %d entries.", maxEntriesPerModify)
@@ -80,13 +80,12 @@ func (st *State) ModifyPrefixList(id string, c PrefixListChange) (*ManagedPrefix
 	return &d, nil
 }
 
-// checkVersion is EC2's CurrentVersion check. The code EC2 answers with
-// is not documented (the reference says only that "the request fails");
-// IncorrectState is EC2's code for a resource not in the state a request
-// expects.
+// checkVersion is EC2's CurrentVersion check. The reference says only
+// that "the request fails"; the code and message are EC2's as a real
+// answer quoted in hashicorp/terraform-provider-aws#43528 shows them.
 func (pl *PrefixListSpec) checkVersion(current *int64) error {
 	if current != nil && *current != pl.Version {
-		return errorf(CodeIncorrectState, "The prefix list %s is at version %d, not %d.", pl.ID, pl.Version, *current)
+		return errorf(CodePrefixListVersionMismatch, "The prefix list has the incorrect version number.")
 	}
 	return nil
 }

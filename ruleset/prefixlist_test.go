@@ -52,7 +52,7 @@ func TestPrefixListErrors(t *testing.T) {
 			_, err := f.st.ModifyPrefixList("pl-0123456789abcdef0", PrefixListChange{})
 			return err
 		}, code: CodeInvalidPrefixListIDNotFound},
-		{name: "modify wrong version", op: modify(PrefixListChange{CurrentVersion: i64(7), Add: []PrefixListEntry{{Cidr: "10.0.0.0/8"}}}), code: CodeIncorrectState},
+		{name: "modify wrong version", op: modify(PrefixListChange{CurrentVersion: i64(7), Add: []PrefixListEntry{{Cidr: "10.0.0.0/8"}}}), code: CodePrefixListVersionMismatch},
 		{name: "modify right version", op: modify(PrefixListChange{CurrentVersion: i64(1), Add: []PrefixListEntry{{Cidr: "10.0.0.0/8"}}})},
 		{name: "modify entries and size", op: modify(PrefixListChange{MaxEntries: intp(30), Add: []PrefixListEntry{{Cidr: "10.0.0.0/8"}}}), code: CodeInvalidParameterCombination},
 		{name: "modify remove absent", op: modify(PrefixListChange{Remove: []string{"10.0.0.0/8"}}), code: CodeInvalidParameterValue},
@@ -67,7 +67,7 @@ func TestPrefixListErrors(t *testing.T) {
 		{name: "restore wrong current", setup: modify(PrefixListChange{Add: []PrefixListEntry{{Cidr: "10.0.0.0/8"}}}), op: func(f *fixture) error {
 			_, err := f.st.RestoreManagedPrefixListVersion(f.pl, 1, 1)
 			return err
-		}, code: CodeIncorrectState},
+		}, code: CodePrefixListVersionMismatch},
 		{name: "restore current version", op: func(f *fixture) error { _, err := f.st.RestoreManagedPrefixListVersion(f.pl, 1, 1); return err }, code: CodeInvalidParameterValue},
 		{name: "entries at future version", op: func(f *fixture) error { _, err := f.st.PrefixListEntriesAt(f.pl, 2); return err }, code: CodeInvalidParameterValue},
 	} {

@@ -69,7 +69,7 @@ def main(endpoint):
     mod = ec2.modify_managed_prefix_list(PrefixListId=pl["PrefixListId"], CurrentVersion=1,
                                          AddEntries=[{"Cidr": "198.51.100.0/24"}])["PrefixList"]
     assert mod["Version"] == 2, mod
-    expect_error("IncorrectState", ec2.modify_managed_prefix_list, PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+    expect_error("PrefixListVersionMismatch", ec2.modify_managed_prefix_list, PrefixListId=pl["PrefixListId"], CurrentVersion=1,
                  AddEntries=[{"Cidr": "203.0.113.0/24"}])
     v1 = ec2.get_managed_prefix_list_entries(PrefixListId=pl["PrefixListId"], TargetVersion=1)["Entries"]
     assert [e["Cidr"] for e in v1] == ["192.0.2.0/24"], v1
