@@ -1,6 +1,8 @@
 package ec2api
 
 import (
+	"slices"
+
 	"sgswitch/account"
 	"sgswitch/ruleset"
 )
@@ -98,12 +100,8 @@ func describeManagedPrefixLists(a *account.Account, in *DescribeManagedPrefixLis
 		all = append(all, pls...)
 	}
 	if len(in.PrefixListIds) == 0 {
-		for _, v := range a.VPCs() {
-			pls, err := a.Groups(v).DescribeManagedPrefixLists(nil, filters)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, pls...)
+		if all, err = allPrefixLists(a, filters); err != nil {
+			return nil, err
 		}
 	}
 	lo, hi, next, err := pageWithin(len(all), in.PageParams, 1, maxPrefixListResults)
@@ -119,6 +117,31 @@ func describeManagedPrefixLists(a *account.Account, in *DescribeManagedPrefixLis
 		out.PrefixLists.Items = append(out.PrefixLists.Items, o.PrefixList)
 	}
 	return out, nil
+}
+
+// allPrefixLists lists every VPC's lists, then the AWS-managed ones,
+// which every State has: asked once, of the first VPC.
+func allPrefixLists(a *account.Account, filters []ruleset.Filter) ([]ruleset.ManagedPrefixList, error) {
+	var all []ruleset.ManagedPrefixList
+	for _, v := range a.VPCs() {
+		pls, err := a.Groups(v).DescribeManagedPrefixLists(nil, filters)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pls...)
+	}
+	if vs := a.VPCs(); len(vs) > 0 {
+		var ids []string
+		for _, p := range ruleset.AWSPrefixLists(a.Network().Config().Region) {
+			ids = append(ids, p.ID)
+		}
+		pls, err := a.Groups(vs[0]).DescribeManagedPrefixLists(ids, filters)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pls...)
+	}
+	return all, nil
 }
 
 func getManagedPrefixListEntries(a *account.Account, in *GetManagedPrefixListEntriesInput) (*GetManagedPrefixListEntriesOutput, error) {
@@ -221,4 +244,46 @@ func deleteManagedPrefixList(a *account.Account, in *DeleteManagedPrefixListInpu
 		return nil, err
 	}
 	return prefixListOut(pl)
+}
+
+// describePrefixLists is EC2's older DescribePrefixLists: the AWS-managed
+// lists only (filters prefix-list-id, prefix-list-name), from the
+// account's Region, so it answers even before any VPC exists.
+func describePrefixLists(a *account.Account, in *DescribePrefixListsInput) (*DescribePrefixListsOutput, error) {
+	managed := ruleset.AWSPrefixLists(a.Network().Config().Region)
+	for _, id := range in.PrefixListIds {
+		if !slices.ContainsFunc(managed, func(p ruleset.PrefixListSpec) bool { return p.ID == id }) {
+			return nil, errorf(ruleset.CodeInvalidPrefixListIDNotFound, "The prefix list ID '%s' does not exist", id)
+		}
+	}
+	var sel []PrefixList
+	for _, p := range managed {
+		if len(in.PrefixListIds) > 0 && !slices.Contains(in.PrefixListIds, p.ID) {
+			continue
+		}
+		ok, err := filtersMatch(in.Filters, func(f string) ([]string, bool) {
+			switch f {
+			case "prefix-list-id":
+				return []string{p.ID}, true
+			case "prefix-list-name":
+				return []string{p.Name}, true
+			}
+			return nil, false
+		})
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			item := PrefixList{PrefixListId: p.ID, PrefixListName: p.Name}
+			for _, e := range p.Entries {
+				item.Cidrs.Items = append(item.Cidrs.Items, e.Cidr)
+			}
+			sel = append(sel, item)
+		}
+	}
+	lo, hi, next, err := page(len(sel), in.PageParams)
+	if err != nil {
+		return nil, err
+	}
+	return &DescribePrefixListsOutput{PrefixLists: ListOf(sel[lo:hi]...), NextToken: next}, nil
 }

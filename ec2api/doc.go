@@ -35,7 +35,9 @@
 // list), ModifyManagedPrefixList (CurrentVersion checked:
 // PrefixListVersionMismatch; MaxEntries resized only alone, each
 // referencing group's quota checked again), RestoreManagedPrefixListVersion and
-// DeleteManagedPrefixList (DependencyViolation while referenced). EC2
+// DeleteManagedPrefixList (DependencyViolation while referenced); the
+// AWS-managed lists com.amazonaws.<region>.s3 and .dynamodb (owner AWS,
+// read-only: UnsupportedOperation) and DescribePrefixLists over them. EC2
 // keeps prefix lists per Region; here each VPC's State keeps its own, so a
 // list is made in the default VPC and only that VPC's rules can reference
 // it. The calls tools make before they start (actions_account.go,

@@ -91,6 +91,7 @@ var actions = map[string]operation{
 	"ModifyManagedPrefixList":          write(modifyManagedPrefixList),
 	"RestoreManagedPrefixListVersion":  write(restoreManagedPrefixListVersion),
 	"DeleteManagedPrefixList":          write(deleteManagedPrefixList),
+	"DescribePrefixLists":              read(describePrefixLists),
 
 	"DescribeAccountAttributes":       read(describeAccountAttributes),
 	"DescribeRegions":                 read(describeRegions),

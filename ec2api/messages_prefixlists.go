@@ -114,3 +114,24 @@ type DeleteManagedPrefixListInput struct {
 	PrefixListId string `query:"PrefixListId"`
 	DryRunParam
 }
+
+type DescribePrefixListsInput struct {
+	PrefixListIds []string `query:"PrefixListId"`
+	Filters       []Filter `query:"Filter"`
+	PageParams
+	DryRunParam
+}
+
+// PrefixList is an item of DescribePrefixLists (the AWS-managed lists of
+// gateway endpoints, with their CIDRs).
+type PrefixList struct {
+	Cidrs          List[string] `xml:"cidrSet" json:"Cidrs"`
+	PrefixListId   string       `xml:"prefixListId" json:"PrefixListId"`
+	PrefixListName string       `xml:"prefixListName" json:"PrefixListName"`
+}
+
+type DescribePrefixListsOutput struct {
+	ResponseMetadata
+	PrefixLists List[PrefixList] `xml:"prefixListSet" json:"PrefixLists"`
+	NextToken   string           `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
+}

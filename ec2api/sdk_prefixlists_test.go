@@ -57,8 +57,10 @@ func TestSDKPrefixListLifeCycle(t *testing.T) {
 			PrefixListIds: []types.PrefixListId{{PrefixListId: aws.String(id)}}}}}))(t)
 	must(c.DeleteManagedPrefixList(ctx, &ec2.DeleteManagedPrefixListInput{PrefixListId: aws.String(id)}))(t)
 	d := must(c.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{}))(t)
-	if len(d.PrefixLists) != 0 {
-		t.Fatalf("left %+v", d.PrefixLists)
+	for _, p := range d.PrefixLists { // the AWS-managed ones stay
+		if aws.ToString(p.OwnerId) != "AWS" {
+			t.Fatalf("left %s", aws.ToString(p.PrefixListId))
+		}
 	}
 }
 
@@ -99,7 +101,7 @@ func TestSDKPrefixListDescribe(t *testing.T) {
 	for p.HasMorePages() {
 		n += len(must(p.NextPage(ctx))(t).PrefixLists)
 	}
-	if n != 3 {
+	if n != 5 { // and the two AWS-managed lists
 		t.Fatalf("paginated %d lists", n)
 	}
 }
@@ -212,5 +214,69 @@ func TestPrefixListMissingParameters(t *testing.T) {
 		if code := errorCode(t, post(t, h, body+"&Version=2016-11-15")); code != "MissingParameter" {
 			t.Errorf("%s: %s", body, code)
 		}
+	}
+}
+
+// The AWS-managed lists: present, referencable, read-only, and what
+// DescribePrefixLists answers.
+func TestSDKAWSManagedPrefixLists(t *testing.T) {
+	ctx := context.Background()
+	l := newSDKLab(t, false)
+	c := l.client
+	d := must(c.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
+		Filters: []types.Filter{{Name: aws.String("owner-id"), Values: []string{"AWS"}}}}))(t)
+	byName := map[string]string{}
+	for _, p := range d.PrefixLists {
+		byName[aws.ToString(p.PrefixListName)] = aws.ToString(p.PrefixListId)
+	}
+	s3 := byName["com.amazonaws.us-east-1.s3"]
+	if len(byName) != 2 || s3 == "" || byName["com.amazonaws.us-east-1.dynamodb"] == "" {
+		t.Fatalf("AWS-managed lists %v", byName)
+	}
+	old := must(c.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{}))(t)
+	if len(old.PrefixLists) != 2 || aws.ToString(old.PrefixLists[1].PrefixListId) != s3 {
+		t.Fatalf("DescribePrefixLists %+v", old.PrefixLists)
+	}
+	sg := l.group(t, "web")
+	must(c.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(sg),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+			PrefixListIds: []types.PrefixListId{{PrefixListId: aws.String(s3)}}}}}))(t)
+	as := must(c.GetManagedPrefixListAssociations(ctx, &ec2.GetManagedPrefixListAssociationsInput{PrefixListId: aws.String(s3)}))(t)
+	if len(as.PrefixListAssociations) != 1 {
+		t.Fatalf("associations %+v", as.PrefixListAssociations)
+	}
+	for _, tc := range []struct {
+		name string
+		call func() error
+		code string
+	}{
+		{"modify", func() error {
+			_, err := c.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{PrefixListId: aws.String(s3),
+				AddEntries: []types.AddPrefixListEntry{{Cidr: aws.String("10.0.0.0/8")}}})
+			return err
+		}, "UnsupportedOperation"},
+		{"restore", func() error {
+			_, err := c.RestoreManagedPrefixListVersion(ctx, &ec2.RestoreManagedPrefixListVersionInput{PrefixListId: aws.String(s3),
+				PreviousVersion: aws.Int64(1), CurrentVersion: aws.Int64(1)})
+			return err
+		}, "UnsupportedOperation"},
+		{"delete", func() error {
+			_, err := c.DeleteManagedPrefixList(ctx, &ec2.DeleteManagedPrefixListInput{PrefixListId: aws.String(s3)})
+			return err
+		}, "UnsupportedOperation"},
+		{"tag", func() error {
+			_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s3}, Tags: []types.Tag{{Key: aws.String("k")}}})
+			return err
+		}, "UnsupportedOperation"},
+		{"DescribePrefixLists unknown", func() error {
+			_, err := c.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{PrefixListIds: []string{"pl-00000000"}})
+			return err
+		}, "InvalidPrefixListID.NotFound"},
+		{"DescribePrefixLists bad filter", func() error {
+			_, err := c.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{Filters: []types.Filter{{Name: aws.String("owner-id"), Values: []string{"AWS"}}}})
+			return err
+		}, "InvalidParameterValue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
 	}
 }

@@ -51,7 +51,10 @@
 //     a rule references the list; the last MaxPrefixListHistory versions
 //     stay readable (PrefixListEntriesAt). A group's compiled rules hash the
 //     entries of the lists they reference, so the next Compile after a
-//     change to a list applies it to traffic.
+//     change to a list applies it to traffic. AWS-managed lists
+//     (prefixlist_aws.go: com.amazonaws.<region>.s3 and .dynamodb, owner
+//     AWS, no entries) are in every State without being in its Spec: rules
+//     may reference them, nothing may change them (UnsupportedOperation).
 //   - Snapshot also offers InterfaceByAddr (private address → interface) and
 //     RuleGroup (RuleRef → sg- id); Query.SetRemote fills Family and Remote
 //     from a netip.Addr; CompiledInterface.Bytes reports memory.

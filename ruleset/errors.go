@@ -40,6 +40,7 @@ const (
 	CodeInvalidPrefixListIDMalformed            = "InvalidPrefixListId.Malformed"
 	CodePrefixListMaxEntriesExceeded            = "PrefixListMaxEntriesExceeded"
 	CodePrefixListVersionMismatch               = "PrefixListVersionMismatch"
+	CodeUnsupportedOperation                    = "UnsupportedOperation"
 	CodeInvalidIPAddressInUse                   = "InvalidIPAddress.InUse"
 	CodeInvalidNetworkInterfaceInUse            = "InvalidNetworkInterface.InUse"
 	CodeAttachmentLimitExceeded                 = "AttachmentLimitExceeded"

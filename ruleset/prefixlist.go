@@ -107,8 +107,9 @@ func validatePrefixListName(name string) error {
 	return nil
 }
 
-// DescribeManagedPrefixLists lists the prefix lists given by id (all when
-// ids is empty) that match every filter: prefix-list-id,
+// DescribeManagedPrefixLists lists the prefix lists given by id (an
+// AWS-managed one too; all the customer's when ids is empty) that match
+// every filter: prefix-list-id,
 // prefix-list-name, owner-id, tag:<key> and tag-key (EC2's filters for
 // DescribeManagedPrefixLists), values ORed, with the wildcards * and ?.
 func (st *State) DescribeManagedPrefixLists(ids []string, filters []Filter) ([]ManagedPrefixList, error) {
@@ -147,7 +148,7 @@ func (st *State) prefixListMatches(pl *PrefixListSpec, filters []Filter) (bool, 
 		case "prefix-list-name":
 			vals = []string{pl.Name}
 		case "owner-id":
-			vals = []string{st.s.VPC.OwnerId}
+			vals = []string{st.describePrefixList(pl).OwnerId}
 		default:
 			var ok bool
 			if vals, ok = tagFilterValues(f.Name, pl.Tags); !ok {
@@ -205,6 +206,11 @@ func (st *State) ResolvePrefixList(nameOrID string) (string, error) {
 
 func (st *State) describePrefixList(p *PrefixListSpec) ManagedPrefixList {
 	v := &st.s.VPC
+	if p.IsAWSManaged() {
+		return ManagedPrefixList{PrefixListId: p.ID, AddressFamily: p.AddressFamily, State: "create-complete",
+			PrefixListArn:  "arn:aws:ec2:" + v.Region + ":aws:prefix-list/" + p.ID,
+			PrefixListName: p.Name, MaxEntries: p.MaxEntries, Version: p.Version, OwnerId: AWSOwner}
+	}
 	return ManagedPrefixList{
 		PrefixListId: p.ID, AddressFamily: p.AddressFamily, State: "create-complete",
 		PrefixListArn:  "arn:aws:ec2:" + v.Region + ":" + v.OwnerId + ":prefix-list/" + p.ID,
@@ -213,11 +219,13 @@ func (st *State) describePrefixList(p *PrefixListSpec) ManagedPrefixList {
 	}
 }
 
+// prefixList finds a customer's list, then an AWS-managed one (a copy:
+// read it only).
 func (st *State) prefixList(id string) *PrefixListSpec {
 	if i, ok := st.plByID[id]; ok {
 		return &st.s.PrefixLists[i]
 	}
-	return nil
+	return st.awsPrefixList(id)
 }
 
 func (st *State) lookupPrefixList(id string) (*PrefixListSpec, error) {

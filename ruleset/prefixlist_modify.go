@@ -39,7 +39,7 @@ func (st *State) ModifyManagedPrefixList(id string, add []PrefixListEntry, remov
 // list's entries (their hash includes them), so the next Compile applies
 // the change to traffic.
 func (st *State) ModifyPrefixList(id string, c PrefixListChange) (*ManagedPrefixList, error) {
-	pl, err := st.lookupPrefixList(id)
+	pl, err := st.lookupOwnPrefixList(id)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (st *State) resizePrefixList(pl *PrefixListSpec, n int) error {
 // RestoreManagedPrefixListVersion makes the entries of an earlier version
 // the list's next version. currentVersion must be the list's version.
 func (st *State) RestoreManagedPrefixListVersion(id string, previous, current int64) (*ManagedPrefixList, error) {
-	pl, err := st.lookupPrefixList(id)
+	pl, err := st.lookupOwnPrefixList(id)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (st *State) RestoreManagedPrefixListVersion(id string, previous, current in
 // DeleteManagedPrefixList deletes a prefix list no rule references
 // (DependencyViolation otherwise, as EC2).
 func (st *State) DeleteManagedPrefixList(id string) (*ManagedPrefixList, error) {
-	pl, err := st.lookupPrefixList(id)
+	pl, err := st.lookupOwnPrefixList(id)
 	if err != nil {
 		return nil, err
 	}

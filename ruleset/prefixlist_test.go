@@ -69,6 +69,17 @@ func TestPrefixListErrors(t *testing.T) {
 			return err
 		}, code: CodePrefixListVersionMismatch},
 		{name: "restore current version", op: func(f *fixture) error { _, err := f.st.RestoreManagedPrefixListVersion(f.pl, 1, 1); return err }, code: CodeInvalidParameterValue},
+		{name: "modify AWS-managed", op: func(f *fixture) error {
+			_, err := f.st.ModifyPrefixList(awsS3(f), PrefixListChange{Name: str("mine")})
+			return err
+		}, code: CodeUnsupportedOperation},
+		{name: "delete AWS-managed", op: func(f *fixture) error { _, err := f.st.DeleteManagedPrefixList(awsS3(f)); return err }, code: CodeUnsupportedOperation},
+		{name: "restore AWS-managed", op: func(f *fixture) error { _, err := f.st.RestoreManagedPrefixListVersion(awsS3(f), 1, 1); return err }, code: CodeUnsupportedOperation},
+		{name: "tag AWS-managed", op: func(f *fixture) error { return f.st.CreateTags([]string{awsS3(f)}, []Tag{{Key: "k"}}) }, code: CodeUnsupportedOperation},
+		{name: "reference AWS-managed", op: func(f *fixture) error {
+			_, err := f.st.AuthorizeSecurityGroupEgress(f.web, []IpPermission{perm("tcp", 443, 443, awsS3(f))}, nil)
+			return err
+		}},
 		{name: "entries at future version", op: func(f *fixture) error { _, err := f.st.PrefixListEntriesAt(f.pl, 2); return err }, code: CodeInvalidParameterValue},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,4 +162,26 @@ func TestPrefixListChangeAppliesAtOnce(t *testing.T) {
 		t.Fatalf("associations %v %v", groups, err)
 	}
 	expectVerdicts(t, f.st, f.eni, map[pkt]string{in: "deny"}) // the base is untouched
+}
+
+func awsS3(f *fixture) string {
+	for _, p := range AWSPrefixLists(f.st.VPC().Region) {
+		if p.Name == "com.amazonaws."+f.st.VPC().Region+".s3" {
+			return p.ID
+		}
+	}
+	panic("no s3 list")
+}
+
+// An AWS-managed list has no entries here: a rule referencing it is
+// accepted and matches nothing, in the compiled classifier and the
+// reference evaluator alike.
+func TestAWSManagedListMatchesNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	mustIngress(t, f.st, f.web, perm("tcp", 443, 443, awsS3(f)))
+	expectVerdicts(t, f.st, f.eni, map[pkt]string{{proto: 6, port: 443, remote: "52.216.0.1"}: "deny"})
+	d, err := f.st.DescribeManagedPrefixLists([]string{awsS3(f)}, nil)
+	if err != nil || d[0].OwnerId != AWSOwner {
+		t.Fatalf("%+v %v", d, err)
+	}
 }

@@ -81,9 +81,13 @@ def main(endpoint):
     assert counts == [5, 3], counts
     tagged = ec2.describe_security_groups(Filters=[{"Name": "tag:role", "Values": ["web"]}])["SecurityGroups"]
     assert [g["GroupId"] for g in tagged] == [ids[0]], tagged
-    pls = [p["PrefixListId"] for page in ec2.get_paginator("describe_managed_prefix_lists").paginate(
+    pls = [p for page in ec2.get_paginator("describe_managed_prefix_lists").paginate(
         PaginationConfig={"PageSize": 1}) for p in page["PrefixLists"]]
-    assert pls == [pl["PrefixListId"]], pls
+    mine = [p["PrefixListId"] for p in pls if p["OwnerId"] != "AWS"]
+    assert mine == [pl["PrefixListId"]] and len(pls) == 3, pls  # and the s3 and dynamodb lists
+    s3 = ec2.describe_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": ["com.amazonaws.us-east-1.s3"]}])["PrefixLists"]
+    assert len(s3) == 1, s3
+    expect_error("UnsupportedOperation", ec2.delete_managed_prefix_list, PrefixListId=s3[0]["PrefixListId"])
 
     expect_error("DryRunOperation", ec2.delete_security_group, GroupId=ids[0], DryRun=True)
     expect_error("DependencyViolation", ec2.delete_security_group, GroupId=ids[1])
