@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"sgswitch/account"
 )
 
 // The managed prefix-list life cycle through aws-sdk-go-v2: create with
@@ -278,5 +280,28 @@ func TestSDKAWSManagedPrefixLists(t *testing.T) {
 		}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
+	}
+}
+
+// Over several VPCs a list lives in the default VPC (EC2 keeps lists per
+// Region, sgswitch per VPC): without a default VPC there is nowhere to
+// create one, and another VPC's rules cannot reference it.
+func TestSDKPrefixListsOverVPCs(t *testing.T) {
+	ctx := context.Background()
+	l := newTwoVPCs(t)
+	c := l.client
+	in := &ec2.CreateManagedPrefixListInput{PrefixListName: aws.String("office"), AddressFamily: aws.String("IPv4"), MaxEntries: aws.Int32(2)}
+	_, err := c.CreateManagedPrefixList(ctx, in)
+	wantCode(t, err, "VPCIdNotSpecified")
+	check(t, l.backend.WriteAccount(func(a *account.Account) error { return a.SetDefaultVpc(l.vpcA) }))
+	id := aws.ToString(must(c.CreateManagedPrefixList(ctx, in))(t).PrefixList.PrefixListId)
+	perm := []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22),
+		PrefixListIds: []types.PrefixListId{{PrefixListId: aws.String(id)}}}}
+	must(c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(l.webA), IpPermissions: perm}))(t)
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(l.webB), IpPermissions: perm})
+	wantCode(t, err, "InvalidPrefixListID.NotFound")
+	d := must(c.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{}))(t)
+	if len(d.PrefixLists) != 3 { // office, and the AWS-managed lists once
+		t.Fatalf("%d lists over two VPCs", len(d.PrefixLists))
 	}
 }
