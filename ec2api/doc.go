@@ -53,7 +53,9 @@
 // in every Region since EC2-Classic's retirement (Ansible's ec2_vpc_net
 // reads that as "off"); CreateVpc takes InstanceTenancy default only.
 // Every Create takes
-// TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
+// TagSpecification.N; each Describe takes Filter.N, MaxResults and
+// NextToken where EC2's does (DescribeAccountAttributes, for one, takes
+// none of them). DryRun is handled once for every action (below).
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn
