@@ -181,7 +181,8 @@
 // SimplePermission, ParseConntrackSpec and ParseTagSpecifications; the
 // messages' `json` tags make its output the AWS CLI's JSON, which the
 // command then queries (--query) and renders as the CLI's text, table or
-// yaml (cmd/sgswitch/ec2_output*.go).
+// yaml (cmd/sgswitch/ec2_output*.go). ParsePrefixListEntries reads the
+// CLI's --entries, --add-entries and --remove-entries.
 //
 // # Pagination
 //
