@@ -12,6 +12,7 @@ import (
 type CreateVpcInput struct {
 	CidrBlock         string             `query:"CidrBlock"`
 	Ipv6CidrBlock     string             `query:"Ipv6CidrBlock"`
+	InstanceTenancy   string             `query:"InstanceTenancy"`
 	TagSpecifications []TagSpecification `query:"TagSpecification"`
 	DryRunParam
 }
@@ -40,6 +41,9 @@ func createVpc(a *account.Account, in *CreateVpcInput) (*CreateVpcOutput, error)
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
 	}
+	if err := checkTenancy(in.InstanceTenancy); err != nil {
+		return nil, err
+	}
 	tags, err := netTags(in.TagSpecifications, "vpc")
 	if err != nil {
 		return nil, err
@@ -53,6 +57,18 @@ func createVpc(a *account.Account, in *CreateVpcInput) (*CreateVpcOutput, error)
 		return nil, err
 	}
 	return &CreateVpcOutput{Vpc: out}, nil
+}
+
+// checkTenancy accepts EC2's default tenancy (tools such as Ansible's
+// ec2_vpc_net send it); sgswitch has no dedicated hardware.
+func checkTenancy(t string) error {
+	switch t {
+	case "", "default":
+		return nil
+	case "dedicated", "host":
+		return errorf(codeUnsupportedOperation, "sgswitch has only the default instance tenancy, not %s", t)
+	}
+	return errorf(codeInvalidParameterValue, "Value (%s) for parameter instanceTenancy is invalid. Valid values: default, dedicated, host.", t)
 }
 
 func deleteVpc(a *account.Account, in *DeleteVpcInput) (*EmptyOutput, error) {
@@ -154,4 +170,29 @@ func describeVpcAttribute(a *account.Account, in *DescribeVpcAttributeInput) (*D
 		out.EnableDnsHostnames = &AttributeBoolean{Value: on}
 	}
 	return out, nil
+}
+
+type DescribeVpcClassicLinkInput struct {
+	VpcIds  []string `query:"VpcId"`
+	Filters []Filter `query:"Filter"`
+	DryRunParam
+}
+
+// describeVpcClassicLink answers as EC2 does in a Region without
+// EC2-Classic (every Region since its retirement), with the message
+// tools match (Ansible's ec2_vpc_net reads it as "ClassicLink off").
+func describeVpcClassicLink(*account.Account, *DescribeVpcClassicLinkInput) (*EmptyOutput, error) {
+	return nil, errorf(codeUnsupportedOperation, "The functionality you requested is not available in this region.")
+}
+
+type DescribeVpcClassicLinkDnsSupportInput struct {
+	VpcIds []string `query:"VpcIds"`
+	PageParams
+	DryRunParam
+}
+
+// describeVpcClassicLinkDnsSupport: as describeVpcClassicLink (Ansible's
+// ec2_vpc_net_info reads UnsupportedOperation as "not supported").
+func describeVpcClassicLinkDnsSupport(*account.Account, *DescribeVpcClassicLinkDnsSupportInput) (*EmptyOutput, error) {
+	return nil, errorf(codeUnsupportedOperation, "The functionality you requested is not available in this region.")
 }

@@ -167,7 +167,7 @@ func prefixListVPCs(a *account.Account, id string) ([]string, error) {
 	var in []string
 	var first error
 	for _, v := range a.VPCs() {
-		if _, err := a.Groups(v).DescribeManagedPrefixLists([]string{id}); err == nil {
+		if _, err := a.Groups(v).DescribeManagedPrefixLists([]string{id}, nil); err == nil {
 			in = append(in, v)
 		} else if first == nil {
 			first = err

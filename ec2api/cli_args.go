@@ -225,3 +225,33 @@ func DecodeJSONArg(flag, value string, dst any) error {
 	}
 	return nil
 }
+
+// ParsePrefixListEntries parses one value of --entries, --add-entries or
+// --remove-entries: a JSON list of {"Cidr","Description"}, or the AWS CLI
+// shorthand "Cidr=10.0.0.0/8,Description=hq" (Description optional).
+func ParsePrefixListEntries(s string) ([]PrefixListEntryParam, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") {
+		var es []PrefixListEntryParam
+		if err := json.Unmarshal([]byte(s), &es); err != nil {
+			return nil, fmt.Errorf("entries: %v (JSON expected)", err)
+		}
+		return es, nil
+	}
+	var e PrefixListEntryParam
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.TrimSpace(k) {
+		case "Cidr":
+			e.Cidr = v
+		case "Description":
+			e.Description = &v
+		default:
+			return nil, fmt.Errorf("entry %q: want Cidr=CIDR[,Description=D]", s)
+		}
+	}
+	if e.Cidr == "" {
+		return nil, fmt.Errorf("entry %q: no Cidr", s)
+	}
+	return []PrefixListEntryParam{e}, nil
+}

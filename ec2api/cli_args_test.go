@@ -129,3 +129,35 @@ func TestListenAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePrefixListEntries(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string // cidr|description
+		bad  bool
+	}{
+		{in: "Cidr=10.0.0.0/8", want: []string{"10.0.0.0/8|"}},
+		{in: "Cidr=10.0.0.0/8,Description=hq", want: []string{"10.0.0.0/8|hq"}},
+		{in: `[{"Cidr":"10.0.0.0/8","Description":"a"},{"Cidr":"fd00::/8"}]`, want: []string{"10.0.0.0/8|a", "fd00::/8|"}},
+		{in: "Description=hq", bad: true},
+		{in: "Cidr=10.0.0.0/8,Colour=red", bad: true},
+		{in: `[{"Cidr":}]`, bad: true},
+	} {
+		es, err := ParsePrefixListEntries(c.in)
+		if c.bad != (err != nil) {
+			t.Errorf("%s: err %v", c.in, err)
+			continue
+		}
+		var got []string
+		for _, e := range es {
+			d := ""
+			if e.Description != nil {
+				d = *e.Description
+			}
+			got = append(got, e.Cidr+"|"+d)
+		}
+		if !c.bad && strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s: %v, want %v", c.in, got, c.want)
+		}
+	}
+}

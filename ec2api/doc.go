@@ -26,8 +26,36 @@
 // Create/Replace/DeleteRoute (DestinationCidrBlock or
 // DestinationIpv6CidrBlock to a NetworkInterfaceId; every other target is
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
-// ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
-// TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
+// ReplaceRouteTableAssociation and DescribeRouteTables. Managed prefix
+// lists (actions_prefixlists.go): CreateManagedPrefixList,
+// DescribeManagedPrefixLists (filters prefix-list-id, prefix-list-name,
+// owner-id, tag:<key>, tag-key), GetManagedPrefixListEntries
+// (TargetVersion: the last ruleset.MaxPrefixListHistory versions),
+// GetManagedPrefixListAssociations (the groups whose rules reference the
+// list), ModifyManagedPrefixList (CurrentVersion checked:
+// PrefixListVersionMismatch; MaxEntries resized only alone, each
+// referencing group's quota checked again), RestoreManagedPrefixListVersion and
+// DeleteManagedPrefixList (DependencyViolation while referenced); the
+// AWS-managed lists com.amazonaws.<region>.s3 and .dynamodb (owner AWS,
+// read-only: UnsupportedOperation) and DescribePrefixLists over them. EC2
+// keeps prefix lists per Region; here each VPC's State keeps its own, so a
+// list is made in the default VPC and only that VPC's rules can reference
+// it. The calls tools make before they start (actions_account.go,
+// actions_group_refs.go): DescribeAccountAttributes (supported-platforms
+// VPC, default-vpc or none, EC2's default quotas), DescribeRegions (the
+// account's one Region), DescribeAvailabilityZones (<region>a…f, the
+// zones the VPC layer accepts, with EC2-style zone ids),
+// GetSecurityGroupsForVpc, and DescribeSecurityGroupReferences and
+// DescribeStaleSecurityGroups, always empty: without peering no other VPC
+// references a group, and a group still referenced cannot be deleted, so
+// no rule goes stale. DescribeVpcClassicLink and
+// DescribeVpcClassicLinkDnsSupport answer UnsupportedOperation as EC2 does
+// in every Region since EC2-Classic's retirement (Ansible's ec2_vpc_net
+// reads that as "off"); CreateVpc takes InstanceTenancy default only.
+// Every Create takes
+// TagSpecification.N; each Describe takes Filter.N, MaxResults and
+// NextToken where EC2's does (DescribeAccountAttributes, for one, takes
+// none of them). DryRun is handled once for every action (below).
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn
@@ -153,12 +181,16 @@
 // SimplePermission, ParseConntrackSpec and ParseTagSpecifications; the
 // messages' `json` tags make its output the AWS CLI's JSON, which the
 // command then queries (--query) and renders as the CLI's text, table or
-// yaml (cmd/sgswitch/ec2_output*.go).
+// yaml (cmd/sgswitch/ec2_output*.go). ParsePrefixListEntries reads the
+// CLI's --entries, --add-entries and --remove-entries.
 //
 // # Pagination
 //
-// Describe actions honour MaxResults (5..1000) and NextToken; the token is
-// the offset of the next item, valid for the same request parameters.
+// Describe actions honour MaxResults (5..1000, or the action's own bounds
+// in EC2's reference: 1..100 for DescribeManagedPrefixLists and
+// GetManagedPrefixListEntries, 5..255 for GetManagedPrefixListAssociations)
+// and NextToken; the token is the offset of the next item, valid for the
+// same request parameters.
 //
 // # Thread-safety
 //

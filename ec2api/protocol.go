@@ -162,6 +162,12 @@ func newRequestID() string {
 // NextToken of the following page ("" on the last page). MaxResults
 // must be 5..1000 as in EC2; without it every item is returned.
 func page(n int, p PageParams) (lo, hi int, next string, err error) {
+	return pageWithin(n, p, 5, 1000)
+}
+
+// pageWithin is page for an action whose MaxResults bounds are minResults..maxResults
+// (EC2's differ per action: 1..100 for the prefix-list reads).
+func pageWithin(n int, p PageParams, minResults, maxResults int) (lo, hi int, next string, err error) {
 	if p.NextToken != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(p.NextToken)
 		off, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "offset:"))
@@ -173,8 +179,8 @@ func page(n int, p PageParams) (lo, hi int, next string, err error) {
 	hi = n
 	if p.MaxResults != nil {
 		m := int(*p.MaxResults)
-		if m < 5 || m > 1000 {
-			return 0, 0, "", errorf(codeInvalidParameterValue, "Value ( %d ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", m)
+		if m < minResults || m > maxResults {
+			return 0, 0, "", errorf(codeInvalidParameterValue, "Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and %d.", m, minResults, maxResults)
 		}
 		if lo+m < n {
 			hi = lo + m

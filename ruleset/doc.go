@@ -42,8 +42,19 @@
 //   - ValidateConntrackSpec checks EC2's timeout ranges; ConntrackSpec.WithDefaults
 //     fills EC2's defaults (432000, 180, 30 s).
 //   - CreateTags/DeleteTags work on sg-, sgr-, eni- and pl- ids (an
-//     interface's Name tag is its lab name). ModifyManagedPrefixList adds and
-//     removes entries; GetManagedPrefixListEntries lists them.
+//     interface's Name tag is its lab name).
+//   - Prefix lists (prefixlist.go, prefixlist_modify.go): ModifyPrefixList
+//     renames, adds and removes entries (a new version; CurrentVersion is
+//     checked) or resizes (every referencing group's quota checked again,
+//     since a rule weighs the list's MaxEntries);
+//     RestoreManagedPrefixListVersion; DeleteManagedPrefixList refused while
+//     a rule references the list; the last MaxPrefixListHistory versions
+//     stay readable (PrefixListEntriesAt). A group's compiled rules hash the
+//     entries of the lists they reference, so the next Compile after a
+//     change to a list applies it to traffic. AWS-managed lists
+//     (prefixlist_aws.go: com.amazonaws.<region>.s3 and .dynamodb, owner
+//     AWS, no entries) are in every State without being in its Spec: rules
+//     may reference them, nothing may change them (UnsupportedOperation).
 //   - Snapshot also offers InterfaceByAddr (private address → interface) and
 //     RuleGroup (RuleRef → sg- id); Query.SetRemote fills Family and Remote
 //     from a netip.Addr; CompiledInterface.Bytes reports memory.

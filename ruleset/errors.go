@@ -39,6 +39,8 @@ const (
 	CodeInvalidPrefixListIDNotFound             = "InvalidPrefixListID.NotFound"
 	CodeInvalidPrefixListIDMalformed            = "InvalidPrefixListId.Malformed"
 	CodePrefixListMaxEntriesExceeded            = "PrefixListMaxEntriesExceeded"
+	CodePrefixListVersionMismatch               = "PrefixListVersionMismatch"
+	CodeUnsupportedOperation                    = "UnsupportedOperation"
 	CodeInvalidIPAddressInUse                   = "InvalidIPAddress.InUse"
 	CodeInvalidNetworkInterfaceInUse            = "InvalidNetworkInterface.InUse"
 	CodeAttachmentLimitExceeded                 = "AttachmentLimitExceeded"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -100,6 +101,16 @@ type PrefixListSpec struct {
 	Version       int64             `json:"Version"`
 	Entries       []PrefixListEntry `json:"Entries"`
 	Tags          []Tag             `json:"Tags,omitempty"`
+	// History holds the entries of earlier versions, oldest first, at most
+	// MaxPrefixListHistory of them (GetManagedPrefixListEntries'
+	// TargetVersion and RestoreManagedPrefixListVersion read it).
+	History []PrefixListVersion `json:"History,omitempty"`
+}
+
+// PrefixListVersion is the entries a prefix list had at one version.
+type PrefixListVersion struct {
+	Version int64             `json:"Version"`
+	Entries []PrefixListEntry `json:"Entries"`
 }
 
 // InterfaceSpec is one network interface.
@@ -310,11 +321,12 @@ func cloneSpec(s Spec) Spec {
 	}
 	c.PrefixLists = make([]PrefixListSpec, len(s.PrefixLists))
 	for i, p := range s.PrefixLists {
-		p.Entries = append([]PrefixListEntry(nil), p.Entries...)
-		for j := range p.Entries {
-			p.Entries[j].Description = cloneStr(p.Entries[j].Description)
-		}
+		p.Entries = cloneEntries(p.Entries)
 		p.Tags = append([]Tag(nil), p.Tags...)
+		p.History = slices.Clone(p.History)
+		for j := range p.History {
+			p.History[j].Entries = cloneEntries(p.History[j].Entries)
+		}
 		c.PrefixLists[i] = p
 	}
 	c.Interfaces = make([]InterfaceSpec, len(s.Interfaces))

@@ -115,7 +115,7 @@ func (st *State) tagTarget(id string, f func([]Tag) []Tag) (func(), error) {
 			}
 		}, nil
 	case strings.HasPrefix(id, "pl-"):
-		p, err := st.lookupPrefixList(id)
+		p, err := st.lookupOwnPrefixList(id)
 		if err != nil {
 			return nil, err
 		}

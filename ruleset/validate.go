@@ -306,6 +306,7 @@ func (st *State) ruleWeight(r *RuleSpec) (v4, v6 int) {
 		if pl.AddressFamily == "IPv6" {
 			return 0, int(pl.MaxEntries)
 		}
+		// An AWS-managed list's MaxEntries is its weight (awsListWeight).
 		return int(pl.MaxEntries), 0
 	}
 	return 1, 0

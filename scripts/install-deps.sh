@@ -7,6 +7,12 @@ pkgs=(iproute2 iperf3 nftables ethtool awscli iputils-ping netcat-openbsd curl)
 pkgs+=(openvswitch-switch)
 # Lab VMs (kind: vm with image:) and the CI guest (scripts/guest/build-initramfs.sh).
 pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
+# The client suites (scripts/integration.d/7x-*.sh): boto3 and Ansible (whose
+# Debian package bundles the amazon.aws collection) from Debian, not PyPI;
+# Node for the JavaScript SDK (scripts/js, installed there by npm ci).
+pkgs+=(python3-boto3 ansible nodejs)
+# Debian packages npm apart from nodejs; NodeSource's nodejs carries its own.
+command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

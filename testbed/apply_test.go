@@ -180,7 +180,7 @@ func summary(t *testing.T, st *ruleset.State, enis map[string]string) string {
 			case r.CidrIpv6 != nil:
 				peer = *r.CidrIpv6
 			case r.PrefixListId != nil:
-				pls, _ := st.DescribeManagedPrefixLists([]string{*r.PrefixListId})
+				pls, _ := st.DescribeManagedPrefixLists([]string{*r.PrefixListId}, nil)
 				peer = "prefix-list:" + pls[0].PrefixListName
 			case r.ReferencedGroupInfo != nil:
 				peer = "group:" + name[r.ReferencedGroupInfo.GroupId]
@@ -261,7 +261,7 @@ func TestApplyPrefixListNamedLikeID(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := scratch(t, lab)
-	pls, err := st.DescribeManagedPrefixLists(nil)
+	pls, err := st.DescribeManagedPrefixLists(nil, nil)
 	if err != nil || len(pls) != 1 || pls[0].PrefixListName != "pl-office" {
 		t.Fatalf("prefix lists %+v %v", pls, err)
 	}

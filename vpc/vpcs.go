@@ -157,7 +157,9 @@ func (st *State) vpcFilter(v *VpcSpec) filterFunc {
 		switch n {
 		case "vpc-id":
 			return one(v.ID), true
-		case "cidr", "cidr-block-association.cidr-block":
+		// cidr-block is missing from the reference's list, but EC2
+		// accepts it and amazon.aws.ec2_vpc_net finds its VPC with it.
+		case "cidr", "cidr-block", "cidr-block-association.cidr-block":
 			return one(v.CIDR.String()), true
 		case "cidr-block-association.association-id":
 			return one(v.CidrAssociationID), true

@@ -36,3 +36,18 @@ func TestDefaultVpc(t *testing.T) {
 		t.Fatal("a spec with two default VPCs accepted")
 	}
 }
+
+// cidr-block finds a VPC by its primary CIDR, as Ansible's ec2_vpc_net
+// asks EC2 (the reference lists only cidr).
+func TestDescribeVpcsCidrBlockFilter(t *testing.T) {
+	st, err := NewState(Config{IDSeed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.CreateVpc("198.18.0.0/16", "", nil)
+	_, _ = st.CreateVpc("198.19.0.0/16", "", nil)
+	got, err := st.DescribeVpcs(nil, []Filter{{Name: "cidr-block", Values: []string{"198.18.0.0/16"}}})
+	if err != nil || len(got) != 1 || got[0].VpcId != a.VpcId {
+		t.Fatalf("cidr-block: %+v %v", got, err)
+	}
+}
