@@ -43,7 +43,7 @@ cat "$work/err"
 grep -q 'unknown key "prot" (line [0-9]*)' "$work/err"
 
 for f in examples/*.yaml; do
-	[ "$f" = examples/vm.yaml ] && continue # boots a guest: 70-vm.sh
+	[ "$f" = examples/vm.yaml ] && continue # boots a guest: 65-vm.sh
 	echo "=== $f"
 	"$bin" lab up "$f"
 	"$bin" lab up "$f" >/dev/null # idempotent
