@@ -49,6 +49,7 @@ type Status struct {
 	EC2Listen     string       `json:"ec2_listen,omitempty"`
 	MetricsListen string       `json:"metrics_listen,omitempty"`
 	MetricsError  string       `json:"metrics_error,omitempty"` // why /metrics is not served
+	Clock         string       `json:"clock,omitempty"`         // "virtual +351s" under a virtual clock
 	Generation    uint64       `json:"generation"`              // ruleset generation published to the switch
 	Groups        int          `json:"groups"`
 	Interfaces    int          `json:"interfaces"`

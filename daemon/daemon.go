@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sgswitch/account"
+	"sgswitch/flowtable"
 	"sgswitch/iface"
 	"sgswitch/ruleset"
 	"sgswitch/store"
@@ -45,6 +46,9 @@ type Config struct {
 	// beside the others' is refused (ruleset.State.SetFlowBudget). 0: no
 	// check.
 	FlowBudget int
+	// Clock, when set, is the virtual clock the dataplane runs on
+	// (daemon/clock.go); nil: the real clock.
+	Clock *flowtable.VirtualClock
 }
 
 // DefaultVPC is the daemon's own VPC (the account's default VPC, one subnet of

@@ -44,8 +44,11 @@ type StartOptions struct {
 	EC2Listen string
 	// EC2Auth is a started daemon's --ec2-auth ("" = its default, sigv4).
 	EC2Auth string
+	// Clock is a started daemon's --clock ("" = real).
+	Clock string
 	// Command runs `sgswitch run`; EnsureRunning appends --state-dir,
-	// --socket, --ec2-listen and --ec2-auth (nil = this executable with "run").
+	// --socket, --ec2-listen, --ec2-auth and --clock (nil = this
+	// executable with "run").
 	Command []string
 	// Timeout bounds the wait for a started daemon (0 = StartTimeout).
 	Timeout time.Duration
@@ -91,6 +94,9 @@ func EnsureRunning(ctx context.Context, o StartOptions) (*admin.Client, error) {
 	}
 	if o.EC2Auth != "" {
 		argv = append(argv, "--ec2-auth", o.EC2Auth)
+	}
+	if o.Clock != "" {
+		argv = append(argv, "--clock", o.Clock)
 	}
 
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {

@@ -25,6 +25,9 @@ func (d *Daemon) Status(context.Context) (*admin.Status, error) {
 		Labs: []string{}, Ports: []admin.PortStatus{},
 	}
 	d.listen.fill(s)
+	if d.cfg.Clock != nil {
+		s.Clock = "virtual +" + d.cfg.Clock.Offset().String()
+	}
 	for name := range d.labs {
 		s.Labs = append(s.Labs, name)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"sgswitch/capture"
 	"sgswitch/flowlog"
+	"sgswitch/flowtable"
 	"sgswitch/iface/memport"
 	"sgswitch/packet"
 	"sgswitch/packet/packettest"
@@ -242,5 +243,35 @@ func TestCaptureThroughHook(t *testing.T) {
 	want := []string{r.web.eni + ":ingress:accept", r.web.eni + ":ingress:drop:" + vswitch.DropSGIngress.String()}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("capture interfaces %v, want %v", names, want)
+	}
+}
+
+// Under a virtual clock a jump closes the window at once: the next tick
+// flushes the records observed before it, stamped with the virtual time.
+func TestFlowLogsVirtualClockJump(t *testing.T) {
+	r := newRig(t)
+	var clock flowtable.VirtualClock
+	fl := NewFlowLogs("123456789012", "", 10*time.Minute, 0)
+	fl.Clock = clock.Wall
+	fl.Agg.AddInterface(r.client.eni)
+	recs, stop := fl.Hub.Subscribe(16)
+	defer stop()
+	hooks := NewHooks(r.sw)
+	hooks.Set("flowlogs", fl)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { fl.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	r.sendAndSettle(t, r.syn(80))
+	if _, err := clock.Advance(11 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case rec := <-recs:
+		if end := time.Unix(rec.End, 0); time.Until(end) < 10*time.Minute {
+			t.Fatalf("record ends at %v: not on the virtual clock", end)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no flush after the clock jumped over the window")
 	}
 }

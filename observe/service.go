@@ -36,6 +36,8 @@ type Config struct {
 	// FlowLogRotation bounds the flow-log files (nil = flowlog.DefaultRotation).
 	FlowLogRotation *flowlog.Rotation
 	FlowLogOff      bool // no flow logs at all
+	// Clock is the wall clock flow logs read (time.Now when nil).
+	Clock func() time.Time
 }
 
 // NewService observes sw.
@@ -44,6 +46,10 @@ func NewService(sw *vswitch.Switch, cfg Config) *Service {
 	s.hooks.Set("capture", Captures{&s.Captures})
 	if !cfg.FlowLogOff {
 		s.FlowLogs = NewFlowLogs(cfg.AccountID, cfg.FlowLogDir, cfg.FlowLogWindow, 0)
+		s.FlowLogs.Clock = cfg.Clock
+		if cfg.Clock != nil {
+			s.FlowLogs.now.Store(cfg.Clock().Unix())
+		}
 		if s.FlowLogs.Writer != nil && cfg.FlowLogFields != nil {
 			s.FlowLogs.Writer.Fields = cfg.FlowLogFields
 		}

@@ -18,7 +18,12 @@ type Lab struct {
 	// through the EC2 API) instead of a VPC of its own: its nodes go into
 	// that VPC's subnet with the lab's subnet CIDR, its groups and prefix
 	// lists into the VPC, and `lab down` removes only what the lab made.
-	VpcID    string   `json:"vpcId,omitempty"`
+	VpcID string `json:"vpcId,omitempty"`
+	// Clock is the daemon clock the lab needs: ClockVirtual when its
+	// checks advance the clock (`sgswitch clock advance`); "" or ClockReal
+	// otherwise. `lab up` starts a daemon on that clock when none runs and
+	// refuses a running daemon on the real one.
+	Clock    string   `json:"clock,omitempty"`
 	Settings Settings `json:"settings"`
 
 	PrefixLists []PrefixList `json:"prefixLists,omitempty"`
@@ -180,3 +185,9 @@ func (l *Lab) GatewayIPv6() netip.Addr {
 	}
 	return l.SubnetIPv6.Masked().Addr().Next()
 }
+
+// The daemon clocks a lab may ask for (Lab.Clock).
+const (
+	ClockReal    = "real"
+	ClockVirtual = "virtual"
+)

@@ -90,6 +90,11 @@ func (d *decoder) lab(n *yaml.Node, lab *Lab) {
 			lab.VPC = d.vpc(p.val, p.line)
 		case "vpc-id":
 			lab.VpcID = d.str(p.val, "vpc-id")
+		case "clock":
+			lab.Clock = d.str(p.val, "clock")
+			if lab.Clock != ClockReal && lab.Clock != ClockVirtual {
+				d.add("clock", p.line, "must be %s or %s", ClockReal, ClockVirtual)
+			}
 		case "settings":
 			d.settings(p.val, &lab.Settings)
 		case "prefix-lists":

@@ -301,3 +301,20 @@ func TestParseOneDocument(t *testing.T) {
 		}
 	}
 }
+
+// clock: takes real or virtual; anything else is refused at its line.
+func TestParseClock(t *testing.T) {
+	base := "name: t\nsubnet: 198.18.0.0/24\ntopology: {nodes: {a: {ip: 198.18.0.10}}}\n"
+	for _, c := range []struct{ clock, want, err string }{
+		{"", "", ""}, {"clock: virtual\n", ClockVirtual, ""}, {"clock: real\n", ClockReal, ""},
+		{"clock: fast\n", "", "clock: must be real or virtual (line 4)"},
+	} {
+		lab, err := Parse("t.yaml", []byte(base+c.clock))
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: %v, want %s", c.clock, err, c.err)
+		case c.err == "" && (err != nil || lab.Clock != c.want):
+			t.Errorf("%q: %v %v, want %q", c.clock, lab, err, c.want)
+		}
+	}
+}

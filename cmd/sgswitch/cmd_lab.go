@@ -114,11 +114,15 @@ func labUp(c *cli.Context) error {
 	cl, err := daemon.EnsureRunning(c.Context, daemon.StartOptions{
 		Socket: c.String("socket"), StateDir: c.String("state-dir"),
 		EC2Listen: ec2api.ListenAddr(os.Getenv(ec2api.EndpointEnv)), // where `sgswitch ec2` looks
+		Clock:     lab.Clock,
 	})
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
+	if err := checkClock(c, cl, lab); err != nil {
+		return err
+	}
 	st, err := cl.ApplyLab(c.Context, lab)
 	if err != nil {
 		return err // the daemon's errors name the lab ("lab shop: node web: …")
@@ -309,4 +313,21 @@ func dropCounters(cl *admin.Client) testbed.DropCounters {
 		}
 		return out, nil
 	}
+}
+
+// checkClock refuses a lab that needs a virtual clock on a daemon that
+// runs on the real one: its checks would wait days, not seconds.
+func checkClock(c *cli.Context, cl *admin.Client, lab *testbed.Lab) error {
+	if lab.Clock != testbed.ClockVirtual {
+		return nil
+	}
+	st, err := cl.Status(c.Context)
+	if err != nil {
+		return err
+	}
+	if st.Clock == "" {
+		return fmt.Errorf("lab %s needs a virtual clock (clock: virtual), and the daemon on %s runs on the real one: "+
+			"stop it, or run one with `sgswitch run --clock virtual`", lab.Name, cl.Socket())
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"sgswitch/ec2api"
 	"sgswitch/ec2auth"
 	"sgswitch/flowlog"
+	"sgswitch/flowtable"
 	"sgswitch/observe"
 	vswitch "sgswitch/switch"
 	"sgswitch/testbed"
@@ -65,6 +66,8 @@ func init() {
 			&cli.BoolFlag{Name: "take-over", Usage: "replace the daemon running on --socket: start, then have it stop gracefully and take its state and ports over (a restart or upgrade without a process start in the outage)"},
 			&cli.IntFlag{Name: "flow-capacity", Value: vswitch.DefaultFlowCapacity,
 				Usage: "flow-table entries (about 200 bytes each, allocated at start); each interface reserves 2 x its conntrack allowance, and one that does not fit is refused"},
+			&cli.StringFlag{Name: "clock", Value: "real",
+				Usage: "real, or virtual: conntrack timeouts, allowances and flow-log windows read a clock that `sgswitch clock advance` moves forward"},
 		},
 		Action: runDaemon,
 	})
@@ -121,13 +124,24 @@ func runDaemon(c *cli.Context) error {
 	if c.Int("flow-capacity") < 1 {
 		return cli.Exit("--flow-capacity must be at least 1", 2)
 	}
+	swCfg := vswitch.Config{FlowCapacity: c.Int("flow-capacity")}
+	var virtual *flowtable.VirtualClock
+	var wall func() time.Time
+	switch c.String("clock") {
+	case "real":
+	case "virtual":
+		virtual = &flowtable.VirtualClock{}
+		swCfg.Clock, wall = virtual, virtual.Wall
+	default:
+		return cli.Exit("--clock: real or virtual", 2)
+	}
 	t0 := time.Now()
-	dp := daemon.NewSwitchDataplane(vswitch.Config{FlowCapacity: c.Int("flow-capacity")}, log)
+	dp := daemon.NewSwitchDataplane(swCfg, log)
 	log.Debug("switch made", "flow_capacity", c.Int("flow-capacity"), "took_us", time.Since(t0).Microseconds())
 	obs := observe.NewService(dp.Switch(), observe.Config{
 		AccountID:  vpc.Owner(),
 		FlowLogDir: flowlogDir, FlowLogWindow: c.Duration("flowlog-window"),
-		FlowLogOff: c.Bool("no-flowlogs"),
+		FlowLogOff: c.Bool("no-flowlogs"), Clock: wall,
 		FlowLogRotation: &flowlog.Rotation{
 			MaxBytes: int64(c.Int("flowlog-max-mb")) << 20, RotateAge: c.Duration("flowlog-rotate-age"),
 			Keep: c.Int("flowlog-keep"), MaxAge: c.Duration("flowlog-max-age"),
@@ -147,7 +161,7 @@ func runDaemon(c *cli.Context) error {
 	d, err := daemon.Open(daemon.Config{
 		StateDir: c.String("state-dir"), VPC: vpc, Dataplane: dp,
 		Wirer: testbed.HostWirer{}, Log: log, Version: version,
-		FlowBudget: dp.Switch().FlowCapacity(),
+		FlowBudget: dp.Switch().FlowCapacity(), Clock: virtual,
 	})
 	if err != nil {
 		return err
