@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,36 +14,9 @@ import (
 	"sgswitch/netns/netnstest"
 )
 
-// startSleeper starts a process of the test's own that Stop may or may
-// not end; it is ended and reaped when the test ends either way.
-func startSleeper(t *testing.T) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command("sleep", "600")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	return cmd
-}
-
-// alive reports whether cmd's process runs (a zombie has ended).
-func alive(cmd *exec.Cmd) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
-	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
-}
-
 func TestStopOnlyOwnProcess(t *testing.T) {
 	scope := netnstest.New(t)
-	cmd := startSleeper(t)
+	cmd := netnstest.Sleeper(t)
 	name := scope.Name(".sleeper")
 	if err := netns.RecordProcess(name, cmd.Process.Pid, scope.Owner); err != nil {
 		t.Fatal(err)
@@ -55,7 +27,7 @@ func TestStopOnlyOwnProcess(t *testing.T) {
 	if err := Stop(scope.Name(".unrecorded"), scope.Owner); err != nil {
 		t.Errorf("Stop of an unrecorded name = %v, want nil (nothing to stop)", err)
 	}
-	if !alive(cmd) {
+	if !netnstest.Running(cmd.Process.Pid) {
 		t.Fatal("a process was signalled by a Stop that had no right to")
 	}
 	if pid, running, err := Running(name, scope.Owner); err != nil || !running || pid != cmd.Process.Pid {
@@ -64,7 +36,7 @@ func TestStopOnlyOwnProcess(t *testing.T) {
 	if err := Stop(name, scope.Owner); err != nil {
 		t.Fatalf("Stop by its owner: %v", err)
 	}
-	if alive(cmd) {
+	if netnstest.Running(cmd.Process.Pid) {
 		t.Error("the owner's Stop left the process running")
 	}
 	if _, running, err := Running(name, scope.Owner); err != nil || running {

@@ -3,10 +3,7 @@ package netns_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,34 +11,11 @@ import (
 	"sgswitch/netns/netnstest"
 )
 
-// sleeper starts a process of the test's own, ended and reaped when the
-// test ends.
-func sleeper(t *testing.T) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command("sleep", "600")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
-	return cmd
-}
-
-func running(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
-	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
-}
-
 // A record whose pid now names another process (another start time: the
 // pid was reused) is stale: StopProcess drops it and signals nobody.
 func TestStopProcessReusedPID(t *testing.T) {
 	s := netnstest.New(t)
-	cmd := sleeper(t)
+	cmd := netnstest.Sleeper(t)
 	name := s.Name(".reused")
 	rec := netns.Record{Kind: netns.KindProc, Name: name, Owner: s.Owner, PID: os.Getpid(),
 		ProcPID: cmd.Process.Pid, ProcStart: 1, Created: time.Now().UTC()}
@@ -55,7 +29,7 @@ func TestStopProcessReusedPID(t *testing.T) {
 	if err := netns.StopProcess(name, s.Owner, time.Second); err != nil {
 		t.Errorf("StopProcess = %v, want nil", err)
 	}
-	if !running(cmd.Process.Pid) {
+	if !netnstest.Running(cmd.Process.Pid) {
 		t.Error("a process whose start time does not match the record was signalled")
 	}
 	if _, err := os.Stat(filepath.Join(netns.RecordDir, "proc-"+name)); !os.IsNotExist(err) {
@@ -65,7 +39,7 @@ func TestStopProcessReusedPID(t *testing.T) {
 
 func TestRemoveAllEndsProcesses(t *testing.T) {
 	s := netnstest.New(t)
-	cmd := sleeper(t)
+	cmd := netnstest.Sleeper(t)
 	name := s.Name(".proc")
 	if err := netns.RecordProcess(name, cmd.Process.Pid, s.Owner); err != nil {
 		t.Fatal(err)
@@ -76,7 +50,7 @@ func TestRemoveAllEndsProcesses(t *testing.T) {
 	if err := netns.RemoveAll(s.Owner); err != nil {
 		t.Fatal(err)
 	}
-	if running(cmd.Process.Pid) {
+	if netnstest.Running(cmd.Process.Pid) {
 		t.Error("RemoveAll left the owner's process running")
 	}
 }

@@ -11,21 +11,7 @@ cd "$(dirname "$0")/../.."
 need_aws_v2
 need_sgswitch run ec2
 
-work=$(mktemp -d /tmp/sgs-pl-awscli.XXXXXX)
-daemon_pid=
-cleanup() {
-	set +e
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-ec2=127.0.0.1:${SGSWITCH_PL_AWSCLI_PORT:-18794}
-endpoint=http://$ec2
-start_daemon --ec2-listen "$ec2" --metrics off
-aws_isolated "$endpoint"
+ec2_daemon pl-awscli "${SGSWITCH_PL_AWSCLI_PORT:-18794}"
 
 awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
 q() {

@@ -15,19 +15,6 @@ if ! "$py" -c 'import boto3' 2>/dev/null; then
 fi
 need_sgswitch run ec2
 
-work=$(mktemp -d /tmp/sgs-boto3.XXXXXX)
-daemon_pid=
-cleanup() {
-	set +e
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-ec2=127.0.0.1:${SGSWITCH_BOTO3_PORT:-18791}
-start_daemon --ec2-listen "$ec2" --metrics off
-aws_isolated "http://$ec2"
+ec2_daemon boto3 "${SGSWITCH_BOTO3_PORT:-18791}"
 "$py" scripts/clients/boto3_tour.py "http://$ec2" || fail "boto3 tour"
 echo "PASS: boto3"

@@ -19,20 +19,7 @@ if ! ansible-doc amazon.aws.ec2_security_group >/dev/null 2>&1 || ! "$py" -c 'im
 fi
 need_sgswitch run ec2
 
-work=$(mktemp -d /tmp/sgs-ansible.XXXXXX)
-daemon_pid=
-cleanup() {
-	set +e
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-ec2=127.0.0.1:${SGSWITCH_ANSIBLE_PORT:-18792}
-start_daemon --ec2-listen "$ec2" --metrics off
-aws_isolated "http://$ec2"
+ec2_daemon ansible "${SGSWITCH_ANSIBLE_PORT:-18792}"
 # Keep Ansible's files in $work and run modules with Debian's Python.
 export ANSIBLE_HOME=$work/ansible ANSIBLE_LOCAL_TEMP=$work/ansible/tmp ANSIBLE_NOCOLOR=1
 export ANSIBLE_PYTHON_INTERPRETER=$py ANSIBLE_RETRY_FILES_ENABLED=0

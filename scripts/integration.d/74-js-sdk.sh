@@ -19,19 +19,6 @@ if [ ! -d scripts/js/node_modules/@aws-sdk/client-ec2 ]; then
 fi
 need_sgswitch run ec2
 
-work=$(mktemp -d /tmp/sgs-js.XXXXXX)
-daemon_pid=
-cleanup() {
-	set +e
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-ec2=127.0.0.1:${SGSWITCH_JS_PORT:-18793}
-start_daemon --ec2-listen "$ec2" --metrics off
-aws_isolated "http://$ec2"
+ec2_daemon js "${SGSWITCH_JS_PORT:-18793}"
 node scripts/js/tour.mjs "http://$ec2" || fail "JS SDK tour"
 echo "PASS: js sdk"

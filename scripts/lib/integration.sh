@@ -41,6 +41,22 @@ start_daemon() {
 	exit 1
 }
 
+# ec2_daemon TAG PORT: the preamble of a script that only needs the EC2
+# API: a work directory /tmp/sgs-TAG.* (removed on exit, with the daemon
+# stopped), a private daemon serving the API on $ec2 (127.0.0.1:PORT, also
+# $endpoint as a URL), and the AWS CLI's environment isolated to it.
+ec2_daemon() {
+	work=$(mktemp -d "/tmp/sgs-$1.XXXXXX")
+	daemon_pid=
+	trap 'set +e; stop_daemon; rm -rf "$work"' EXIT
+	trap 'exit 1' INT TERM
+	export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
+	ec2=127.0.0.1:$2
+	endpoint=http://$ec2
+	start_daemon --ec2-listen "$ec2" --metrics off
+	aws_isolated "$endpoint"
+}
+
 # stop_daemon: stop the daemon start_daemon started, if any, and wait for it.
 stop_daemon() {
 	if [ -n "${daemon_pid:-}" ]; then
