@@ -39,20 +39,6 @@ done
 export SGSWITCH_STATE_DIR=$work/state
 aws_isolated "$endpoint"
 
-awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
-
-# expect_error CODE OPERATION cmd...: the AWS CLI must fail with exit 254
-# and "An error occurred (CODE) when calling the OPERATION operation".
-expect_error() {
-	local code=$1 op=$2 rc=0
-	shift 2
-	awsx "$@" >"$work/out" 2>"$work/err" || rc=$?
-	[ "$rc" -eq 254 ] || fail "$* exited $rc, want 254 ($code); stderr: $(cat "$work/err")"
-	grep -qF "An error occurred ($code) when calling the $op operation" "$work/err" ||
-		fail "$*: want $code from $op, got: $(cat "$work/err")"
-	echo "ok: $op -> $code"
-}
-
 expect_contains() { # expect_contains FILE TEXT WHAT
 	grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
 }

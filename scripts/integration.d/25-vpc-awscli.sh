@@ -38,28 +38,6 @@ else
 	aws_env # credentials from the environment
 fi
 
-awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
-# q QUERY cmd...: the text of a JMESPath query over the command's output.
-q() {
-	local query=$1
-	shift
-	awsx "$@" --query "$query" --output text
-}
-
-# expect_error CODE OPERATION cmd...: exit 254 and EC2's error line.
-expect_error() {
-	local code=$1 op=$2 rc=0
-	shift 2
-	awsx "$@" >"$work/out" 2>"$work/err" || rc=$?
-	[ "$rc" -eq 254 ] || fail "$* exited $rc, want 254 ($code); stderr: $(cat "$work/err")"
-	grep -qF "An error occurred ($code) when calling the $op operation" "$work/err" ||
-		fail "$*: want $code from $op, got: $(cat "$work/err")"
-	echo "ok: $op -> $code"
-}
-
-# want GOT WANT WHAT
-want() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
-
 # VPC and its attributes.
 vpc=$(q Vpc.VpcId create-vpc --cidr-block 10.250.0.0/16 --tag-specifications 'ResourceType=vpc,Tags=[{Key=Name,Value=it25}]')
 [[ $vpc == vpc-* ]] || fail "create-vpc: $vpc"

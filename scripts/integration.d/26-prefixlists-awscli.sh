@@ -13,22 +13,6 @@ need_sgswitch run ec2
 
 ec2_daemon pl-awscli "${SGSWITCH_PL_AWSCLI_PORT:-18794}"
 
-awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
-q() {
-	local query=$1
-	shift
-	awsx "$@" --query "$query" --output text
-}
-expect_error() {
-	local code=$1 op=$2 rc=0
-	shift 2
-	awsx "$@" >"$work/out" 2>"$work/err" || rc=$?
-	[ "$rc" -eq 254 ] || fail "$* exited $rc, want 254 ($code); stderr: $(cat "$work/err")"
-	grep -qF "An error occurred ($code) when calling the $op operation" "$work/err" ||
-		fail "$*: want $code from $op, got: $(cat "$work/err")"
-	echo "ok: $op -> $code"
-}
-want() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
 
 # The calls tools make first.
 want "$(q 'AccountAttributes[?AttributeName==`supported-platforms`].AttributeValues[0].AttributeValue' describe-account-attributes)" VPC "supported-platforms"

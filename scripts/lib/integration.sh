@@ -111,3 +111,28 @@ aws_env() {
 	export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
 	export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
 }
+
+# The AWS CLI ($aws_bin, need_aws_v2) against $endpoint:
+# awsx cmd...: an ec2 command with JSON output.
+awsx() { "$aws_bin" --endpoint-url "$endpoint" --output json ec2 "$@"; }
+
+# q QUERY cmd...: the text of a JMESPath query over the command's output.
+q() {
+	local query=$1
+	shift
+	awsx "$@" --query "$query" --output text
+}
+
+# expect_error CODE OPERATION cmd...: exit 254 and EC2's error line.
+expect_error() {
+	local code=$1 op=$2 rc=0
+	shift 2
+	awsx "$@" >"$work/out" 2>"$work/err" || rc=$?
+	[ "$rc" -eq 254 ] || fail "$* exited $rc, want 254 ($code); stderr: $(cat "$work/err")"
+	grep -qF "An error occurred ($code) when calling the $op operation" "$work/err" ||
+		fail "$*: want $code from $op, got: $(cat "$work/err")"
+	echo "ok: $op -> $code"
+}
+
+# want GOT WANT WHAT
+want() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
