@@ -106,6 +106,20 @@ func (f *Flow) Exchange(timeout time.Duration) error {
 // Close closes the connection.
 func (f *Flow) Close() error { return f.conn.Close() }
 
+// Ends returns the connection's local and remote address and port: the
+// 5-tuple the switch tracks it by.
+func (f *Flow) Ends() (local, remote netip.AddrPort) {
+	l, _ := f.conn.LocalAddr().(*net.TCPAddr)
+	r, _ := f.conn.RemoteAddr().(*net.TCPAddr)
+	if l != nil {
+		local = l.AddrPort()
+	}
+	if r != nil {
+		remote = r.AddrPort()
+	}
+	return local, remote
+}
+
 func readFull(c net.Conn, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {

@@ -30,6 +30,8 @@ type Lab struct {
 	Groups      []Group      `json:"securityGroups,omitempty"`
 	Nodes       []Node       `json:"nodes"`
 	Checks      []Check      `json:"checks,omitempty"`
+	// Scenarios are checks over time (scenario.go).
+	Scenarios []Scenario `json:"scenarios,omitempty"`
 }
 
 // Settings are the lab's quotas (EC2 defaults when absent).

@@ -105,6 +105,8 @@ func (d *decoder) lab(n *yaml.Node, lab *Lab) {
 			d.topology(p.val, lab)
 		case "checks":
 			d.checks(p.val, lab)
+		case "scenarios":
+			d.scenarios(p.val, lab)
 		default:
 			d.unknown("", p)
 		}
@@ -350,45 +352,49 @@ func (d *decoder) allowances(n *yaml.Node, path string, a *Allowances) {
 func (d *decoder) checks(n *yaml.Node, lab *Lab) {
 	items, _ := d.sequence(n, "checks")
 	for i, it := range items {
-		path := fmt.Sprintf("checks[%d]", i)
 		if it = d.resolve(it); it == nil {
 			continue
 		}
-		c := Check{Family: 4, Line: it.Line}
-		fields, _ := d.mapping(it, path)
-		for _, f := range fields {
-			fp := join(path, f.key)
-			switch f.key {
-			case "from":
-				c.From = d.str(f.val, fp)
-			case "to":
-				c.To = d.str(f.val, fp)
-			case "from-ip":
-				c.FromIP = d.addr(f.val, fp)
-			case "to-ip":
-				c.ToIP = d.addr(f.val, fp)
-			case "proto":
-				c.Proto = d.str(f.val, fp)
-			case "port":
-				v, _ := d.integer(f.val, fp, 1, 65535)
-				c.Port = uint16(v)
-			case "family":
-				switch s := d.str(f.val, fp); s {
-				case "ipv4", "4":
-					c.Family = 4
-				case "ipv6", "6":
-					c.Family = 6
-				default:
-					d.add(path, f.line, "family must be ipv4 or ipv6, not %q", s)
-				}
-			case "expect":
-				c.Expect = d.str(f.val, fp)
-			default:
-				d.unknown(path, f)
-			}
-		}
-		lab.Checks = append(lab.Checks, c)
+		lab.Checks = append(lab.Checks, d.check(it, fmt.Sprintf("checks[%d]", i)))
 	}
+}
+
+// check decodes one check (an entry of checks:, or a scenario's check step).
+func (d *decoder) check(it *yaml.Node, path string) Check {
+	c := Check{Family: 4, Line: it.Line}
+	fields, _ := d.mapping(it, path)
+	for _, f := range fields {
+		fp := join(path, f.key)
+		switch f.key {
+		case "from":
+			c.From = d.str(f.val, fp)
+		case "to":
+			c.To = d.str(f.val, fp)
+		case "from-ip":
+			c.FromIP = d.addr(f.val, fp)
+		case "to-ip":
+			c.ToIP = d.addr(f.val, fp)
+		case "proto":
+			c.Proto = d.str(f.val, fp)
+		case "port":
+			v, _ := d.integer(f.val, fp, 1, 65535)
+			c.Port = uint16(v)
+		case "family":
+			switch s := d.str(f.val, fp); s {
+			case "ipv4", "4":
+				c.Family = 4
+			case "ipv6", "6":
+				c.Family = 6
+			default:
+				d.add(path, f.line, "family must be ipv4 or ipv6, not %q", s)
+			}
+		case "expect":
+			c.Expect = d.str(f.val, fp)
+		default:
+			d.unknown(path, f)
+		}
+	}
+	return c
 }
 
 func deref(p *int32) int32 {

@@ -13,8 +13,10 @@ import (
 // an established flow still pass after a rule change (tracked flows
 // survive a revoke, untracked ones are cut at once).
 type Probe struct {
-	flow *Flow
-	resp *exchange.Responder
+	flow     *Flow
+	resp     *exchange.Responder
+	from, to string
+	port     uint16
 }
 
 // OpenProbe starts a responder on port in node to's namespace and
@@ -46,7 +48,7 @@ func OpenProbe(lab *Lab, from, to string, port uint16, family int, timeout time.
 		r.Close()
 		return nil, fmt.Errorf("probe %s -> %s tcp/%d: %s (%w)", from, to, port, exchange.Classify(err), err)
 	}
-	return &Probe{flow: f, resp: r}, nil
+	return &Probe{flow: f, resp: r, from: from, to: to, port: port}, nil
 }
 
 // Exchange sends bytes on the open connection and reports what happened:
@@ -63,3 +65,6 @@ func (p *Probe) Close() {
 	p.flow.Close()
 	p.resp.Close()
 }
+
+// Ends returns the connection's local (the from node's) and remote ends.
+func (p *Probe) Ends() (local, remote netip.AddrPort) { return p.flow.Ends() }

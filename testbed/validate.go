@@ -44,8 +44,9 @@ func validate(e *errList, lab *Lab) {
 		links[HostIfName(lab.Name, nd.Name)] = nd.Name
 	}
 	for i := range lab.Checks {
-		validateCheck(e, lab, i)
+		validateCheck(e, lab, &lab.Checks[i], fmt.Sprintf("checks[%d]", i))
 	}
+	validateScenarios(e, lab)
 }
 
 func validateSubnets(e *errList, lab *Lab) {
@@ -143,9 +144,7 @@ func checkAddr(e *errList, path string, line int, owner, key string, a netip.Add
 	}
 }
 
-func validateCheck(e *errList, lab *Lab, i int) {
-	c := &lab.Checks[i]
-	path := fmt.Sprintf("checks[%d]", i)
+func validateCheck(e *errList, lab *Lab, c *Check, path string) {
 	validateEndpoints(e, lab, c, path)
 	switch c.Proto {
 	case "tcp", "udp":

@@ -139,7 +139,7 @@ func labCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(lab.Checks) == 0 {
+	if len(lab.Checks) == 0 && len(lab.Scenarios) == 0 {
 		fmt.Fprintf(os.Stderr, "lab %s has no checks\n", lab.Name)
 		return nil
 	}
@@ -154,7 +154,8 @@ func labCheck(c *cli.Context) error {
 	}
 	defer closeAgents()
 	opt.Agents = agents
-	if cl, err := admin.Dial(c.String("socket")); err == nil {
+	cl, err := admin.Dial(c.String("socket"))
+	if err == nil {
 		defer cl.Close()
 		opt.Drops = dropCounters(cl)
 	} // no daemon: the checks still run, without saying which layer dropped
@@ -162,18 +163,56 @@ func labCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.String("output") == "json" {
-		err = writeIndentedJSON(os.Stdout, rs)
-	} else {
-		err = testbed.WriteTable(os.Stdout, rs)
-	}
+	steps, err := labScenarios(c, cl, lab, opt)
 	if err != nil {
 		return err
 	}
-	if n := testbed.Failed(rs); n > 0 {
-		return cli.Exit(fmt.Sprintf("lab %s: %d of %d checks failed", lab.Name, n, len(rs)), 1)
+	if err := writeCheckResults(c, rs, steps, len(lab.Scenarios) > 0); err != nil {
+		return err
+	}
+	if n, m := testbed.Failed(rs), testbed.ScenariosFailed(steps); n > 0 || m > 0 {
+		return cli.Exit(fmt.Sprintf("lab %s: %d of %d checks and %d of %d scenario steps failed", lab.Name, n, len(rs), m, len(steps)), 1)
 	}
 	return nil
+}
+
+// labScenarios runs the lab's scenarios, which need the daemon (cl).
+func labScenarios(c *cli.Context, cl *admin.Client, lab *testbed.Lab, opt testbed.CheckOptions) ([]testbed.StepResult, error) {
+	if len(lab.Scenarios) == 0 {
+		return nil, nil
+	}
+	if cl == nil {
+		return nil, fmt.Errorf("lab %s has scenarios: they need the daemon (no daemon on %s)", lab.Name, c.String("socket"))
+	}
+	env, err := newScenarioEnv(c, cl, lab)
+	if err != nil {
+		return nil, err
+	}
+	return testbed.RunScenarios(c.Context, lab, env, opt), nil
+}
+
+// writeCheckResults prints the checks' rows, then the scenarios' steps.
+// JSON: the array of check results, as always, for a lab without
+// scenarios; {"checks": […], "scenarios": […]} for one with them.
+func writeCheckResults(c *cli.Context, rs []testbed.Result, steps []testbed.StepResult, scenarios bool) error {
+	if c.String("output") == "json" {
+		if !scenarios {
+			return writeIndentedJSON(os.Stdout, rs)
+		}
+		return writeIndentedJSON(os.Stdout, map[string]any{"checks": rs, "scenarios": steps})
+	}
+	if len(rs) > 0 {
+		if err := testbed.WriteTable(os.Stdout, rs); err != nil {
+			return err
+		}
+	}
+	if !scenarios {
+		return nil
+	}
+	if len(rs) > 0 {
+		fmt.Println()
+	}
+	return writeScenarios(os.Stdout, steps)
 }
 
 // missingNamespaces lists the namespaces the checks need that do not exist.

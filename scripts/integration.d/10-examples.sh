@@ -24,7 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_daemon --ec2-listen 127.0.0.1:18776
+# The virtual clock (time flows as usual): conntrack.yaml's scenarios
+# advance it over EC2's timeouts.
+start_daemon --ec2-listen 127.0.0.1:18776 --clock virtual
 
 echo "--- an invalid lab file is refused before anything is created"
 sed 's/FromPort: 22, ToPort: 22, SourceSecurityGroupId: bastion/FromPort: 22, ToPort: 22, CidrIp: 198.18.0.1/' \
