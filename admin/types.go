@@ -108,6 +108,7 @@ type ConntrackEntry struct {
 	SrcPort      uint16 `json:"sport,omitempty"`
 	DstPort      uint16 `json:"dport,omitempty"`
 	Tracked      bool   `json:"tracked"`
+	Rule         string `json:"rule,omitempty"` // the sgr- id of the rule that admitted the flow on this side
 	OrigPackets  uint64 `json:"orig_packets"`
 	OrigBytes    uint64 `json:"orig_bytes"`
 	ReplyPackets uint64 `json:"reply_packets"`

@@ -12,6 +12,7 @@ import (
 	"sgswitch/flowtable"
 	"sgswitch/iface"
 	"sgswitch/imds"
+	"sgswitch/ruleset"
 	vswitch "sgswitch/switch"
 	"sgswitch/vpcsvc"
 )
@@ -135,14 +136,24 @@ func (p *SwitchDataplane) Stats(eni string) []admin.Counter {
 	return out
 }
 
-// Conntrack implements Dataplane: the entries of the ENI's zone.
+// Conntrack implements Dataplane: the entries of the ENI's zone, each
+// with the rule that admitted it there (its sgr- id; none for an entry a
+// restart restored without one).
 func (p *SwitchDataplane) Conntrack(eni string) []admin.ConntrackEntry {
 	now := p.clock.Now()
+	zones := p.publishedZones()
 	var out []admin.ConntrackEntry
 	for id, info := range p.sw.Conntrack() {
-		if id == eni {
-			out = append(out, conntrackEntry(info, eni, now))
+		if id != eni {
+			continue
 		}
+		e := conntrackEntry(info, eni, now)
+		if z, ok := zones[info.Key.Zone()]; ok && info.Rule != 0 {
+			if e.Rule = z.snap.RuleID(ruleset.RuleRef(info.Rule)); e.Rule != "" {
+				e.Line += " rule=" + e.Rule
+			}
+		}
+		out = append(out, e)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/packet/packettest"
 	vswitch "sgswitch/switch"
@@ -137,6 +138,11 @@ func TestLabForwardsThroughTheSwitchAcrossRestart(t *testing.T) {
 			ct[0].Src != "198.18.7.10" || ct[0].Proto != "tcp" {
 			t.Errorf("round %d: conntrack entry %+v", round, ct[0])
 		}
+		// The rule that admitted it at web: its port-80 ingress rule, by
+		// sgr- id, also across the restart (the snapshot names rules).
+		if !strings.HasPrefix(ct[0].Rule, "sgr-") || !strings.HasSuffix(line, " rule="+ct[0].Rule) || ct[0].Rule != h.ingressRuleID(t, "web", 80) {
+			t.Errorf("round %d: conntrack entry's rule %q (line %q)", round, ct[0].Rule, line)
+		}
 		if round == 0 { // kill -9 and start again: a fresh switch, restored state
 			h.stop()
 			h.start()
@@ -149,4 +155,31 @@ func TestLabForwardsThroughTheSwitchAcrossRestart(t *testing.T) {
 	if cidr := labVPC(t, h.d, ls.VpcId); cidr != "198.18.7.0/24" {
 		t.Errorf("the lab's VPC after restart = %q", cidr)
 	}
+}
+
+// ingressRuleID is the sgr- id of the ingress rule of node's first group
+// whose ports start at port.
+func (h *switchHarness) ingressRuleID(t *testing.T, node string, port int32) string {
+	t.Helper()
+	var id string
+	err := h.d.ReadAccount(func(a *account.Account) error {
+		for _, e := range a.Interfaces() {
+			if !strings.HasSuffix(e.AttachedTo, "/"+node) {
+				continue
+			}
+			vpcID, _ := a.VPCOfInterface(e.ID)
+			for _, g := range a.Groups(vpcID).View().Groups {
+				for _, r := range g.Ingress {
+					if g.ID == e.Groups[0] && r.FromPort == port {
+						id = r.ID
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || id == "" {
+		t.Fatalf("no ingress rule for port %d on %s (%v)", port, node, err)
+	}
+	return id
 }
