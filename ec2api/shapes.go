@@ -6,6 +6,12 @@ package ec2api
 // prints), so one type serves the server, the sgswitch ec2 client and its
 // JSON output. Shapes used in both requests and responses (IpPermission)
 // carry all three.
+//
+// A response struct's fields follow its shape's member order in the EC2
+// model: EC2 writes its XML in that order and the AWS CLI builds its JSON
+// objects in it, so sgswitch ec2 prints the CLI's key order with no table
+// of its own. Members newer than the AWS CLI 2.9.19 model that CI checks
+// against (TestOutputFieldsInModelOrder, newerThanModel) come last.
 
 // IpPermission is a set of rules that share a protocol and port range.
 // UserIdGroupPairs is called Groups on the wire.
