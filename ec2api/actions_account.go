@@ -90,8 +90,8 @@ type DescribeRegionsInput struct {
 
 // Region is an item of DescribeRegions.
 type Region struct {
-	RegionName  string `xml:"regionName" json:"RegionName"`
 	Endpoint    string `xml:"regionEndpoint" json:"Endpoint"`
+	RegionName  string `xml:"regionName" json:"RegionName"`
 	OptInStatus string `xml:"optInStatus" json:"OptInStatus"`
 }
 
@@ -136,15 +136,15 @@ type DescribeAvailabilityZonesInput struct {
 
 // AvailabilityZone is an item of DescribeAvailabilityZones.
 type AvailabilityZone struct {
-	ZoneName           string         `xml:"zoneName" json:"ZoneName"`
 	State              string         `xml:"zoneState" json:"State"`
-	RegionName         string         `xml:"regionName" json:"RegionName"`
-	ZoneId             string         `xml:"zoneId" json:"ZoneId"`
-	ZoneType           string         `xml:"zoneType" json:"ZoneType"`
 	OptInStatus        string         `xml:"optInStatus" json:"OptInStatus"`
+	Messages           List[struct{}] `xml:"messageSet" json:"Messages"`
+	RegionName         string         `xml:"regionName" json:"RegionName"`
+	ZoneName           string         `xml:"zoneName" json:"ZoneName"`
+	ZoneId             string         `xml:"zoneId" json:"ZoneId"`
 	GroupName          string         `xml:"groupName" json:"GroupName"`
 	NetworkBorderGroup string         `xml:"networkBorderGroup" json:"NetworkBorderGroup"`
-	Messages           List[struct{}] `xml:"messageSet" json:"Messages"`
+	ZoneType           string         `xml:"zoneType" json:"ZoneType"`
 }
 
 type DescribeAvailabilityZonesOutput struct {

@@ -149,8 +149,8 @@ type StaleSecurityGroup struct {
 
 type DescribeStaleSecurityGroupsOutput struct {
 	ResponseMetadata
-	StaleSecurityGroupSet List[StaleSecurityGroup] `xml:"staleSecurityGroupSet" json:"StaleSecurityGroupSet"`
 	NextToken             string                   `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
+	StaleSecurityGroupSet List[StaleSecurityGroup] `xml:"staleSecurityGroupSet" json:"StaleSecurityGroupSet"`
 }
 
 // describeStaleSecurityGroups checks the VPC and its paging (MaxResults

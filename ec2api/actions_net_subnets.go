@@ -99,8 +99,8 @@ type Subnet struct {
 	OwnerId                     string                               `xml:"ownerId" json:"OwnerId"`
 	AssignIpv6AddressOnCreation bool                                 `xml:"assignIpv6AddressOnCreation" json:"AssignIpv6AddressOnCreation"`
 	Ipv6CidrBlockAssociationSet List[SubnetIpv6CidrBlockAssociation] `xml:"ipv6CidrBlockAssociationSet" json:"Ipv6CidrBlockAssociationSet"`
-	SubnetArn                   string                               `xml:"subnetArn" json:"SubnetArn"`
 	Tags                        *List[Tag]                           `xml:"tagSet,omitempty" json:"Tags,omitempty"`
+	SubnetArn                   string                               `xml:"subnetArn" json:"SubnetArn"`
 }
 
 // SubnetIpv6CidrBlockAssociation is the IPv6 CIDR of a subnet.

@@ -148,8 +148,8 @@ type AttributeBoolean struct {
 type DescribeVpcAttributeOutput struct {
 	ResponseMetadata
 	VpcId              string            `xml:"vpcId" json:"VpcId"`
-	EnableDnsSupport   *AttributeBoolean `xml:"enableDnsSupport,omitempty" json:"EnableDnsSupport,omitempty"`
 	EnableDnsHostnames *AttributeBoolean `xml:"enableDnsHostnames,omitempty" json:"EnableDnsHostnames,omitempty"`
+	EnableDnsSupport   *AttributeBoolean `xml:"enableDnsSupport,omitempty" json:"EnableDnsSupport,omitempty"`
 }
 
 func describeVpcAttribute(a *account.Account, in *DescribeVpcAttributeInput) (*DescribeVpcAttributeOutput, error) {

@@ -43,8 +43,8 @@ type TagDescription struct {
 
 type DescribeTagsOutput struct {
 	ResponseMetadata
-	Tags      List[TagDescription] `xml:"tagSet" json:"Tags"`
 	NextToken string               `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
+	Tags      List[TagDescription] `xml:"tagSet" json:"Tags"`
 }
 
 func createTags(a *account.Account, in *CreateTagsInput) (*ReturnOutput, error) {

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"errors"
 	"net/url"
+	"reflect"
 	"sync"
 
 	"sgswitch/account"
@@ -57,7 +58,7 @@ func (b *MemAccountBackend) WriteAccount(fn func(*account.Account) error) error 
 
 // read wraps a read-only action: decode, run under Backend.ReadAccount.
 func read[I, O any](run func(*account.Account, *I) (*O, error)) operation {
-	return operation{run: accountRun(run, false)}
+	return operation{run: accountRun(run, false), out: reflect.TypeFor[O]()}
 }
 
 // write wraps a mutating action: decode, run under Backend.WriteAccount,
@@ -65,7 +66,7 @@ func read[I, O any](run func(*account.Account, *I) (*O, error)) operation {
 // as it was: a dry run fails with DryRunOperation after all checks, so its
 // clone is dropped).
 func write[I, O any](run func(*account.Account, *I) (*O, error)) operation {
-	return operation{mutates: true, run: accountRun(run, true)}
+	return operation{mutates: true, run: accountRun(run, true), out: reflect.TypeFor[O]()}
 }
 
 func accountRun[I, O any](run func(*account.Account, *I) (*O, error), mutates bool) action {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"time"
 
 	"sgswitch/ec2auth"
@@ -23,6 +24,7 @@ type action func(b Backend, vals url.Values) (any, error)
 type operation struct {
 	run     action
 	mutates bool
+	out     reflect.Type // the output message's struct type, for tests that check it against the EC2 model
 }
 
 // actions maps each supported Action to its implementation; every one

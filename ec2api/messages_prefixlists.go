@@ -64,8 +64,8 @@ type DescribeManagedPrefixListsInput struct {
 
 type DescribeManagedPrefixListsOutput struct {
 	ResponseMetadata
-	PrefixLists List[ManagedPrefixList] `xml:"prefixListSet" json:"PrefixLists"`
 	NextToken   string                  `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
+	PrefixLists List[ManagedPrefixList] `xml:"prefixListSet" json:"PrefixLists"`
 }
 
 type GetManagedPrefixListEntriesInput struct {
@@ -132,6 +132,6 @@ type PrefixList struct {
 
 type DescribePrefixListsOutput struct {
 	ResponseMetadata
-	PrefixLists List[PrefixList] `xml:"prefixListSet" json:"PrefixLists"`
 	NextToken   string           `xml:"nextToken,omitempty" json:"NextToken,omitempty"`
+	PrefixLists List[PrefixList] `xml:"prefixListSet" json:"PrefixLists"`
 }

@@ -61,6 +61,8 @@ func TestAsAPIError(t *testing.T) {
 	}
 }
 
+// Members are written in the model's order (TestOutputFieldsInModelOrder),
+// as EC2 writes them.
 func TestEncodeResponseShape(t *testing.T) {
 	out := &DescribeSecurityGroupsOutput{SecurityGroups: ListOf(SecurityGroup{
 		GroupId: "sg-1", GroupName: "web", Description: "web tier",
@@ -78,7 +80,7 @@ func TestEncodeResponseShape(t *testing.T) {
 		`<securityGroupInfo><item>`,
 		`<groupDescription>web tier</groupDescription>`,
 		`<ipPermissions></ipPermissions>`,
-		`<ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><groups></groups><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges></ipv6Ranges><prefixListIds></prefixListIds></item></ipPermissionsEgress>`,
+		`<ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges></ipv6Ranges><prefixListIds></prefixListIds><groups></groups></item></ipPermissionsEgress>`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %s in\n%s", want, s)
@@ -111,7 +113,7 @@ func TestJSONIsAWSCLIShape(t *testing.T) {
 	s := string(b)
 	for _, want := range []string{
 		`"SecurityGroups":[{`, `"IpPermissions":[]`,
-		`"IpPermissionsEgress":[{"IpProtocol":"-1","UserIdGroupPairs":[],"IpRanges":[{"CidrIp":"0.0.0.0/0"}],"Ipv6Ranges":[],"PrefixListIds":[]}]`,
+		`"IpPermissionsEgress":[{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}],"Ipv6Ranges":[],"PrefixListIds":[],"UserIdGroupPairs":[]}]`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %s in %s", want, s)

@@ -6,17 +6,23 @@ package ec2api
 // prints), so one type serves the server, the sgswitch ec2 client and its
 // JSON output. Shapes used in both requests and responses (IpPermission)
 // carry all three.
+//
+// A response struct's fields follow its shape's member order in the EC2
+// model: EC2 writes its XML in that order and the AWS CLI builds its JSON
+// objects in it, so sgswitch ec2 prints the CLI's key order with no table
+// of its own. Members newer than the AWS CLI 2.9.19 model that CI checks
+// against (TestOutputFieldsInModelOrder, newerThanModel) come last.
 
 // IpPermission is a set of rules that share a protocol and port range.
 // UserIdGroupPairs is called Groups on the wire.
 type IpPermission struct {
-	IpProtocol       string                `query:"IpProtocol" xml:"ipProtocol" json:"IpProtocol"`
 	FromPort         *int32                `query:"FromPort" xml:"fromPort,omitempty" json:"FromPort,omitempty"`
-	ToPort           *int32                `query:"ToPort" xml:"toPort,omitempty" json:"ToPort,omitempty"`
-	UserIdGroupPairs List[UserIdGroupPair] `query:"Groups" xml:"groups" json:"UserIdGroupPairs"`
+	IpProtocol       string                `query:"IpProtocol" xml:"ipProtocol" json:"IpProtocol"`
 	IpRanges         List[IpRange]         `query:"IpRanges" xml:"ipRanges" json:"IpRanges"`
 	Ipv6Ranges       List[Ipv6Range]       `query:"Ipv6Ranges" xml:"ipv6Ranges" json:"Ipv6Ranges"`
 	PrefixListIds    List[PrefixListId]    `query:"PrefixListIds" xml:"prefixListIds" json:"PrefixListIds"`
+	ToPort           *int32                `query:"ToPort" xml:"toPort,omitempty" json:"ToPort,omitempty"`
+	UserIdGroupPairs List[UserIdGroupPair] `query:"Groups" xml:"groups" json:"UserIdGroupPairs"`
 }
 
 // IpRange is an IPv4 CIDR peer.
@@ -33,8 +39,8 @@ type Ipv6Range struct {
 
 // PrefixListId is a managed prefix list peer.
 type PrefixListId struct {
-	PrefixListId string  `query:"PrefixListId" xml:"prefixListId" json:"PrefixListId"`
 	Description  *string `query:"Description" xml:"description,omitempty" json:"Description,omitempty"`
+	PrefixListId string  `query:"PrefixListId" xml:"prefixListId" json:"PrefixListId"`
 }
 
 // UserIdGroupPair is a security group peer.
@@ -68,15 +74,15 @@ type Filter struct {
 
 // SecurityGroup is an item of DescribeSecurityGroups.
 type SecurityGroup struct {
+	Description         string             `xml:"groupDescription" json:"Description"`
+	GroupName           string             `xml:"groupName" json:"GroupName"`
+	IpPermissions       List[IpPermission] `xml:"ipPermissions" json:"IpPermissions"`
 	OwnerId             string             `xml:"ownerId" json:"OwnerId"`
 	GroupId             string             `xml:"groupId" json:"GroupId"`
-	GroupName           string             `xml:"groupName" json:"GroupName"`
-	Description         string             `xml:"groupDescription" json:"Description"`
-	VpcId               string             `xml:"vpcId" json:"VpcId"`
-	SecurityGroupArn    string             `xml:"securityGroupArn" json:"SecurityGroupArn"`
-	IpPermissions       List[IpPermission] `xml:"ipPermissions" json:"IpPermissions"`
 	IpPermissionsEgress List[IpPermission] `xml:"ipPermissionsEgress" json:"IpPermissionsEgress"`
 	Tags                *List[Tag]         `xml:"tagSet,omitempty" json:"Tags,omitempty"`
+	VpcId               string             `xml:"vpcId" json:"VpcId"`
+	SecurityGroupArn    string             `xml:"securityGroupArn" json:"SecurityGroupArn"`
 }
 
 // SecurityGroupRule is one rule (one peer) with its sgr- ID.
@@ -132,8 +138,8 @@ type SecurityGroupRuleDescription struct {
 
 // NetworkInterface is an item of DescribeNetworkInterfaces.
 type NetworkInterface struct {
+	Attachment                      *NetworkInterfaceAttachment            `xml:"attachment,omitempty" json:"Attachment,omitempty"`
 	AvailabilityZone                string                                 `xml:"availabilityZone,omitempty" json:"AvailabilityZone,omitempty"`
-	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration       `xml:"connectionTrackingConfiguration,omitempty" json:"ConnectionTrackingConfiguration,omitempty"`
 	Description                     string                                 `xml:"description" json:"Description"`
 	Groups                          List[GroupIdentifier]                  `xml:"groupSet" json:"Groups"`
 	InterfaceType                   string                                 `xml:"interfaceType" json:"InterfaceType"`
@@ -146,10 +152,10 @@ type NetworkInterface struct {
 	RequesterManaged                bool                                   `xml:"requesterManaged" json:"RequesterManaged"`
 	SourceDestCheck                 bool                                   `xml:"sourceDestCheck" json:"SourceDestCheck"`
 	Status                          string                                 `xml:"status" json:"Status"`
-	Attachment                      *NetworkInterfaceAttachment            `xml:"attachment,omitempty" json:"Attachment,omitempty"`
 	SubnetId                        string                                 `xml:"subnetId,omitempty" json:"SubnetId,omitempty"`
 	TagSet                          List[Tag]                              `xml:"tagSet" json:"TagSet"`
 	VpcId                           string                                 `xml:"vpcId" json:"VpcId"`
+	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration       `xml:"connectionTrackingConfiguration,omitempty" json:"ConnectionTrackingConfiguration,omitempty"`
 }
 
 // NetworkInterfaceAttachment is how an interface is attached.
@@ -163,8 +169,8 @@ type NetworkInterfaceAttachment struct {
 
 // GroupIdentifier names a group associated with an interface.
 type GroupIdentifier struct {
-	GroupId   string `xml:"groupId" json:"GroupId"`
 	GroupName string `xml:"groupName,omitempty" json:"GroupName,omitempty"`
+	GroupId   string `xml:"groupId" json:"GroupId"`
 }
 
 // ConnectionTrackingConfiguration holds an interface's idle timeouts (seconds).
@@ -189,8 +195,8 @@ type NetworkInterfaceIpv6Address struct {
 
 // NetworkInterfacePrivateIpAddress is one private IPv4 address of an interface.
 type NetworkInterfacePrivateIpAddress struct {
-	PrivateIpAddress string `xml:"privateIpAddress" json:"PrivateIpAddress"`
 	Primary          bool   `xml:"primary" json:"Primary"`
+	PrivateIpAddress string `xml:"privateIpAddress" json:"PrivateIpAddress"`
 }
 
 // AttributeBooleanValue is a Name.Value boolean parameter.

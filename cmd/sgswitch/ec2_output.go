@@ -19,7 +19,9 @@ import (
 // --query (JMESPath), rendered as AWS CLI v2 renders the same response.
 // A response is first turned into plain JSON values (map, slice, float64,
 // string, bool, nil), the form JMESPath works on; Go maps forget key
-// order, which JSON and YAML output show, so a keyOrder remembers it.
+// order, which JSON and YAML output show, so a keyOrder remembers it. The
+// response's order is the ec2api structs', which follow the EC2 model's
+// member order as the AWS CLI does.
 
 var outputFormats = []string{"json", "text", "table", "yaml"}
 
