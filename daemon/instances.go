@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"path"
 	"sync/atomic"
 
 	"sgswitch/ruleset"
@@ -22,23 +23,37 @@ import (
 // instances keep EC2's defaults.
 func instanceDetails(labs map[string]store.LabRecord) map[string]vpcsvc.Instance {
 	out := map[string]vpcsvc.Instance{}
+	eachNode(labs, func(lab string, n *testbed.Node) {
+		out[ruleset.InstanceID(lab+"/"+n.Name)] = vpcsvc.Instance{
+			ImageID:       imageID(n),
+			ReservationID: "r-" + hash17("lab/"+lab),
+			UserData:      n.UserData,
+			Metadata:      n.MetadataOptions(),
+			Tags:          map[string]string{"Name": n.Name, "sgswitch:lab": lab},
+		}
+	})
+	return out
+}
+
+// labImages names, by AMI id, the image of every node of labs, and the
+// namespace image "netns", which every daemon has, lab or not.
+func labImages(labs map[string]store.LabRecord) map[string]string {
+	out := map[string]string{imageID(&testbed.Node{}): "netns"}
+	eachNode(labs, func(_ string, n *testbed.Node) { out[imageID(n)] = imageName(n) })
+	return out
+}
+
+// eachNode calls fn on every node of every lab record that decodes.
+func eachNode(labs map[string]store.LabRecord, fn func(lab string, n *testbed.Node)) {
 	for name, rec := range labs {
 		var lab testbed.Lab
 		if len(rec.Lab) == 0 || json.Unmarshal(rec.Lab, &lab) != nil {
 			continue
 		}
 		for i := range lab.Nodes {
-			n := &lab.Nodes[i]
-			out[ruleset.InstanceID(name+"/"+n.Name)] = vpcsvc.Instance{
-				ImageID:       imageID(n),
-				ReservationID: "r-" + hash17("lab/"+name),
-				UserData:      n.UserData,
-				Metadata:      n.MetadataOptions(),
-				Tags:          map[string]string{"Name": n.Name, "sgswitch:lab": name},
-			}
+			fn(name, &lab.Nodes[i])
 		}
 	}
-	return out
 }
 
 // imageID names a node's image as an AMI id: one id per distinct image
@@ -51,6 +66,21 @@ func imageID(n *testbed.Node) string {
 		key = "attached-vm"
 	}
 	return "ami-" + hash17(key)
+}
+
+// imageName is what DescribeImages calls a node's image: "netns", the
+// base name of a VM's disk or kernel, or "attached-vm" for a VM sgswitch
+// does not boot (it only attaches its tap).
+func imageName(n *testbed.Node) string {
+	switch {
+	case n.VM != nil && n.VM.Disk != "":
+		return path.Base(n.VM.Disk)
+	case n.VM != nil && n.VM.Kernel != "":
+		return path.Base(n.VM.Kernel)
+	case n.Kind == testbed.KindVM:
+		return "attached-vm"
+	}
+	return "netns"
 }
 
 func hash17(s string) string {
@@ -101,4 +131,19 @@ func (d *Daemon) publishInstances() {
 	if s, ok := d.dp.(instanceDetailer); ok {
 		s.SetInstanceDetails(instanceDetails(d.labs))
 	}
+}
+
+// InstanceDetails implements ec2api.InstanceCatalog: what the labs say
+// about their instances.
+func (d *Daemon) InstanceDetails() map[string]vpcsvc.Instance {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return instanceDetails(d.labs)
+}
+
+// Images implements ec2api.InstanceCatalog: the labs' images and "netns".
+func (d *Daemon) Images() map[string]string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return labImages(d.labs)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"sgswitch/ec2api"
 	"sgswitch/ruleset"
 	"sgswitch/store"
 	"sgswitch/testbed"
@@ -52,5 +53,38 @@ func TestInstanceDetailsFromLabs(t *testing.T) {
 	other := vpcsvc.Instance{ID: "i-0000000000000000a", Metadata: vpcsvc.DefaultMetadataOptions()}
 	if d.details.apply(other).Metadata != other.Metadata {
 		t.Error("an instance without details changed")
+	}
+}
+
+// The daemon is the EC2 API's InstanceCatalog.
+var _ ec2api.InstanceCatalog = (*Daemon)(nil)
+
+// Every lab image is listed once by its stable id, with "netns" always
+// there, and namespace nodes of any lab share it.
+func TestLabImages(t *testing.T) {
+	mk := func(name string, nodes ...testbed.Node) store.LabRecord {
+		raw, err := json.Marshal(testbed.Lab{Name: name, Nodes: nodes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.LabRecord{Name: name, Lab: raw}
+	}
+	if got := labImages(nil); len(got) != 1 || got[imageID(&testbed.Node{Kind: testbed.KindNetns})] != "netns" {
+		t.Fatalf("without labs: %v", got)
+	}
+	vm := testbed.Node{Name: "vm", Kind: testbed.KindVM, VM: &testbed.VM{Disk: "/img/debian.qcow2"}}
+	got := labImages(map[string]store.LabRecord{
+		"a": mk("a", vm, testbed.Node{Name: "n", Kind: testbed.KindNetns}),
+		"b": mk("b", vm, testbed.Node{Name: "tap", Kind: testbed.KindVM, Interface: "tap9"}),
+	})
+	want := map[string]string{imageID(&vm): "debian.qcow2", imageID(&testbed.Node{}): "netns",
+		imageID(&testbed.Node{Kind: testbed.KindVM}): "attached-vm"}
+	if len(got) != len(want) {
+		t.Fatalf("images %v, want %v", got, want)
+	}
+	for id, name := range want {
+		if got[id] != name {
+			t.Errorf("image %s: %q, want %q", id, got[id], name)
+		}
 	}
 }

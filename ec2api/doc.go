@@ -28,6 +28,17 @@
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
 // ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
+// Instances (actions_instances.go, read-only): DescribeInstances
+// (reservations; filters instance-id, instance-state-name, subnet-id,
+// vpc-id, private-ip-address, image-id, instance-type, availability-zone,
+// reservation-id, network-interface.network-interface-id, tag:KEY),
+// DescribeInstanceStatus and DescribeImages. The instances are the lab
+// nodes, always "running" (one exists while its lab is up); image,
+// reservation, metadata options and tags come from the Backend when it
+// is an InstanceCatalog (the daemon, from its lab records). Each lab
+// image is one AMI with a stable id; ImageId "netns" names namespace
+// nodes. No RunInstances, Start/Stop/TerminateInstances or
+// ModifyInstanceMetadataOptions yet: InvalidAction.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn

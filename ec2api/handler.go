@@ -82,6 +82,10 @@ var actions = map[string]operation{
 	"ReplaceRouteTableAssociation": write(replaceRouteTableAssociation),
 	"DescribeRouteTables":          read(describeRouteTables),
 
+	"DescribeInstances":      catalogRead(describeInstances),
+	"DescribeInstanceStatus": catalogRead(describeInstanceStatus),
+	"DescribeImages":         catalogRead(describeImages),
+
 	"GetCallerIdentity": read(getCallerIdentity),
 }
 

@@ -1,0 +1,217 @@
+package ec2api
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"sgswitch/ruleset"
+	"sgswitch/vpcsvc"
+)
+
+// catalogBackend is a MemAccountBackend that is also an InstanceCatalog,
+// as the daemon is.
+type catalogBackend struct {
+	*MemAccountBackend
+	details map[string]vpcsvc.Instance
+	images  map[string]string
+}
+
+func (b *catalogBackend) InstanceDetails() map[string]vpcsvc.Instance { return b.details }
+func (b *catalogBackend) Images() map[string]string                   { return b.images }
+
+const (
+	amiNetns = "ami-0123456789abcdef0"
+	amiVM    = "ami-00000000000000001"
+	resLab   = "r-0aaaaaaaaaaaaaaaa"
+)
+
+// newInstanceLab is attachLab (lab/n1 and lab/n2 in subnet A) with a
+// catalog: n1 a VM whose IMDS requires tokens, n2 a namespace node.
+func newInstanceLab(t *testing.T) (*attachLab, *ec2.Client) {
+	t.Helper()
+	l := newAttachLab(t)
+	strict := vpcsvc.DefaultMetadataOptions()
+	strict.HttpTokens = "required"
+	b := &catalogBackend{MemAccountBackend: l.backend, images: map[string]string{amiNetns: "netns", amiVM: "vmlinuz"},
+		details: map[string]vpcsvc.Instance{
+			l.n1: {ImageID: amiVM, ReservationID: resLab, Metadata: strict, Tags: map[string]string{"Name": "n1"},
+				LaunchTime: time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)},
+			ruleset.InstanceID("lab/n2"): {ImageID: amiNetns, ReservationID: resLab, Tags: map[string]string{"Name": "n2"}},
+		}}
+	srv := httptest.NewServer(NewHandler(b))
+	t.Cleanup(srv.Close)
+	return l, sdkClient(srv.URL, "AKIDLAB", "lab-secret")
+}
+
+func TestSDKDescribeInstances(t *testing.T) {
+	l, c := newInstanceLab(t)
+	ctx := context.Background()
+	out := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{}))(t)
+	if len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 2 || aws.ToString(out.Reservations[0].ReservationId) != resLab {
+		t.Fatalf("want one reservation of two instances, got %+v", out.Reservations)
+	}
+	var n1 types.Instance
+	for _, i := range out.Reservations[0].Instances {
+		if aws.ToString(i.InstanceId) == l.n1 {
+			n1 = i
+		}
+	}
+	eni := l.describe(t, l.labENI)
+	switch {
+	case aws.ToString(n1.ImageId) != amiVM, n1.State.Name != types.InstanceStateNameRunning, aws.ToInt32(n1.State.Code) != 16:
+		t.Fatalf("image or state: %+v", n1)
+	case aws.ToString(n1.SubnetId) != l.subA, aws.ToString(n1.VpcId) != l.vpcA, aws.ToString(n1.PrivateIpAddress) != aws.ToString(eni.PrivateIpAddress):
+		t.Fatalf("placement: %+v", n1)
+	case len(n1.NetworkInterfaces) != 1 || aws.ToString(n1.NetworkInterfaces[0].NetworkInterfaceId) != l.labENI:
+		t.Fatalf("interfaces: %+v", n1.NetworkInterfaces)
+	case n1.MetadataOptions == nil || n1.MetadataOptions.HttpTokens != types.HttpTokensStateRequired:
+		t.Fatalf("metadata options: %+v", n1.MetadataOptions)
+	case aws.ToTime(n1.LaunchTime).Hour() != 5, aws.ToString(n1.Placement.AvailabilityZone) != aws.ToString(eni.AvailabilityZone):
+		t.Fatalf("launch time or zone: %+v", n1)
+	case len(n1.SecurityGroups) != 1 || aws.ToString(n1.SecurityGroups[0].GroupId) != l.defA:
+		t.Fatalf("groups: %+v", n1.SecurityGroups)
+	}
+	if err := ec2.NewInstanceRunningWaiter(c).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{l.n1}}, time.Second); err != nil {
+		t.Fatalf("instance-running waiter: %v", err)
+	}
+}
+
+func TestSDKDescribeInstancesFilters(t *testing.T) {
+	l, c := newInstanceLab(t)
+	n2 := ruleset.InstanceID("lab/n2")
+	ip := aws.ToString(l.describe(t, l.labENI).PrivateIpAddress)
+	for _, tc := range []struct {
+		name   string
+		ids    []string
+		filter []types.Filter
+		want   []string
+		code   string
+	}{
+		{name: "all", want: []string{l.n1, n2}},
+		{name: "by id", ids: []string{n2}, want: []string{n2}},
+		{name: "instance-id", filter: filter("instance-id", l.n1), want: []string{l.n1}},
+		{name: "tag", filter: filter("tag:Name", "n*2"), want: []string{n2}},
+		{name: "image-id", filter: filter("image-id", amiVM), want: []string{l.n1}},
+		{name: "private-ip", filter: filter("private-ip-address", ip), want: []string{l.n1}},
+		{name: "other subnet", filter: filter("subnet-id", l.subB)},
+		{name: "other vpc", filter: filter("vpc-id", l.vpcB)},
+		{name: "state", filter: filter("instance-state-name", "stopped")},
+		{name: "filters ANDed", filter: append(filter("vpc-id", l.vpcA), filter("tag:Name", "n1")...), want: []string{l.n1}},
+		{name: "unknown filter", filter: filter("key-name", "x"), code: codeInvalidParameterValue},
+		{name: "malformed id", ids: []string{"i-xyz"}, code: codeInvalidInstanceIDMalformed},
+		{name: "unknown id", ids: []string{"i-00000000"}, code: codeInvalidInstanceIDNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := c.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: tc.ids, Filters: tc.filter})
+			if tc.code != "" {
+				wantCode(t, err, tc.code)
+				return
+			}
+			check(t, err)
+			var got []string
+			for _, r := range out.Reservations {
+				for _, i := range r.Instances {
+					got = append(got, aws.ToString(i.InstanceId))
+				}
+			}
+			if !sameSet(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func filter(name string, values ...string) []types.Filter {
+	return []types.Filter{{Name: aws.String(name), Values: values}}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, s := range a {
+		seen[s]++
+	}
+	for _, s := range b {
+		seen[s]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSDKDescribeInstancesNoCatalog: a Backend that is no InstanceCatalog
+// still lists the account's instances, each in its own reservation.
+func TestSDKDescribeInstancesNoCatalog(t *testing.T) {
+	l := newAttachLab(t)
+	out := must(l.client.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{}))(t)
+	if len(out.Reservations) != 2 {
+		t.Fatalf("want a reservation per instance, got %+v", out.Reservations)
+	}
+	i := out.Reservations[0].Instances[0]
+	if i.MetadataOptions.HttpTokens != types.HttpTokensStateOptional || aws.ToInt32(i.MetadataOptions.HttpPutResponseHopLimit) != 1 {
+		t.Fatalf("want EC2's default metadata options: %+v", i.MetadataOptions)
+	}
+}
+
+func TestSDKDescribeInstanceStatus(t *testing.T) {
+	l, c := newInstanceLab(t)
+	out := must(c.DescribeInstanceStatus(context.Background(), &ec2.DescribeInstanceStatusInput{InstanceIds: []string{l.n1}}))(t)
+	if len(out.InstanceStatuses) != 1 {
+		t.Fatalf("statuses: %+v", out.InstanceStatuses)
+	}
+	s := out.InstanceStatuses[0]
+	if aws.ToString(s.InstanceId) != l.n1 || s.InstanceState.Name != types.InstanceStateNameRunning || s.InstanceStatus.Status != types.SummaryStatusOk {
+		t.Fatalf("status: %+v", s)
+	}
+	_, err := c.DescribeInstanceStatus(context.Background(), &ec2.DescribeInstanceStatusInput{InstanceIds: []string{"i-0000000000000000f"}})
+	wantCode(t, err, codeInvalidInstanceIDNotFound)
+}
+
+func TestSDKDescribeImages(t *testing.T) {
+	_, c := newInstanceLab(t)
+	for _, tc := range []struct {
+		name string
+		in   ec2.DescribeImagesInput
+		want []string
+		code string
+	}{
+		{name: "all", want: []string{amiVM, amiNetns}},
+		{name: "self", in: ec2.DescribeImagesInput{Owners: []string{"self"}}, want: []string{amiVM, amiNetns}},
+		{name: "amazon", in: ec2.DescribeImagesInput{Owners: []string{"amazon"}}},
+		{name: "by name", in: ec2.DescribeImagesInput{Filters: filter("name", "netns")}, want: []string{amiNetns}},
+		{name: "by id", in: ec2.DescribeImagesInput{ImageIds: []string{amiVM}}, want: []string{amiVM}},
+		{name: "unknown id", in: ec2.DescribeImagesInput{ImageIds: []string{"ami-12345678"}}, code: codeInvalidAMIIDNotFound},
+		{name: "malformed id", in: ec2.DescribeImagesInput{ImageIds: []string{"netns"}}, code: codeInvalidAMIIDMalformed},
+		{name: "unknown filter", in: ec2.DescribeImagesInput{Filters: filter("architecture", "arm64")}, code: codeInvalidParameterValue},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := c.DescribeImages(context.Background(), &tc.in)
+			if tc.code != "" {
+				wantCode(t, err, tc.code)
+				return
+			}
+			check(t, err)
+			var got []string
+			for _, im := range out.Images {
+				got = append(got, aws.ToString(im.ImageId))
+				if im.State != types.ImageStateAvailable {
+					t.Errorf("image %s state %q", aws.ToString(im.ImageId), im.State)
+				}
+			}
+			if !sameSet(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
