@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"sgswitch/ec2api"
@@ -87,4 +89,47 @@ func TestLabImages(t *testing.T) {
 			t.Errorf("image %s: %q, want %q", id, got[id], name)
 		}
 	}
+}
+
+// Metadata options set through the EC2 API are kept in the lab record:
+// they survive a restart and applying the same lab again, and only the
+// node named changes.
+func TestModifyInstanceMetadata(t *testing.T) {
+	h := newHarness(t)
+	raw := loadLab(t, "restart.yaml")
+	if _, err := h.d.ApplyLab(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	web, client := ruleset.InstanceID("sgrst/web"), ruleset.InstanceID("sgrst/client")
+	require := func(m vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error) {
+		m.HttpTokens = "required"
+		return m, nil
+	}
+	if err := h.d.ModifyInstanceMetadata(web, require); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.ModifyInstanceMetadata("i-0000000000000000f", require); !errors.Is(err, ec2api.ErrNoInstance) {
+		t.Fatalf("unknown instance: %v", err)
+	}
+	refused := errors.New("refused")
+	if err := h.d.ModifyInstanceMetadata(client, func(vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error) {
+		return vpcsvc.MetadataOptions{}, refused
+	}); !errors.Is(err, refused) {
+		t.Fatalf("change's error: %v", err)
+	}
+	check := func(when string) {
+		t.Helper()
+		got := h.d.InstanceDetails()
+		if got[web].Metadata.HttpTokens != "required" || got[client].Metadata != vpcsvc.DefaultMetadataOptions() {
+			t.Fatalf("%s: web %+v, client %+v", when, got[web].Metadata, got[client].Metadata)
+		}
+	}
+	check("after modify")
+	if _, err := h.d.ApplyLab(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	check("after applying the lab again")
+	h.d.Close()
+	h.open()
+	check("after a restart")
 }

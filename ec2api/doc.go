@@ -28,17 +28,20 @@
 // UnsupportedOperation), AssociateRouteTable, DisassociateRouteTable,
 // ReplaceRouteTableAssociation and DescribeRouteTables. Every Create takes
 // TagSpecification.N, every Describe Filter.N, MaxResults and NextToken.
-// Instances (actions_instances.go, read-only): DescribeInstances
-// (reservations; filters instance-id, instance-state-name, subnet-id,
-// vpc-id, private-ip-address, image-id, instance-type, availability-zone,
-// reservation-id, network-interface.network-interface-id, tag:KEY),
-// DescribeInstanceStatus and DescribeImages. The instances are the lab
-// nodes, always "running" (one exists while its lab is up); image,
-// reservation, metadata options and tags come from the Backend when it
-// is an InstanceCatalog (the daemon, from its lab records). Each lab
-// image is one AMI with a stable id; ImageId "netns" names namespace
-// nodes. No RunInstances, Start/Stop/TerminateInstances or
-// ModifyInstanceMetadataOptions yet: InvalidAction.
+// Instances (actions_instances.go): DescribeInstances (reservations;
+// filters instance-id, instance-state-name, instance-state-code,
+// subnet-id, vpc-id, private-ip-address, image-id, instance-type,
+// availability-zone, reservation-id,
+// network-interface.network-interface-id, tag:KEY), DescribeInstanceStatus
+// and DescribeImages. The instances are the lab nodes, always "running"
+// (one exists while its lab is up); image, reservation, metadata options
+// and tags come from the Backend when it is an InstanceCatalog (the
+// daemon, from its lab records). Each lab image is one AMI with a stable
+// id, and every namespace node runs the image named "netns".
+// ModifyInstanceMetadataOptions (actions_instance_metadata.go) when the
+// Backend is an InstanceModifier (the daemon keeps the options in the lab
+// record; the next IMDS request sees them), else UnsupportedOperation.
+// No RunInstances, Start/Stop/TerminateInstances yet: InvalidAction.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn

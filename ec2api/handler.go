@@ -86,6 +86,8 @@ var actions = map[string]operation{
 	"DescribeInstanceStatus": catalogRead(describeInstanceStatus),
 	"DescribeImages":         catalogRead(describeImages),
 
+	"ModifyInstanceMetadataOptions": modifyInstanceMetadataOptionsOp,
+
 	"GetCallerIdentity": read(getCallerIdentity),
 }
 

@@ -2,7 +2,9 @@ package ec2api
 
 import (
 	"context"
+	"maps"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,16 +16,38 @@ import (
 	"sgswitch/vpcsvc"
 )
 
-// catalogBackend is a MemAccountBackend that is also an InstanceCatalog,
-// as the daemon is.
+// catalogBackend is a MemAccountBackend that is also an InstanceCatalog
+// and an InstanceModifier, as the daemon is.
 type catalogBackend struct {
 	*MemAccountBackend
+	mu      sync.Mutex
 	details map[string]vpcsvc.Instance
 	images  map[string]string
 }
 
-func (b *catalogBackend) InstanceDetails() map[string]vpcsvc.Instance { return b.details }
-func (b *catalogBackend) Images() map[string]string                   { return b.images }
+func (b *catalogBackend) InstanceDetails() map[string]vpcsvc.Instance {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.details)
+}
+
+func (b *catalogBackend) Images() map[string]string { return b.images }
+
+func (b *catalogBackend) ModifyInstanceMetadata(id string, change func(vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error)) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, ok := b.details[id]
+	if !ok {
+		return ErrNoInstance
+	}
+	md, err := change(d.Metadata)
+	if err != nil {
+		return err
+	}
+	d.Metadata = md
+	b.details[id] = d
+	return nil
+}
 
 const (
 	amiNetns = "ami-0123456789abcdef0"
@@ -214,4 +238,54 @@ func TestSDKDescribeImages(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSDKModifyInstanceMetadataOptions(t *testing.T) {
+	l, c := newInstanceLab(t)
+	ctx := context.Background()
+	n2 := ruleset.InstanceID("lab/n2")
+	tokens := func(id string) (types.HttpTokensState, int32) {
+		t.Helper()
+		d := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}))(t)
+		md := d.Reservations[0].Instances[0].MetadataOptions
+		return md.HttpTokens, aws.ToInt32(md.HttpPutResponseHopLimit)
+	}
+	_, err := c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(n2),
+		HttpTokens: types.HttpTokensStateRequired, DryRun: aws.Bool(true)})
+	wantCode(t, err, codeDryRunOperation)
+	if tok, _ := tokens(n2); tok != types.HttpTokensStateOptional {
+		t.Fatalf("a dry run changed http-tokens to %s", tok)
+	}
+	out := must(c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(n2),
+		HttpTokens: types.HttpTokensStateRequired, HttpPutResponseHopLimit: aws.Int32(2)}))(t)
+	if aws.ToString(out.InstanceId) != n2 || out.InstanceMetadataOptions.HttpTokens != types.HttpTokensStateRequired {
+		t.Fatalf("answer: %+v", out.InstanceMetadataOptions)
+	}
+	if tok, hop := tokens(n2); tok != types.HttpTokensStateRequired || hop != 2 {
+		t.Fatalf("after modify: %s %d", tok, hop)
+	}
+	// What a request leaves out stays: n1 keeps its required tokens.
+	must(c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(l.n1), HttpPutResponseHopLimit: aws.Int32(3)}))(t)
+	if tok, hop := tokens(l.n1); tok != types.HttpTokensStateRequired || hop != 3 {
+		t.Fatalf("n1 after a hop limit change: %s %d", tok, hop)
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.ModifyInstanceMetadataOptionsInput
+		code string
+	}{
+		{"malformed", ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String("n2")}, codeInvalidInstanceIDMalformed},
+		{"unknown", ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String("i-0000000000000000f")}, codeInvalidInstanceIDNotFound},
+		{"tokens", ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(n2), HttpTokens: "sometimes"}, codeInvalidParameterValue},
+		{"hop limit", ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(n2), HttpPutResponseHopLimit: aws.Int32(65)}, codeInvalidParameterValue},
+		{"endpoint", ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(n2), HttpEndpoint: "off"}, codeInvalidParameterValue},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.ModifyInstanceMetadataOptions(ctx, &tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+	// A Backend that keeps no details cannot change them.
+	_, err = l.client.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(l.n1)})
+	wantCode(t, err, codeUnsupportedOperation)
 }

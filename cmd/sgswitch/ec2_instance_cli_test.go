@@ -42,5 +42,8 @@ func TestEC2CLIInstances(t *testing.T) {
 		t.Fatalf("images without a catalog: %+v", im)
 	}
 	wantEC2Error(t, url, "InvalidInstanceID.NotFound", "DescribeInstances", "describe-instances", "--instance-ids", "i-0000000000000000f")
+	// The in-memory backend keeps no metadata options; the daemon does.
+	wantEC2Error(t, url, "UnsupportedOperation", "ModifyInstanceMetadataOptions", "modify-instance-metadata-options", "--instance-id", web1, "--http-tokens", "required")
+	wantEC2Error(t, url, "InvalidParameterValue", "ModifyInstanceMetadataOptions", "modify-instance-metadata-options", "--instance-id", web1, "--http-put-response-hop-limit", "0")
 	wantEC2Error(t, url, "InvalidAMIID.Malformed", "DescribeImages", "describe-images", "--image-ids", "netns")
 }

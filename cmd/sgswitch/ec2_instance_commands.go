@@ -44,5 +44,26 @@ func instanceCommands() []ec2Command {
 			},
 			output: func() any { return &ec2api.DescribeImagesOutput{} },
 		},
+		{
+			name: "modify-instance-metadata-options", action: "ModifyInstanceMetadataOptions", usage: "change an instance's metadata options (the next IMDS request sees them)",
+			flags: []cli.Flag{
+				&cli.StringFlag{Name: "instance-id", Required: true},
+				&cli.StringFlag{Name: "http-tokens", Usage: "optional or required"},
+				&cli.IntFlag{Name: "http-put-response-hop-limit", Usage: "1..64"},
+				&cli.StringFlag{Name: "http-endpoint", Usage: "enabled or disabled"},
+				&cli.StringFlag{Name: "http-protocol-ipv6", Usage: "enabled or disabled"},
+				&cli.StringFlag{Name: "instance-metadata-tags", Usage: "enabled or disabled"},
+			},
+			input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+				in := &ec2api.ModifyInstanceMetadataOptionsInput{InstanceId: c.String("instance-id"), HttpTokens: c.String("http-tokens"),
+					HttpEndpoint: c.String("http-endpoint"), HttpProtocolIpv6: c.String("http-protocol-ipv6"), InstanceMetadataTags: c.String("instance-metadata-tags")}
+				if c.IsSet("http-put-response-hop-limit") {
+					h := int32(c.Int("http-put-response-hop-limit"))
+					in.HttpPutResponseHopLimit = &h
+				}
+				return in, nil
+			},
+			output: func() any { return &ec2api.ModifyInstanceMetadataOptionsOutput{} },
+		},
 	}
 }

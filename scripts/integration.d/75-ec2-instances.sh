@@ -5,9 +5,11 @@
 # describe-instance-status), both of the image describe-images names
 # "netns"; one node's metadata options (http-tokens: required) show in
 # describe-instances, and the instance id it shows is the one the node
-# reads from instance metadata with curl (IMDSv2). After lab down the
-# instances are gone and nothing of the lab is left on the host.
-# RunInstances and the other instance changes are not implemented yet.
+# reads from instance metadata with curl (IMDSv2); the other node loses
+# IMDSv1 at once when modify-instance-metadata-options requires tokens.
+# After lab down the instances are gone and nothing of the lab is left on
+# the host.
+# RunInstances, Start/Stop/TerminateInstances are not implemented yet.
 # Needs root (namespaces, TAP) and the AWS CLI v2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -82,6 +84,16 @@ seen=$(ip netns exec it75i-app curl -sS -m 10 -f -H "X-aws-ec2-metadata-token: $
 want "$seen" "$app" "instance-id from IMDS"
 echo "ok: app reads its instance id $seen from IMDSv2"
 "$bin" lab check "$lab" >/dev/null
+
+# web takes IMDSv1 until modify-instance-metadata-options requires tokens;
+# the very next request sees the change.
+web=$(q 'Reservations[].Instances[].InstanceId' describe-instances --filters "$mine" Name=tag:Name,Values=web)
+v1() { ip netns exec it75i-web curl -sS -m 10 -o /dev/null -w '%{http_code}' $md/meta-data/instance-id; }
+want "$(v1)" 200 "IMDSv1 with http-tokens optional"
+want "$(q InstanceMetadataOptions.HttpTokens modify-instance-metadata-options --instance-id "$web" --http-tokens required)" required "modify's answer"
+want "$(v1)" 401 "IMDSv1 with http-tokens required"
+want "$(q 'Reservations[].Instances[].MetadataOptions.HttpTokens' describe-instances --instance-ids "$web")" required "web's http-tokens"
+echo "ok: modify-instance-metadata-options is live"
 
 "$bin" lab down "$lab" >/dev/null
 want "$(q 'length(Reservations)' describe-instances --filters "$mine")" 0 "instances after lab down"
