@@ -41,7 +41,10 @@
 // ModifyInstanceMetadataOptions (actions_instance_metadata.go) when the
 // Backend is an InstanceModifier (the daemon keeps the options in the lab
 // record; the next IMDS request sees them), else UnsupportedOperation.
-// No RunInstances, Start/Stop/TerminateInstances yet: InvalidAction.
+// TerminateInstances, StopInstances and StartInstances check the ids and
+// refuse a lab's instance with OperationNotPermitted (its lab owns it:
+// `sgswitch lab down`; actions_instance_state.go). No RunInstances yet:
+// InvalidAction.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn

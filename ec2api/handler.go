@@ -87,6 +87,9 @@ var actions = map[string]operation{
 	"DescribeImages":         catalogRead(describeImages),
 
 	"ModifyInstanceMetadataOptions": modifyInstanceMetadataOptionsOp,
+	"TerminateInstances":            write(terminateInstances),
+	"StopInstances":                 write(stopInstances),
+	"StartInstances":                write(startInstances),
 
 	"GetCallerIdentity": read(getCallerIdentity),
 }

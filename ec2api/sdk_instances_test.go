@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,4 +289,48 @@ func TestSDKModifyInstanceMetadataOptions(t *testing.T) {
 	// A Backend that keeps no details cannot change them.
 	_, err = l.client.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(l.n1)})
 	wantCode(t, err, codeUnsupportedOperation)
+}
+
+// Terminate, stop and start check the ids, then refuse a lab's instance
+// (its lab owns it) and change nothing.
+func TestSDKLabInstancesRefuseStateChanges(t *testing.T) {
+	l, c := newInstanceLab(t)
+	ctx := context.Background()
+	n2 := ruleset.InstanceID("lab/n2")
+	calls := map[string]func(ids []string) error{
+		"terminate": func(ids []string) error {
+			_, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids})
+			return err
+		},
+		"stop": func(ids []string) error {
+			_, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: ids})
+			return err
+		},
+		"start": func(ids []string) error {
+			_, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: ids})
+			return err
+		},
+	}
+	for name, call := range calls {
+		for _, tc := range []struct {
+			ids  []string
+			code string
+		}{
+			{[]string{l.n1, "i-bad"}, codeInvalidInstanceIDMalformed},
+			{[]string{l.n1, "i-0000000000000000f"}, codeInvalidInstanceIDNotFound},
+			{[]string{n2, l.n1}, codeOperationNotPermitted},
+		} {
+			t.Run(name+" "+tc.code, func(t *testing.T) {
+				err := call(tc.ids)
+				wantCode(t, err, tc.code)
+				if tc.code == codeOperationNotPermitted && !strings.Contains(err.Error(), "belongs to lab 'lab'") {
+					t.Fatalf("want the lab named: %v", err)
+				}
+			})
+		}
+	}
+	out := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{}))(t)
+	if n := len(out.Reservations[0].Instances); n != 2 {
+		t.Fatalf("%d instances after the refusals, want 2", n)
+	}
 }

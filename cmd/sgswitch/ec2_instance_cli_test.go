@@ -45,5 +45,7 @@ func TestEC2CLIInstances(t *testing.T) {
 	// The in-memory backend keeps no metadata options; the daemon does.
 	wantEC2Error(t, url, "UnsupportedOperation", "ModifyInstanceMetadataOptions", "modify-instance-metadata-options", "--instance-id", web1, "--http-tokens", "required")
 	wantEC2Error(t, url, "InvalidParameterValue", "ModifyInstanceMetadataOptions", "modify-instance-metadata-options", "--instance-id", web1, "--http-put-response-hop-limit", "0")
+	wantEC2Error(t, url, "OperationNotPermitted", "TerminateInstances", "terminate-instances", "--instance-ids", web1)
+	wantEC2Error(t, url, "InvalidInstanceID.Malformed", "StopInstances", "stop-instances", "--instance-ids", "web1")
 	wantEC2Error(t, url, "InvalidAMIID.Malformed", "DescribeImages", "describe-images", "--image-ids", "netns")
 }

@@ -6,9 +6,9 @@ import (
 	"sgswitch/ec2api"
 )
 
-// The `sgswitch ec2` instance subcommands (read-only: the instances are
-// the lab nodes). Instance and image ids are taken as given; the lab
-// names the other subcommands resolve do not apply to them.
+// The `sgswitch ec2` instance subcommands (the instances are the lab
+// nodes). Instance and image ids are taken as given; the lab names the
+// other subcommands resolve do not apply to them.
 
 func instanceCommands() []ec2Command {
 	return []ec2Command{
@@ -65,5 +65,26 @@ func instanceCommands() []ec2Command {
 			},
 			output: func() any { return &ec2api.ModifyInstanceMetadataOptionsOutput{} },
 		},
+		stateCommand("terminate-instances", "TerminateInstances", func() any { return &ec2api.TerminateInstancesOutput{} }),
+		stateCommand("stop-instances", "StopInstances", func() any { return &ec2api.StopInstancesOutput{} }),
+		stateCommand("start-instances", "StartInstances", func() any { return &ec2api.StartInstancesOutput{} }),
+	}
+}
+
+// stateCommand is terminate-, stop- or start-instances (a lab's
+// instances refuse all three: its lab owns them).
+func stateCommand(name, action string, output func() any) ec2Command {
+	return ec2Command{
+		name: name, action: action, usage: action + " (a lab's instances: OperationNotPermitted, use lab down)",
+		flags: []cli.Flag{repeatedFlag("instance-ids", "i- ids"), &cli.BoolFlag{Name: "force"}},
+		input: func(c *cli.Context, _ *ec2Resolver) (any, error) {
+			in := &ec2api.InstanceIdsInput{InstanceIds: idList(c, "instance-ids")}
+			if c.IsSet("force") {
+				f := c.Bool("force")
+				in.Force = &f
+			}
+			return in, nil
+		},
+		output: output,
 	}
 }

@@ -9,7 +9,8 @@
 # IMDSv1 at once when modify-instance-metadata-options requires tokens.
 # After lab down the instances are gone and nothing of the lab is left on
 # the host.
-# RunInstances, Start/Stop/TerminateInstances are not implemented yet.
+# Terminating a lab's instance is refused (its lab owns it). RunInstances
+# is not implemented yet.
 # Needs root (namespaces, TAP) and the AWS CLI v2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,6 +78,7 @@ want "$(q 'Reservations[].Instances[].ImageId' describe-instances --filters "$mi
 want "$(q 'InstanceStatuses[].InstanceStatus.Status' describe-instance-status --instance-ids "$app")" ok "app's status"
 expect_error InvalidInstanceID.NotFound DescribeInstances describe-instances --instance-ids i-0000000000000000f
 expect_error InvalidAMIID.NotFound DescribeImages describe-images --image-ids ami-00000000
+expect_error OperationNotPermitted TerminateInstances terminate-instances --instance-ids "$app"
 
 md=http://169.254.169.254/latest
 token=$(ip netns exec it75i-app curl -sS -m 10 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" $md/api/token) || fail "no IMDSv2 token"
