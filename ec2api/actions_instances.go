@@ -189,15 +189,15 @@ func describeInstance(a *account.Account, inst account.Instance, d vpcsvc.Instan
 }
 
 // interfaceInstanceType is the instance type the lab gave the node
-// (recorded on its primary interface); EC2's smallest general type when
-// it gave none.
+// (recorded on its primary interface); "" when it gave none, as instance
+// metadata then serves it.
 func interfaceInstanceType(a *account.Account, vpcID, eni string) string {
 	for _, e := range a.Groups(vpcID).View().Interfaces {
-		if e.ID == eni && e.InstanceType != "" {
+		if e.ID == eni {
 			return e.InstanceType
 		}
 	}
-	return "t3.micro"
+	return ""
 }
 
 func instanceInterface(e NetworkInterface, dev int32) InstanceNetworkInterface {

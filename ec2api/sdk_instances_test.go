@@ -101,6 +101,8 @@ func TestSDKDescribeInstances(t *testing.T) {
 		t.Fatalf("launch time or zone: %+v", n1)
 	case len(n1.SecurityGroups) != 1 || aws.ToString(n1.SecurityGroups[0].GroupId) != l.defA:
 		t.Fatalf("groups: %+v", n1.SecurityGroups)
+	case n1.InstanceType != "":
+		t.Fatalf("the lab gave n1 no instance type, as IMDS serves it; got %q", n1.InstanceType)
 	}
 	if err := ec2.NewInstanceRunningWaiter(c).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{l.n1}}, time.Second); err != nil {
 		t.Fatalf("instance-running waiter: %v", err)

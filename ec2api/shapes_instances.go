@@ -22,7 +22,7 @@ type Instance struct {
 	InstanceId        string                         `xml:"instanceId" json:"InstanceId"`
 	ImageId           string                         `xml:"imageId" json:"ImageId"`
 	State             InstanceState                  `xml:"instanceState" json:"State"`
-	InstanceType      string                         `xml:"instanceType" json:"InstanceType"`
+	InstanceType      string                         `xml:"instanceType,omitempty" json:"InstanceType,omitempty"`
 	LaunchTime        string                         `xml:"launchTime,omitempty" json:"LaunchTime,omitempty"`
 	Placement         Placement                      `xml:"placement" json:"Placement"`
 	SubnetId          string                         `xml:"subnetId,omitempty" json:"SubnetId,omitempty"`
