@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"path"
 	"sync/atomic"
 
+	"sgswitch/ec2api"
 	"sgswitch/ruleset"
 	"sgswitch/store"
 	"sgswitch/testbed"
@@ -22,23 +26,43 @@ import (
 // instances keep EC2's defaults.
 func instanceDetails(labs map[string]store.LabRecord) map[string]vpcsvc.Instance {
 	out := map[string]vpcsvc.Instance{}
+	eachNode(labs, func(rec store.LabRecord, n *testbed.Node) {
+		md := n.MetadataOptions()
+		if o, ok := rec.Metadata[n.Name]; ok {
+			md = vpcsvc.MetadataOptions{HttpTokens: o.HttpTokens, HttpPutResponseHopLimit: o.HopLimit,
+				HttpEndpoint: o.HttpEndpoint, HttpProtocolIpv6: o.HttpProtocolIpv6, InstanceMetadataTags: o.InstanceMetadataTags}
+		}
+		out[ruleset.InstanceID(rec.Name+"/"+n.Name)] = vpcsvc.Instance{
+			ImageID:       imageID(n),
+			ReservationID: "r-" + hash17("lab/"+rec.Name),
+			UserData:      n.UserData,
+			Metadata:      md,
+			Tags:          map[string]string{"Name": n.Name, "sgswitch:lab": rec.Name},
+		}
+	})
+	return out
+}
+
+// labImages names, by AMI id, the image of every node of labs, and the
+// namespace image "netns", which every daemon has, lab or not.
+func labImages(labs map[string]store.LabRecord) map[string]string {
+	out := map[string]string{imageID(&testbed.Node{}): "netns"}
+	eachNode(labs, func(_ store.LabRecord, n *testbed.Node) { out[imageID(n)] = imageName(n) })
+	return out
+}
+
+// eachNode calls fn on every node of every lab record that decodes.
+func eachNode(labs map[string]store.LabRecord, fn func(rec store.LabRecord, n *testbed.Node)) {
 	for name, rec := range labs {
 		var lab testbed.Lab
 		if len(rec.Lab) == 0 || json.Unmarshal(rec.Lab, &lab) != nil {
 			continue
 		}
+		rec.Name = name
 		for i := range lab.Nodes {
-			n := &lab.Nodes[i]
-			out[ruleset.InstanceID(name+"/"+n.Name)] = vpcsvc.Instance{
-				ImageID:       imageID(n),
-				ReservationID: "r-" + hash17("lab/"+name),
-				UserData:      n.UserData,
-				Metadata:      n.MetadataOptions(),
-				Tags:          map[string]string{"Name": n.Name, "sgswitch:lab": name},
-			}
+			fn(rec, &lab.Nodes[i])
 		}
 	}
-	return out
 }
 
 // imageID names a node's image as an AMI id: one id per distinct image
@@ -51,6 +75,21 @@ func imageID(n *testbed.Node) string {
 		key = "attached-vm"
 	}
 	return "ami-" + hash17(key)
+}
+
+// imageName is what DescribeImages calls a node's image: "netns", the
+// base name of a VM's disk or kernel, or "attached-vm" for a VM sgswitch
+// does not boot (it only attaches its tap).
+func imageName(n *testbed.Node) string {
+	switch {
+	case n.VM != nil && n.VM.Disk != "":
+		return path.Base(n.VM.Disk)
+	case n.VM != nil && n.VM.Kernel != "":
+		return path.Base(n.VM.Kernel)
+	case n.Kind == testbed.KindVM:
+		return "attached-vm"
+	}
+	return "netns"
 }
 
 func hash17(s string) string {
@@ -101,4 +140,55 @@ func (d *Daemon) publishInstances() {
 	if s, ok := d.dp.(instanceDetailer); ok {
 		s.SetInstanceDetails(instanceDetails(d.labs))
 	}
+}
+
+// InstanceDetails implements ec2api.InstanceCatalog: what the labs say
+// about their instances.
+func (d *Daemon) InstanceDetails() map[string]vpcsvc.Instance {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return instanceDetails(d.labs)
+}
+
+// Images implements ec2api.InstanceCatalog: the labs' images and "netns".
+func (d *Daemon) Images() map[string]string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return labImages(d.labs)
+}
+
+// ModifyInstanceMetadata implements ec2api.InstanceModifier: change gets
+// the instance's metadata options and returns the new ones, which are
+// saved in its lab record (store.LabRecord.Metadata) and published before
+// it returns, so the next IMDS request sees them. An instance no lab
+// made is ec2api.ErrNoInstance.
+func (d *Daemon) ModifyInstanceMetadata(id string, change func(vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error)) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var rec store.LabRecord
+	var node string
+	eachNode(d.labs, func(r store.LabRecord, n *testbed.Node) {
+		if ruleset.InstanceID(r.Name+"/"+n.Name) == id {
+			rec, node = r, n.Name
+		}
+	})
+	if node == "" {
+		return ec2api.ErrNoInstance
+	}
+	md, err := change(instanceDetails(map[string]store.LabRecord{rec.Name: rec})[id].Metadata)
+	if err != nil {
+		return err
+	}
+	rec.Metadata = maps.Clone(rec.Metadata)
+	if rec.Metadata == nil {
+		rec.Metadata = map[string]store.MetadataOptions{}
+	}
+	rec.Metadata[node] = store.MetadataOptions{HttpTokens: md.HttpTokens, HopLimit: md.HttpPutResponseHopLimit,
+		HttpEndpoint: md.HttpEndpoint, HttpProtocolIpv6: md.HttpProtocolIpv6, InstanceMetadataTags: md.InstanceMetadataTags}
+	if err := d.store.Update(func(tx *store.Tx) error { return tx.PutLab(rec) }); err != nil {
+		return fmt.Errorf("saving state: %w", err)
+	}
+	d.labs[rec.Name] = rec
+	d.publishInstances()
+	return nil
 }

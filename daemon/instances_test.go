@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
+	"sgswitch/ec2api"
 	"sgswitch/ruleset"
 	"sgswitch/store"
 	"sgswitch/testbed"
@@ -53,4 +56,80 @@ func TestInstanceDetailsFromLabs(t *testing.T) {
 	if d.details.apply(other).Metadata != other.Metadata {
 		t.Error("an instance without details changed")
 	}
+}
+
+// The daemon is the EC2 API's InstanceCatalog.
+var _ ec2api.InstanceCatalog = (*Daemon)(nil)
+
+// Every lab image is listed once by its stable id, with "netns" always
+// there, and namespace nodes of any lab share it.
+func TestLabImages(t *testing.T) {
+	mk := func(name string, nodes ...testbed.Node) store.LabRecord {
+		raw, err := json.Marshal(testbed.Lab{Name: name, Nodes: nodes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.LabRecord{Name: name, Lab: raw}
+	}
+	if got := labImages(nil); len(got) != 1 || got[imageID(&testbed.Node{Kind: testbed.KindNetns})] != "netns" {
+		t.Fatalf("without labs: %v", got)
+	}
+	vm := testbed.Node{Name: "vm", Kind: testbed.KindVM, VM: &testbed.VM{Disk: "/img/debian.qcow2"}}
+	got := labImages(map[string]store.LabRecord{
+		"a": mk("a", vm, testbed.Node{Name: "n", Kind: testbed.KindNetns}),
+		"b": mk("b", vm, testbed.Node{Name: "tap", Kind: testbed.KindVM, Interface: "tap9"}),
+	})
+	want := map[string]string{imageID(&vm): "debian.qcow2", imageID(&testbed.Node{}): "netns",
+		imageID(&testbed.Node{Kind: testbed.KindVM}): "attached-vm"}
+	if len(got) != len(want) {
+		t.Fatalf("images %v, want %v", got, want)
+	}
+	for id, name := range want {
+		if got[id] != name {
+			t.Errorf("image %s: %q, want %q", id, got[id], name)
+		}
+	}
+}
+
+// Metadata options set through the EC2 API are kept in the lab record:
+// they survive a restart and applying the same lab again, and only the
+// node named changes.
+func TestModifyInstanceMetadata(t *testing.T) {
+	h := newHarness(t)
+	raw := loadLab(t, "restart.yaml")
+	if _, err := h.d.ApplyLab(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	web, client := ruleset.InstanceID("sgrst/web"), ruleset.InstanceID("sgrst/client")
+	require := func(m vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error) {
+		m.HttpTokens = "required"
+		return m, nil
+	}
+	if err := h.d.ModifyInstanceMetadata(web, require); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.ModifyInstanceMetadata("i-0000000000000000f", require); !errors.Is(err, ec2api.ErrNoInstance) {
+		t.Fatalf("unknown instance: %v", err)
+	}
+	refused := errors.New("refused")
+	if err := h.d.ModifyInstanceMetadata(client, func(vpcsvc.MetadataOptions) (vpcsvc.MetadataOptions, error) {
+		return vpcsvc.MetadataOptions{}, refused
+	}); !errors.Is(err, refused) {
+		t.Fatalf("change's error: %v", err)
+	}
+	check := func(when string) {
+		t.Helper()
+		got := h.d.InstanceDetails()
+		if got[web].Metadata.HttpTokens != "required" || got[client].Metadata != vpcsvc.DefaultMetadataOptions() {
+			t.Fatalf("%s: web %+v, client %+v", when, got[web].Metadata, got[client].Metadata)
+		}
+	}
+	check("after modify")
+	if _, err := h.d.ApplyLab(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	check("after applying the lab again")
+	h.d.Close()
+	h.open()
+	check("after a restart")
 }

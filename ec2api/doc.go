@@ -56,6 +56,23 @@
 // TagSpecification.N; each Describe takes Filter.N, MaxResults and
 // NextToken where EC2's does (DescribeAccountAttributes, for one, takes
 // none of them). DryRun is handled once for every action (below).
+// Instances (actions_instances.go): DescribeInstances (reservations;
+// filters instance-id, instance-state-name, instance-state-code,
+// subnet-id, vpc-id, private-ip-address, image-id, instance-type,
+// availability-zone, reservation-id,
+// network-interface.network-interface-id, tag:KEY), DescribeInstanceStatus
+// and DescribeImages. The instances are the lab nodes, always "running"
+// (one exists while its lab is up); image, reservation, metadata options
+// and tags come from the Backend when it is an InstanceCatalog (the
+// daemon, from its lab records). Each lab image is one AMI with a stable
+// id, and every namespace node runs the image named "netns".
+// ModifyInstanceMetadataOptions (actions_instance_metadata.go) when the
+// Backend is an InstanceModifier (the daemon keeps the options in the lab
+// record; the next IMDS request sees them), else UnsupportedOperation.
+// TerminateInstances, StopInstances and StartInstances check the ids and
+// refuse a lab's instance with OperationNotPermitted (its lab owns it:
+// `sgswitch lab down`; actions_instance_state.go). No RunInstances yet:
+// InvalidAction.
 // STS's GetCallerIdentity (Version 2011-06-15, signed for the "sts"
 // service, STS's response envelope; actions_sts.go) answers the
 // account's root (Account and UserId the owner id, Arn

@@ -102,6 +102,15 @@ var actions = map[string]operation{
 	"DescribeSecurityGroupReferences": read(describeSecurityGroupReferences),
 	"DescribeStaleSecurityGroups":     read(describeStaleSecurityGroups),
 
+	"DescribeInstances":      catalogRead(describeInstances),
+	"DescribeInstanceStatus": catalogRead(describeInstanceStatus),
+	"DescribeImages":         catalogRead(describeImages),
+
+	"ModifyInstanceMetadataOptions": modifyInstanceMetadataOptionsOp,
+	"TerminateInstances":            write(terminateInstances),
+	"StopInstances":                 write(stopInstances),
+	"StartInstances":                write(startInstances),
+
 	"GetCallerIdentity": read(getCallerIdentity),
 }
 

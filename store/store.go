@@ -349,6 +349,22 @@ type LabRecord struct {
 	Joined      bool     `json:"joined,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
 	PrefixLists []string `json:"prefix_lists,omitempty"`
+	// Metadata holds, by node name, the instance metadata options set
+	// through the EC2 API (ModifyInstanceMetadataOptions). They override
+	// the lab's own for as long as this record lives: applying the same
+	// lab again keeps them, a changed lab replaces the record and drops
+	// them (the lab file is the source again).
+	Metadata map[string]MetadataOptions `json:"metadata,omitempty"`
+}
+
+// MetadataOptions are an instance's whole metadata options, as EC2's
+// InstanceMetadataOptions.
+type MetadataOptions struct {
+	HttpTokens           string `json:"http_tokens"`
+	HopLimit             int    `json:"hop_limit"`
+	HttpEndpoint         bool   `json:"http_endpoint"`
+	HttpProtocolIpv6     bool   `json:"http_protocol_ipv6,omitempty"`
+	InstanceMetadataTags bool   `json:"instance_metadata_tags,omitempty"`
 }
 
 // NodeWiring says how one ENI is attached to the switch.

@@ -25,7 +25,7 @@ import (
 
 func init() {
 	subs := []*cli.Command{credentialsCommand()}
-	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands(), netCommands(), netChangeCommands(), prefixListCommands()) {
+	for _, ec := range slices.Concat(ec2Commands(), eniCommands(), tagCommands(), netCommands(), netChangeCommands(), prefixListCommands(), instanceCommands()) {
 		subs = append(subs, ec.command())
 	}
 	register(&cli.Command{
