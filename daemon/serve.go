@@ -112,6 +112,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	defer cancel()
 	adm := admin.NewServer(d)
 	mountShutdown(adm, cancel)
+	mountAccount(adm, d)
 	if l.Mount != nil {
 		l.Mount(adm)
 	}

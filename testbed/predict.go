@@ -79,3 +79,40 @@ func nodeInterfaces(ifaces map[Endpoint]string, node string) []string {
 	}
 	return ids
 }
+
+// LabInterfaces names the interfaces of lab in acct by endpoint, from
+// their attachments ("lab/node" at device index N is node.ethN): what the
+// live account says, whatever the lab file did.
+func LabInterfaces(acct *account.Account, lab string) map[Endpoint]string {
+	out := map[Endpoint]string{}
+	for _, e := range acct.Interfaces() {
+		if node, ok := strings.CutPrefix(e.AttachedTo, lab+"/"); ok {
+			out[Endpoint{Node: node, Interface: int(e.DeviceIndex)}] = e.ID
+		}
+	}
+	return out
+}
+
+// FindNode finds "node" or "node.ethN" in every lab of acct: the
+// interface, and the lab it was found in; an error when no lab or more
+// than one has that node.
+func FindNode(acct *account.Account, s string) (eni, lab string, err error) {
+	ep, err := ParseEndpoint(s)
+	if err != nil {
+		return "", "", err
+	}
+	for _, e := range acct.Interfaces() {
+		l, node, ok := strings.Cut(e.AttachedTo, "/")
+		if !ok || node != ep.Node || int(e.DeviceIndex) != ep.Interface {
+			continue
+		}
+		if lab != "" && lab != l {
+			return "", "", fmt.Errorf("node %s is in labs %s and %s: name the lab (--lab FILE)", ep.Node, lab, l)
+		}
+		eni, lab = e.ID, l
+	}
+	if eni == "" {
+		return "", "", fmt.Errorf("no lab has an interface %s", ep)
+	}
+	return eni, lab, nil
+}
