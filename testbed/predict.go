@@ -116,3 +116,31 @@ func FindNode(acct *account.Account, s string) (eni, lab string, err error) {
 	}
 	return eni, lab, nil
 }
+
+// SetPredictions sets each result's prediction (preds in check order) and
+// flags a mismatch where the observation is the switch's verdict (allow
+// or timeout) and not the predicted one.
+func SetPredictions(rs []Result, preds []Prediction) {
+	for i := range rs {
+		p, r := preds[i], &rs[i]
+		r.Predicted, r.PredictedBy, r.PredictError = p.Verdict, p.Layer, p.Error
+		switch r.Observed {
+		case ObservedAllow:
+			r.Mismatch = p.Verdict == "deny"
+		case ObservedTimeout:
+			r.Mismatch = p.Verdict == "allow"
+		}
+	}
+}
+
+// Mismatches counts the results whose prediction differs from what was
+// observed.
+func Mismatches(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Mismatch {
+			n++
+		}
+	}
+	return n
+}

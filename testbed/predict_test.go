@@ -3,6 +3,7 @@ package testbed
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,43 @@ func TestPredictExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSetPredictions: a mismatch is an allow or timeout observation the
+// prediction contradicts; other observations are not compared, and Pass
+// is left alone; the table marks and counts mismatches.
+func TestSetPredictions(t *testing.T) {
+	rs := []Result{
+		{Check: Check{From: "a", To: "b", Proto: "tcp", Port: 1, Family: 4, Expect: "allow"}, Observed: ObservedAllow, Pass: true},
+		{Check: Check{From: "a", To: "b", Proto: "tcp", Port: 2, Family: 4, Expect: "deny"}, Observed: ObservedTimeout, Pass: true},
+		{Check: Check{From: "a", To: "b", Proto: "tcp", Port: 3, Family: 4, Expect: "deny"}, Observed: ObservedTimeout, Pass: true},
+		{Check: Check{From: "a", To: "b", Proto: "tcp", Port: 4, Family: 4, Expect: "allow"}, Observed: ObservedRefused},
+		{Check: Check{From: "a", To: "b", Proto: "tcp", Port: 5, Family: 4, Expect: "allow"}, Observed: ObservedTimeout},
+	}
+	SetPredictions(rs, []Prediction{
+		{Verdict: "allow"},
+		{Verdict: "deny", Layer: LayerNetworkACL},
+		{Verdict: "allow"},
+		{Verdict: "deny", Layer: LayerSecurityGroup},
+		{Error: "no such interface"},
+	})
+	want := []bool{false, false, true, false, false}
+	for i, w := range want {
+		if rs[i].Mismatch != w {
+			t.Errorf("row %d: mismatch %v, want %v", i, rs[i].Mismatch, w)
+		}
+	}
+	if !rs[2].Pass || rs[4].Pass || Mismatches(rs) != 1 {
+		t.Errorf("pass or count changed: %+v", rs)
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"deny (network ACL)", "allow MISMATCH", "1 checks observed otherwise"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("table lacks %q:\n%s", s, b.String())
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
@@ -153,7 +154,10 @@ func labCheck(c *cli.Context) error {
 	if cl, err := admin.Dial(c.String("socket")); err == nil {
 		defer cl.Close()
 		opt.Drops = dropCounters(cl)
-	} // no daemon: the checks still run, without saying which layer dropped
+		if raw, err := cl.AccountSpec(c.Context); err == nil {
+			opt.Account, _ = account.DecodeSpec(raw) // an older daemon: no predictions
+		}
+	} // no daemon: the checks still run, without saying which layer dropped or predictions
 	rs, err := testbed.RunChecks(c.Context, lab, opt)
 	if err != nil {
 		return err
