@@ -75,7 +75,7 @@ func (w *walker) walk() bool {
 		if w.delivered() {
 			return true
 		}
-		if !w.forward() {
+		if w.denied() || !w.forward() { // a packet denied on the way reaches no forwarder
 			return false
 		}
 	}
@@ -88,6 +88,11 @@ func (w *walker) hop(h Hop) { w.res.Hops = append(w.res.Hops, h) }
 
 func (w *walker) note(format string, args ...any) {
 	w.res.Notes = append(w.res.Notes, fmt.Sprintf(format, args...))
+}
+
+// denied: some hop so far denies.
+func (w *walker) denied() bool {
+	return slices.ContainsFunc(w.res.Hops, func(h Hop) bool { return !h.Allow })
 }
 
 // verdict is the first denying hop, there or back.
