@@ -6,10 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"sgswitch/account"
 	"sgswitch/ruleset"
 	"sgswitch/testbed"
 	"sgswitch/trace"
+	"sgswitch/vpc"
 )
 
 // hopsLab has one hop kind per flow: see TestHops.
@@ -166,4 +169,62 @@ func text(r trace.Result) string {
 	var b strings.Builder
 	_ = trace.WriteText(&b, r)
 	return b.String()
+}
+
+// TestHopsMatchReference: for random flows between the hops lab's
+// interfaces and addresses, every ACL hop's verdict and rule number is
+// what the naive reference evaluator says of the packet trace built, and
+// every group hop is allowed exactly when the reference finds a rule,
+// naming one of the rules it finds.
+func TestHopsMatchReference(t *testing.T) {
+	acct, ap := hopsAccount(t)
+	ids := []string{ap.ENIs["client"], ap.ENIs["gw"], ap.ENIs["server"]}
+	g := acct.Groups(ap.VpcID)
+	rapid.Check(t, func(rt *rapid.T) {
+		q := trace.Query{
+			From:       trace.Endpoint{Interface: rapid.SampledFrom(ids).Draw(rt, "from")},
+			To:         trace.Endpoint{Interface: rapid.SampledFrom(ids).Draw(rt, "to")},
+			Proto:      rapid.SampledFrom([]string{"tcp", "tcp", "udp", "icmp", "47"}).Draw(rt, "proto"),
+			Port:       uint16(rapid.SampledFrom([]int{25, 80, 443, 8080, 45000, 45000}).Draw(rt, "port")),
+			SourcePort: uint16(rapid.SampledFrom([]int{0, 1024, 40000, 50001}).Draw(rt, "sport")),
+		}
+		if q.From.Interface == q.To.Interface {
+			return
+		}
+		r, err := trace.Path(acct, q)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for _, h := range r.Hops {
+			switch h.Step {
+			case trace.StepACLOut, trace.StepACLIn:
+				egress := h.Step == trace.StepACLOut
+				p := vpc.Packet{Protocol: r.Proto, Remote: r.Source, Port: r.Port}
+				if egress {
+					p.Remote = r.Destination
+				}
+				if r.Proto == 1 {
+					p.ICMPType = 8
+				}
+				want, err := acct.Network().ReferenceEvaluate(h.ACL, egress, p)
+				if err != nil || want.Allow != h.Allow || want.Rule != h.RuleNumber {
+					rt.Fatalf("%s: %+v, reference %+v (%v)\n%s", h.Step, h, want, err, text(r))
+				}
+			case trace.StepEgressGroups, trace.StepIngressGroups:
+				egress := h.Step == trace.StepEgressGroups
+				rq := ruleset.Query{Proto: r.Proto, Port: r.Port}
+				rq.SetRemote(r.Source)
+				if egress {
+					rq.SetRemote(r.Destination)
+				}
+				if r.Proto == 1 {
+					rq.ICMPType = 8
+				}
+				want := g.ReferenceClassify(h.Interface, egress, &rq)
+				if want.Allowed != h.Allow || h.Allow && !slices.Contains(want.Rules, h.Rule) {
+					rt.Fatalf("%s: %+v, reference %+v\n%s", h.Step, h, want, text(r))
+				}
+			}
+		}
+	})
 }
