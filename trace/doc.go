@@ -36,6 +36,15 @@
 //     only if it passes for every port of the range.
 //   - ICMP and ICMPv6 are traced as echo requests (type 8 / 128) with
 //     their echo replies, as `lab check` probes them.
+//   - An instance takes a packet for any of its addresses on any of its
+//     interfaces (Linux's weak host model), and one routed to it for an
+//     address it does not own is assumed forwarded (its source/dest check
+//     is off for that): out of its interface whose subnet holds the
+//     destination, else the one it came in by; each crossing is a leg
+//     with its own hops, at most four (a routing loop). Whether the
+//     instance really forwards is not in the account.
+//   - A bare lab node (no .ethN, no from-ip) sends from the interface
+//     whose subnet holds the destination, as its kernel would (Sender).
 //   - Traffic to the link-local services (DNS, metadata, time) is not
 //     filtered by EC2 and not traced: Path refuses it.
 package trace
