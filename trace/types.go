@@ -72,8 +72,8 @@ type Hop struct {
 	Group       string `json:"group,omitempty"`
 	Rule        string `json:"rule,omitempty"`
 	ACL         string `json:"acl,omitempty"`
-	RuleNumber  int32  `json:"ruleNumber,omitempty"`
-	RouteTable  string `json:"routeTable,omitempty"`
+	RuleNumber  int32  `json:"rule_number,omitempty"`
+	RouteTable  string `json:"route_table,omitempty"`
 	Destination string `json:"destination,omitempty"`
 	Target      string `json:"target,omitempty"`
 }
@@ -87,9 +87,9 @@ type Tracking struct {
 	Tracked     bool   `json:"tracked"`
 	Reason      string `json:"reason"`
 	Rule        string `json:"rule,omitempty"`        // the open rule that allowed it
-	ReverseRule string `json:"reverseRule,omitempty"` // the other direction's all-ports rule
+	ReverseRule string `json:"reverse_rule,omitempty"` // the other direction's all-ports rule
 	Class       string `json:"class"`
-	Timeout     int64  `json:"timeoutSeconds"`
+	Timeout     int64  `json:"timeout_seconds"`
 }
 
 // Allowance is a per-interface limit that could still drop the flow.
@@ -110,7 +110,7 @@ type Result struct {
 	Destination netip.Addr  `json:"destination"`
 	Proto       uint8       `json:"proto"`
 	Port        uint16      `json:"port,omitempty"`
-	SourcePort  string      `json:"sourcePort"` // a number or "any"
+	SourcePort  string      `json:"source_port"` // a number or "any"
 	Family      int         `json:"family"`
 	Notes       []string    `json:"notes,omitempty"`
 	Hops        []Hop       `json:"hops"`
@@ -118,6 +118,6 @@ type Result struct {
 	Tracking    []Tracking  `json:"tracking,omitempty"`
 	Allowances  []Allowance `json:"allowances,omitempty"`
 	Allow       bool        `json:"allow"`
-	DeniedBy    string      `json:"deniedBy,omitempty"`
-	DeniedAt    string      `json:"deniedAt,omitempty"` // the step
+	DeniedBy    string      `json:"denied_by,omitempty"`
+	DeniedAt    string      `json:"denied_at,omitempty"` // the step
 }

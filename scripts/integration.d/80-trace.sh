@@ -35,7 +35,7 @@ echo "--- trace admin -> db tcp/5432 (found in the lab records)"
 "$bin" trace --from admin --to db --proto tcp --port 5432 | tee "$work/deny"
 grep -q '^verdict: deny by network ACL (network ACL in)$' "$work/deny" || fail "admin -> db 5432 not denied by the ACL"
 
-"$bin" trace --from 198.18.2.30 --to web --port 80 -o json | jq -e '.allow == false and .deniedBy == "network ACL"' >/dev/null ||
+"$bin" trace --from 198.18.2.30 --to web --port 80 -o json | jq -e '.allow == false and .denied_by == "network ACL"' >/dev/null ||
 	fail "db -> web 80 (JSON) not denied by the ACL"
 
 echo "--- lab check: every row has a prediction, none differs from the observation"
