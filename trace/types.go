@@ -86,7 +86,7 @@ type Tracking struct {
 	Direction   string `json:"direction"` // egress (sender) or ingress (receiver)
 	Tracked     bool   `json:"tracked"`
 	Reason      string `json:"reason"`
-	Rule        string `json:"rule,omitempty"`        // the open rule that allowed it
+	Rule        string `json:"rule,omitempty"`         // the open rule that allowed it
 	ReverseRule string `json:"reverse_rule,omitempty"` // the other direction's all-ports rule
 	Class       string `json:"class"`
 	Timeout     int64  `json:"timeout_seconds"`
