@@ -159,3 +159,15 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// AccountPath is the route that answers with the live account as an
+// account.Spec (JSON), read by `sgswitch trace` and `lab check`; the
+// daemon mounts it (admin does not know the account's types).
+const AccountPath = "/v1/account"
+
+// AccountSpec returns the live account's Spec as JSON, for
+// account.DecodeSpec.
+func (c *Client) AccountSpec(ctx context.Context) (json.RawMessage, error) {
+	var out json.RawMessage
+	return out, c.Do(ctx, http.MethodGet, AccountPath, nil, &out)
+}

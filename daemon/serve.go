@@ -113,6 +113,7 @@ func (d *Daemon) Run(ctx context.Context, l Listen) error {
 	adm := admin.NewServer(d)
 	mountShutdown(adm, cancel)
 	d.mountClock(adm)
+	mountAccount(adm, d)
 	if l.Mount != nil {
 		l.Mount(adm)
 	}

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 )
 
@@ -60,6 +62,20 @@ func TestRunServesAdminEC2AndMetrics(t *testing.T) {
 	st, err := c.Status(ctx)
 	if err != nil || st.Socket != sock || st.Version != "test" {
 		t.Errorf("Status = %+v, %v", st, err)
+	}
+	// The live account, as `sgswitch trace` reads it.
+	raw, err := c.AccountSpec(ctx)
+	if err != nil {
+		t.Fatalf("AccountSpec: %v", err)
+	}
+	got, err := account.DecodeSpec(raw)
+	if err != nil {
+		t.Fatalf("decoding the account: %v", err)
+	}
+	var want []string
+	_ = h.d.ReadAccount(func(a *account.Account) error { want = a.VPCs(); return nil })
+	if !slices.Equal(got.VPCs(), want) || len(want) == 0 {
+		t.Errorf("account VPCs %v, want %v", got.VPCs(), want)
 	}
 	for url, want := range map[string]string{
 		"http://" + st.EC2Listen + "/":             "ec2 here",

@@ -259,6 +259,11 @@ func checkAgainstReference(t *rapid.T, st *State, snap *Snapshot) {
 				if got.Allowed && !slices.Contains(want.Rules, snap.RuleID(got.Rule)) {
 					t.Fatalf("%s: reported rule %s does not match (%v)", ci.ID, snap.RuleID(got.Rule), want.Rules)
 				}
+				// The pair trace names for an untracked flow: the open rule the
+				// classifier reports and the other direction's all-ports rule.
+				if got.Allowed && !got.Tracked && (!slices.Contains(want.Open, snap.RuleID(got.Rule)) || st.ReverseOpenRule(ci.ID, !egress, q.Family, q.Proto) == "") {
+					t.Fatalf("%s egress=%v %+v: untracked by %s, open %v, no reverse rule", ci.ID, egress, q, snap.RuleID(got.Rule), want.Open)
+				}
 			}
 		}
 	}

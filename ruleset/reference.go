@@ -64,6 +64,23 @@ func isOpen(r *RuleSpec, fam uint8) bool {
 // 0.0.0.0/0 (::/0) for all ports: protocol -1, or the flow's own protocol
 // with ports 0-65535.
 func (st *State) refReverseOpen(e *InterfaceSpec, egress bool, fam, proto uint8) bool {
+	return st.reverseOpenRule(e, egress, fam, proto) != ""
+}
+
+// ReverseOpenRule names (sgr- id) the rule that, with an open rule
+// allowing a flow, makes the flow untracked (see the package comment): a
+// rule of interface eniID in direction egress whose peer is 0.0.0.0/0
+// (::/0) and which covers all ports of proto. "" when there is none. Trace
+// asks it for the direction opposite to the flow's, to name the pair.
+func (st *State) ReverseOpenRule(eniID string, egress bool, fam, proto uint8) string {
+	i, ok := st.eniByID[eniID]
+	if !ok {
+		return ""
+	}
+	return st.reverseOpenRule(&st.s.Interfaces[i], egress, fam, proto)
+}
+
+func (st *State) reverseOpenRule(e *InterfaceSpec, egress bool, fam, proto uint8) string {
 	for _, gid := range e.Groups {
 		g := st.group(gid)
 		if g == nil {
@@ -73,11 +90,11 @@ func (st *State) refReverseOpen(e *InterfaceSpec, egress bool, fam, proto uint8)
 		for j := range rules {
 			r := &rules[j]
 			if isOpen(r, fam) && coversAllPorts(r, proto) {
-				return true
+				return r.ID
 			}
 		}
 	}
-	return false
+	return ""
 }
 
 func coversAllPorts(r *RuleSpec, proto uint8) bool {

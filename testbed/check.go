@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"sgswitch/account"
 	"sgswitch/agent"
 	"sgswitch/exchange"
 )
@@ -30,6 +31,10 @@ type CheckOptions struct {
 	// to it has its responder started by its agent, instead of inside a
 	// namespace. The caller owns the clients.
 	Agents func(node string) *agent.Client
+	// Account, if set, is the live model the lab runs in: every check is
+	// traced through it (Predict) and the prediction set beside the
+	// observation (Result.Predicted, Mismatch).
+	Account *account.Account
 }
 
 // DefaultCheckTimeout is how long a check waits before calling a flow denied.
@@ -46,6 +51,17 @@ type Result struct {
 	// DropReasons are those counters' reasons.
 	DroppedBy   string   `json:"dropped_by,omitempty"`
 	DropReasons []string `json:"drop_reasons,omitempty"`
+	// Predicted is trace's verdict ("allow" or "deny") on the model, with
+	// the layer of a denial; PredictError says why there is none.
+	// Mismatch flags a row whose observation (allow or timeout) is not the
+	// prediction: the switch and its own model disagree, a bug in sgswitch.
+	// Observations that are not the switch's verdict (refused, no echo,
+	// unreachable, error) are not compared. A mismatch does not change
+	// Pass: the exit code stays about the lab's expectations.
+	Predicted    string `json:"predicted,omitempty"`
+	PredictedBy  string `json:"predicted_by,omitempty"`
+	PredictError string `json:"predict_error,omitempty"`
+	Mismatch     bool   `json:"mismatch,omitempty"`
 }
 
 // pass decides a row: allow needs the whole exchange; deny needs silence
@@ -105,6 +121,9 @@ func RunChecks(ctx context.Context, lab *Lab, opt CheckOptions) ([]Result, error
 	}
 	for i := range results {
 		results[i].Pass = pass(results[i].Expect, results[i].Observed)
+	}
+	if opt.Account != nil {
+		SetPredictions(results, Predict(opt.Account, lab, LabInterfaces(opt.Account, lab.Name)))
 	}
 	return results, nil
 }
@@ -256,10 +275,12 @@ func Failed(rs []Result) int {
 	return n
 }
 
-// WriteTable prints results as an aligned table, one row per check.
+// WriteTable prints results as an aligned table, one row per check: the
+// PREDICTED column is trace's verdict, marked MISMATCH where the switch
+// did otherwise; a count of those closes the table when there are any.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FROM\tTO\tPROTO\tPORT\tFAMILY\tEXPECTED\tOBSERVED\tRESULT\tDROPPED BY")
+	fmt.Fprintln(tw, "FROM\tTO\tPROTO\tPORT\tFAMILY\tEXPECTED\tOBSERVED\tPREDICTED\tRESULT\tDROPPED BY")
 	for _, r := range rs {
 		verdict := "PASS"
 		if !r.Pass {
@@ -275,13 +296,31 @@ func WriteTable(w io.Writer, rs []Result) error {
 		} else {
 			by += " (" + strings.Join(r.DropReasons, ",") + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\t%s\n", r.fromColumn(), r.toColumn(), r.Proto, portString(r.Port), r.Family, r.Expect, obs, verdict, by)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tipv%d\t%s\t%s\t%s\t%s\t%s\n", r.fromColumn(), r.toColumn(), r.Proto, portString(r.Port), r.Family, r.Expect, obs, r.predictedColumn(), verdict, by)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%d checks, %d passed, %d failed\n", len(rs), len(rs)-Failed(rs), Failed(rs))
+	if n := Mismatches(rs); n > 0 && err == nil {
+		_, err = fmt.Fprintf(w, "%d checks observed otherwise than trace predicts: a bug in sgswitch (its switch and its model disagree)\n", n)
+	}
 	return err
+}
+
+// predictedColumn is the PREDICTED of a table row.
+func (r Result) predictedColumn() string {
+	p := r.Predicted
+	switch {
+	case p == "":
+		return "-"
+	case r.PredictedBy != "":
+		p += " (" + r.PredictedBy + ")"
+	}
+	if r.Mismatch {
+		p += " MISMATCH"
+	}
+	return p
 }
 
 // fromColumn is the FROM of a table row: the node or interface, and the

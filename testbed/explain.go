@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"sgswitch/trace"
 )
 
 // A denied check is explained by the switch's drop counters: after the
@@ -15,12 +17,13 @@ import (
 // resolution failed keeps that failure a little longer (Linux answers
 // EHOSTUNREACH from a FAILED entry until it is retried).
 
-// Layers a drop is attributed to (Result.DroppedBy).
+// Layers a drop is attributed to (Result.DroppedBy); trace names a
+// denial's layer with the same values (Result.PredictedBy).
 const (
-	LayerSecurityGroup = "security group"
-	LayerSourceCheck   = "source/dest check"
-	LayerNetworkACL    = "network ACL"
-	LayerRoute         = "route"
+	LayerSecurityGroup = trace.LayerSecurityGroup
+	LayerSourceCheck   = trace.LayerSourceCheck
+	LayerNetworkACL    = trace.LayerNetworkACL
+	LayerRoute         = trace.LayerRoute
 	LayerAllowance     = "allowance"
 	LayerConntrack     = "conntrack"
 )

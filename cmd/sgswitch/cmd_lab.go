@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"sgswitch/account"
 	"sgswitch/admin"
 	"sgswitch/daemon"
 	"sgswitch/ec2api"
@@ -158,7 +159,10 @@ func labCheck(c *cli.Context) error {
 	if err == nil {
 		defer cl.Close()
 		opt.Drops = dropCounters(cl)
-	} // no daemon: the checks still run, without saying which layer dropped
+		if raw, err := cl.AccountSpec(c.Context); err == nil {
+			opt.Account, _ = account.DecodeSpec(raw) // an older daemon: no predictions
+		}
+	} // no daemon: the checks still run, without saying which layer dropped or predictions
 	rs, err := testbed.RunChecks(c.Context, lab, opt)
 	if err != nil {
 		return err
