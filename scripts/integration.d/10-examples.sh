@@ -43,7 +43,8 @@ cat "$work/err"
 grep -q 'unknown key "prot" (line [0-9]*)' "$work/err"
 
 for f in examples/*.yaml; do
-	[ "$f" = examples/vm.yaml ] && continue # boots a guest: 70-vm.sh
+	case $f in examples/vm.yaml) continue ;; esac # boots a guest: 70-vm.sh
+	case $f in examples/cloud-init.yaml) continue ;; esac # boots Debian: make cloud-init-demo
 	echo "=== $f"
 	"$bin" lab up "$f"
 	"$bin" lab up "$f" >/dev/null # idempotent
