@@ -34,7 +34,7 @@ work=$(mktemp -d /tmp/sgs-debian.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 
-pkgs=systemd-sysv,udev,dbus,netbase,iproute2,ifupdown,isc-dhcp-client,cloud-init,linux-image-cloud-amd64,initramfs-tools,less,procps
+pkgs=systemd-sysv,udev,dbus,netbase,iproute2,ifupdown,isc-dhcp-client,e2fsprogs,cloud-init,linux-image-cloud-amd64,initramfs-tools,less,procps
 mirror=()
 [ -n "${MIRROR:-}" ] && mirror=("$MIRROR")
 
@@ -44,11 +44,16 @@ mmdebstrap --mode=unshare --variant=apt --format=directory \
 	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" > "$1/etc/fstab"' \
 	--customize-hook='echo debian > "$1/etc/hostname"' \
 	--customize-hook='printf "auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n" > "$1/etc/network/interfaces"' \
-	--customize-hook='printf "datasource_list: [ Ec2, None ]\n" > "$1/etc/cloud/cloud.cfg.d/90-sgswitch.cfg"' \
+	--customize-hook='printf "datasource_list: [ Ec2, None ]\nssh_genkeytypes: []\nlocale: false\n" > "$1/etc/cloud/cloud.cfg.d/90-sgswitch.cfg"' \
 	--customize-hook='chroot "$1" passwd --lock root' \
 	--customize-hook='rm -f "$1"/etc/machine-id && touch "$1"/etc/machine-id' \
 	--customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
 	bookworm "$root" "${mirror[@]}"
+
+# mmdebstrap leaves the host's resolv.conf, whose server the guest cannot
+# reach (nothing leaves a lab): each lookup cloud-init makes before the
+# OS's DHCP client writes the VPC's resolver would wait for its timeout.
+: >"$root/etc/resolv.conf"
 
 kver=$(ls "$root"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
 [ -n "$kver" ] || die "no kernel in the image"
