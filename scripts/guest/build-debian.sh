@@ -13,7 +13,9 @@
 # guest writes to it; scripts/cloud-init-demo.sh copies it afresh). The
 # guest has cloud-init (datasources Ec2 then None, as Debian's EC2 images
 # have), linux-image-cloud-amd64, ifupdown with isc-dhcp-client (cloud-
-# init's renderer on bookworm), no root password and no SSH server. Its
+# init's renderer on bookworm), locales and ssh-keygen for cloud-init's
+# locale and host-key modules (one key type: generating RSA keys takes
+# long under TCG), no root password and no SSH server. Its
 # console is the first serial port (console=ttyS0 on the command line).
 # Needs root (mmdebstrap keeps file owners) and mmdebstrap
 # (apt-get install mmdebstrap); it runs in unshare mode, so its mounts
@@ -34,7 +36,7 @@ work=$(mktemp -d /tmp/sgs-debian.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 
-pkgs=systemd-sysv,udev,dbus,netbase,iproute2,ifupdown,isc-dhcp-client,e2fsprogs,cloud-init,linux-image-cloud-amd64,initramfs-tools,less,procps
+pkgs=systemd-sysv,udev,dbus,netbase,iproute2,ifupdown,isc-dhcp-client,e2fsprogs,locales,openssh-client,cloud-init,linux-image-cloud-amd64,initramfs-tools,less,procps
 mirror=()
 [ -n "${MIRROR:-}" ] && mirror=("$MIRROR")
 
@@ -44,7 +46,7 @@ mmdebstrap --mode=unshare --variant=apt --format=directory \
 	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" > "$1/etc/fstab"' \
 	--customize-hook='echo debian > "$1/etc/hostname"' \
 	--customize-hook='printf "auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n" > "$1/etc/network/interfaces"' \
-	--customize-hook='printf "datasource_list: [ Ec2, None ]\nssh_genkeytypes: []\nlocale: false\n" > "$1/etc/cloud/cloud.cfg.d/90-sgswitch.cfg"' \
+	--customize-hook='printf "datasource_list: [ Ec2, None ]\nssh_genkeytypes: [ed25519]\n" > "$1/etc/cloud/cloud.cfg.d/90-sgswitch.cfg"' \
 	--customize-hook='chroot "$1" passwd --lock root' \
 	--customize-hook='rm -f "$1"/etc/machine-id && touch "$1"/etc/machine-id' \
 	--customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
