@@ -4,8 +4,9 @@ BIN     := bin/sgswitch
 PKGS    := ./...
 
 GUEST   := examples/guest
+DEBIAN_GUEST := examples/guest-debian
 
-.PHONY: guest build test unit-test integration-test bench pgo lint fuzz fuzz-short demo clean deps
+.PHONY: guest debian-guest cloud-init-demo build test unit-test integration-test bench pgo lint fuzz fuzz-short demo clean deps
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sgswitch
@@ -63,6 +64,17 @@ fuzz:
 guest:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/sgswitch-guest ./cmd/sgswitch
 	bash scripts/guest/build-initramfs.sh $(GUEST) bin/sgswitch-guest
+
+# A Debian 12 guest with cloud-init (mmdebstrap; needs root and network
+# access to the apt mirror; minutes). Not part of make test.
+debian-guest:
+	bash scripts/guest/build-debian.sh $(DEBIAN_GUEST)
+
+# Boots examples/cloud-init.yaml and shows cloud-init applying its user
+# data (minutes under TCG). Not part of make test.
+cloud-init-demo: build
+	@[ -f $(DEBIAN_GUEST)/disk.img ] || $(MAKE) debian-guest
+	bash scripts/cloud-init-demo.sh
 
 # Install what the tests and the demo need on a Debian machine (idempotent).
 deps:

@@ -48,20 +48,24 @@ func Args(s Spec, accel Accel) []string {
 	)
 }
 
-// bootArgs boots the kernel, or the disk as a virtio block device.
+// bootArgs boots the kernel, or the disk as a virtio block device, or
+// the kernel with the disk beside it.
 func bootArgs(s Spec) []string {
+	var a []string
 	if s.Kernel != "" {
-		a := []string{"-kernel", s.Kernel, "-append", s.Append}
+		a = append(a, "-kernel", s.Kernel, "-append", s.Append)
 		if s.Initrd != "" {
 			a = append(a, "-initrd", s.Initrd)
 		}
-		return a
 	}
-	format := s.DiskFormat
-	if format == "" {
-		format = "raw"
+	if s.Disk != "" {
+		format := s.DiskFormat
+		if format == "" {
+			format = "raw"
+		}
+		a = append(a, "-drive", "file="+opt(s.Disk)+",format="+format+",if=virtio")
 	}
-	return []string{"-drive", "file=" + opt(s.Disk) + ",format=" + format + ",if=virtio"}
+	return a
 }
 
 // opt escapes a value inside a QEMU option list, where a comma separates

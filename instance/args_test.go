@@ -48,6 +48,13 @@ func TestArgs(t *testing.T) {
 		{"qcow2 disk", func(s *Spec) { s.Disk, s.DiskFormat = "/g/debian.qcow2", "qcow2" }, TCG, map[string][]string{
 			"-drive": {"file=/g/debian.qcow2,format=qcow2,if=virtio"},
 		}, []string{"-kernel", "-initrd", "-append"}},
+		{"kernel and initrd with a disk beside them", func(s *Spec) {
+			kernel(s)
+			s.Disk, s.DiskFormat, s.Append = "/g/disk.img", "raw", DefaultAppend+" root=/dev/vda rw"
+		}, TCG, map[string][]string{
+			"-kernel": {"/g/vmlinuz"}, "-initrd": {"/g/initrd.img"}, "-append": {DefaultAppend + " root=/dev/vda rw"},
+			"-drive": {"file=/g/disk.img,format=raw,if=virtio"},
+		}, nil},
 		{"raw disk, comma in path escaped", func(s *Spec) { s.Disk, s.DiskFormat = "/g/a,b.img", "raw" }, TCG, map[string][]string{
 			"-drive": {"file=/g/a,,b.img,format=raw,if=virtio"},
 		}, nil},
@@ -107,8 +114,7 @@ func TestCheck(t *testing.T) {
 		edit func(*Spec)
 		want string
 	}{
-		{"no image", func(*Spec) {}, "kernel (and initrd) or a disk image"},
-		{"kernel and disk", func(s *Spec) { s.Kernel, s.Disk = "/k", "/d" }, "not both or neither"},
+		{"no image", func(*Spec) {}, "give a kernel (and initrd), a disk image, or both"},
 		{"initrd alone", func(s *Spec) { s.Disk, s.Initrd = "/d", "/i" }, "an initrd needs a kernel"},
 		{"format", func(s *Spec) { s.Disk, s.DiskFormat = "/d", "vmdk" }, `disk format "vmdk"`},
 		{"uuid", func(s *Spec) { s.Kernel, s.UUID = "/k", "12345678-bbbb-cccc-dddd-eeeeeeeeeeee" }, "ec2… UUID"},
@@ -126,6 +132,21 @@ func TestCheck(t *testing.T) {
 				t.Errorf("check = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckAccepts: each of the three ways to boot passes check.
+func TestCheckAccepts(t *testing.T) {
+	for name, edit := range map[string]func(*Spec){
+		"kernel":          func(s *Spec) { s.Kernel, s.Initrd = "/k", "/i" },
+		"disk":            func(s *Spec) { s.Disk = "/d" },
+		"kernel and disk": func(s *Spec) { s.Kernel, s.Initrd, s.Disk = "/k", "/i", "/d" },
+	} {
+		s := testSpec()
+		edit(&s)
+		if err := s.withDefaults().check(); err != nil {
+			t.Errorf("%s: check = %v, want nil", name, err)
+		}
 	}
 }
 

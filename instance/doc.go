@@ -3,7 +3,10 @@
 //
 // # What
 //
-// A Spec says what to boot (a kernel and initrd, or a disk image), how
+// A Spec says what to boot (a kernel and initrd, a disk image with its
+// own boot loader, or a kernel and initrd with a disk beside it as the
+// root its command line names, such as scripts/guest/build-debian.sh
+// makes), how
 // big (memory, CPUs), on which TAP devices with which MACs (one
 // virtio-net-pci device per interface, in device-index order), and where
 // its files go. Start runs qemu-system-x86_64 and returns once QEMU runs;

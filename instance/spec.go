@@ -17,8 +17,10 @@ type Spec struct {
 	Name  string
 	Owner netns.Owner
 	// Kernel, Initrd and Append boot a kernel directly (Initrd optional;
-	// Append defaults to DefaultAppend); Disk boots a disk image instead,
-	// in DiskFormat ("qcow2" or "raw"; "" lets Start look at the file).
+	// Append defaults to DefaultAppend); Disk, in DiskFormat ("qcow2" or
+	// "raw"; "" lets Start look at the file), is the guest's first virtio
+	// disk (/dev/vda): booted by its own boot loader without Kernel, or
+	// beside Kernel as the root its command line names (root=/dev/vda).
 	Kernel, Initrd, Append string
 	Disk, DiskFormat       string
 	MemoryMiB              int // default DefaultMemoryMiB
@@ -98,8 +100,8 @@ func (s Spec) withDefaults() Spec {
 func (s Spec) check() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if (s.Kernel == "") == (s.Disk == "") {
-		add("give a kernel (and initrd) or a disk image, not both or neither")
+	if s.Kernel == "" && s.Disk == "" {
+		add("give a kernel (and initrd), a disk image, or both")
 	}
 	if s.Initrd != "" && s.Kernel == "" {
 		add("an initrd needs a kernel")

@@ -57,8 +57,10 @@
 // touched. A VM node that attaches an existing interface keeps that one.
 //
 // VMs that sgswitch boots (vm.go, vmparse.go): a `kind: vm` node with
-// image: ({kernel, initrd} or {disk}), memory and cpus is booted by
-// package instance. Each of its interfaces gets a TAP that the lab makes
+// image: ({kernel, initrd, append}, {disk}, or a kernel with a disk beside
+// it as its root: {kernel, initrd, disk, append: root=/dev/vda rw}),
+// memory and cpus is booted by package instance; append follows
+// instance.DefaultAppend on the kernel command line. Each of its interfaces gets a TAP that the lab makes
 // and records (PortVMTAP, named as a netns node's host links are) and a
 // switch port on the TAP's host side; once the ports are wired the daemon
 // starts QEMU (VMSpec, HostWirer.StartVM) with the ENIs' MACs, an ec2…

@@ -31,9 +31,13 @@ func VMSpec(stateDir, lab string, n *Node, nics []instance.NIC) instance.Spec {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs // a daemon run with a relative --state-dir
 	}
+	app := ""
+	if vm.Append != "" {
+		app = instance.DefaultAppend + " " + vm.Append
+	}
 	return instance.Spec{
 		Name: InstanceName(lab, n.Name), Owner: netns.LabOwner(lab),
-		Kernel: vm.Kernel, Initrd: vm.Initrd, Disk: vm.Disk,
+		Kernel: vm.Kernel, Initrd: vm.Initrd, Disk: vm.Disk, Append: app,
 		MemoryMiB: vm.MemoryMiB, CPUs: vm.CPUs, NICs: nics,
 		UUID: instance.UUIDFor(lab, n.Name), Dir: dir,
 	}

@@ -16,12 +16,16 @@ import (
 // (lab-file.md, "VPC labs"): package instance starts it with one TAP
 // per interface of the node.
 type VM struct {
-	// Image: Kernel (with an optional Initrd) or Disk. Paths are as
-	// written, relative to the lab file, until ResolveFiles makes them
-	// absolute.
+	// Image: Kernel (with an optional Initrd), Disk, or both: a disk
+	// beside a kernel is the guest's /dev/vda, the root that Append names
+	// (root=/dev/vda rw), for a disk with no boot loader of its own. Paths
+	// are as written, relative to the lab file, until ResolveFiles makes
+	// them absolute. Append is added to the kernel command line after
+	// instance.DefaultAppend.
 	Kernel    string `json:"kernel,omitempty"`
 	Initrd    string `json:"initrd,omitempty"`
 	Disk      string `json:"disk,omitempty"`
+	Append    string `json:"append,omitempty"`
 	MemoryMiB int    `json:"memoryMiB,omitempty"` // 0: instance.DefaultMemoryMiB
 	CPUs      int    `json:"cpus,omitempty"`      // 0: 1
 	Line      int    `json:"line,omitempty"`      // of image:
@@ -81,7 +85,11 @@ func (d *decoder) vmKey(f kv, path string, nd *Node) {
 	}
 }
 
-// image decodes image: {kernel, initrd} or {disk}.
+// MaxAppend bounds image.append (the kernel's own limit is 2 KiB with
+// instance.DefaultAppend).
+const MaxAppend = 1024
+
+// image decodes image: {kernel, initrd, append}, {disk} or both.
 func (d *decoder) image(n *yaml.Node, path string, vm *VM) {
 	fields, _ := d.mapping(n, path)
 	for _, g := range fields {
@@ -92,18 +100,36 @@ func (d *decoder) image(n *yaml.Node, path string, vm *VM) {
 			vm.Initrd = d.str(g.val, join(path, g.key))
 		case "disk":
 			vm.Disk = d.str(g.val, join(path, g.key))
+		case "append":
+			vm.Append = d.str(g.val, join(path, g.key))
+			if !validAppend(vm.Append) {
+				d.add(join(path, g.key), g.line, "a kernel command line of printable characters, at most %d bytes", MaxAppend)
+			}
 		default:
 			d.unknown(path, g)
 		}
 	}
 	switch {
-	case vm.Kernel != "" && vm.Disk != "":
-		d.add(path, vm.Line, "give kernel (and initrd) or disk, not both")
 	case vm.Initrd != "" && vm.Kernel == "":
 		d.add(path, vm.Line, "initrd needs kernel")
+	case vm.Append != "" && vm.Kernel == "":
+		d.add(path, vm.Line, "append needs kernel (a disk alone boots its own command line)")
 	case vm.Kernel == "" && vm.Disk == "":
-		d.add(path, vm.Line, "give kernel (and initrd) or disk")
+		d.add(path, vm.Line, "give kernel (and initrd), disk, or both")
 	}
+}
+
+// validAppend: printable ASCII, no longer than MaxAppend.
+func validAppend(s string) bool {
+	if len(s) > MaxAppend {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // memory decodes a size such as 256M into MiB, 64 MiB to 64 GiB.

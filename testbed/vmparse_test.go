@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"sgswitch/instance"
 	"sgswitch/vpcsvc"
 )
 
@@ -77,6 +78,32 @@ func TestParseVM(t *testing.T) {
 	}
 }
 
+// TestParseVMKernelAndDisk: a kernel with a disk beside it and its own
+// command line (scripts/guest/build-debian.sh's guest); VMSpec adds
+// append after instance.DefaultAppend.
+func TestParseVMKernelAndDisk(t *testing.T) {
+	file := withNode(strings.Replace(vmNode, "initrd: guest/initrd.img}",
+		"initrd: guest/initrd.img, disk: guest/disk.img, append: root=/dev/vda rw}", 1))
+	lab, err := Parse("twotier.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := lab.Node("vm1")
+	want := &VM{Kernel: "guest/vmlinuz", Initrd: "guest/initrd.img", Disk: "guest/disk.img",
+		Append: "root=/dev/vda rw", MemoryMiB: 256, CPUs: 1, Line: n.VM.Line}
+	if !reflect.DeepEqual(n.VM, want) {
+		t.Fatalf("VM = %+v, want %+v", n.VM, want)
+	}
+	s := VMSpec("/state", "twotier", n, nil)
+	if s.Disk != "guest/disk.img" || s.Kernel != "guest/vmlinuz" || s.Append != instance.DefaultAppend+" root=/dev/vda rw" {
+		t.Errorf("VMSpec = %+v", s)
+	}
+	n.VM.Append = ""
+	if s := VMSpec("/state", "twotier", n, nil); s.Append != "" {
+		t.Errorf("without append, VMSpec.Append = %q, want instance's default", s.Append)
+	}
+}
+
 func TestParseRefusesVM(t *testing.T) {
 	node := func(old, new string) string { return withNode(strings.Replace(vmNode, old, new, 1)) }
 	cases := []struct {
@@ -84,10 +111,12 @@ func TestParseRefusesVM(t *testing.T) {
 	}{
 		{"interface and image", node("kind: vm\n", "kind: vm\n      interface: tap0\n"),
 			"topology.nodes.vm1: give interface: (attach an existing host interface) or image: (sgswitch boots the VM), not both (line 38)"},
-		{"kernel and disk", node("initrd: guest/initrd.img}", "disk: d.qcow2}"),
-			"topology.nodes.vm1.image: give kernel (and initrd) or disk, not both (line 43)"},
+		{"append without kernel", node("{kernel: guest/vmlinuz, initrd: guest/initrd.img}", "{disk: d.img, append: quiet}"),
+			"topology.nodes.vm1.image: append needs kernel (a disk alone boots its own command line) (line 43)"},
+		{"append with a newline", node("initrd: guest/initrd.img}", `append: "a\nb"}`),
+			"topology.nodes.vm1.image.append: a kernel command line of printable characters, at most 1024 bytes (line 43)"},
 		{"empty image", node("{kernel: guest/vmlinuz, initrd: guest/initrd.img}", "{}"),
-			"topology.nodes.vm1.image: give kernel (and initrd) or disk (line 43)"},
+			"topology.nodes.vm1.image: give kernel (and initrd), disk, or both (line 43)"},
 		{"initrd alone", node("kernel: guest/vmlinuz, ", ""), "topology.nodes.vm1.image: initrd needs kernel (line 43)"},
 		{"image key", node("initrd:", "initramfs:"), `topology.nodes.vm1.image: unknown key "initramfs" (line 43)`},
 		{"memory unit", node("256M", "256"), `topology.nodes.vm1.memory: expected a size such as 256M or 1G, found "256" (line 44)`},

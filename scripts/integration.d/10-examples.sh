@@ -45,7 +45,10 @@ cat "$work/err"
 grep -q 'unknown key "prot" (line [0-9]*)' "$work/err"
 
 for f in examples/*.yaml; do
-	[ "$f" = examples/vm.yaml ] && continue # boots a guest: 65-vm.sh
+	case $f in
+	examples/vm.yaml) continue ;;         # boots a guest: 65-vm.sh
+	examples/cloud-init.yaml) continue ;; # boots Debian: make cloud-init-demo
+	esac
 	echo "=== $f"
 	"$bin" lab up "$f"
 	"$bin" lab up "$f" >/dev/null # idempotent
