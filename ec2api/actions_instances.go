@@ -210,7 +210,7 @@ func instanceInterface(e NetworkInterface, dev int32) InstanceNetworkInterface {
 			DeviceIndex: dev, Status: e.Attachment.Status, DeleteOnTermination: dev == 0}
 	}
 	for _, p := range e.PrivateIpAddresses.Items {
-		out.PrivateIpAddresses.Items = append(out.PrivateIpAddresses.Items, InstancePrivateIpAddress{PrivateIpAddress: p.PrivateIpAddress, Primary: p.Primary})
+		out.PrivateIpAddresses.Items = append(out.PrivateIpAddresses.Items, InstancePrivateIpAddress(p))
 	}
 	return out
 }
