@@ -16,6 +16,7 @@ import (
 	"sgswitch/ruleset"
 	"sgswitch/store"
 	"sgswitch/testbed"
+	"sgswitch/vpcsvc"
 )
 
 // DefaultStateDir is where a daemon keeps its state (store.FileName, its
@@ -72,8 +73,10 @@ type Daemon struct {
 	acct       *account.Account
 	generation uint64
 	labs       map[string]store.LabRecord
-	ports      map[string]*attachment // by ENI id
-	listen     Listen                 // set by Run
+	// details is instanceDetails(labs), kept by publishInstances.
+	details map[string]vpcsvc.Instance
+	ports   map[string]*attachment // by ENI id
+	listen  Listen                 // set by Run
 }
 
 // attachment is one ENI's port, or why it has none.

@@ -134,11 +134,14 @@ func (p *SwitchDataplane) SetInstanceDetails(m map[string]vpcsvc.Instance) {
 	p.dir.SetInstanceDetails(m)
 }
 
-// publishInstances tells the dataplane's services what the labs say about
-// their instances. Callers hold d.mu.
+// publishInstances works out what the labs say about their instances,
+// once per change of the labs, for the EC2 API (InstanceDetails) and the
+// dataplane's services. Callers hold d.mu and call it after every change
+// of d.labs.
 func (d *Daemon) publishInstances() {
+	d.details = instanceDetails(d.labs)
 	if s, ok := d.dp.(instanceDetailer); ok {
-		s.SetInstanceDetails(instanceDetails(d.labs))
+		s.SetInstanceDetails(d.details)
 	}
 }
 
@@ -147,7 +150,7 @@ func (d *Daemon) publishInstances() {
 func (d *Daemon) InstanceDetails() map[string]vpcsvc.Instance {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return instanceDetails(d.labs)
+	return d.details // read-only: the Directory shares it
 }
 
 // Images implements ec2api.InstanceCatalog: the labs' images and "netns".
