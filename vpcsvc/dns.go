@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"sgswitch/vpc"
 )
 
 // dnsTTL is the TTL of every answer, as the Route 53 Resolver gives
@@ -89,11 +91,11 @@ func isResolver(a netip.Addr, e *Interface) bool {
 	if a == dnsAddr4 || a == dnsAddr6 || a == e.DNS {
 		return true
 	}
-	if e.Subnet4.IsValid() && a == e.Subnet4.Masked().Addr().Next().Next() {
+	if e.Subnet4.IsValid() && a == vpc.DNSServer(e.Subnet4) {
 		return true
 	}
 	for _, p := range e.VpcCIDR4 {
-		if a == p.Masked().Addr().Next().Next() {
+		if a == vpc.DNSServer(p) {
 			return true
 		}
 	}
