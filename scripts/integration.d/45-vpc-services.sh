@@ -15,18 +15,8 @@ cd "$(dirname "$0")/../.."
 need_root "network namespaces, TAP devices"
 command -v busybox >/dev/null || { echo "skip: no busybox"; exit 77; }
 need_sgswitch run lab
-work=$(mktemp -d /tmp/sgs-vpcsvc.XXXXXX)
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-daemon_pid=
+private_work vpcsvc
 lab=$work/svcs.yaml
-
-cleanup() {
-	set +e
-	"$bin" lab down "$lab" >/dev/null 2>&1
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 cat >"$lab" <<'YAML'
 name: vpcsvc

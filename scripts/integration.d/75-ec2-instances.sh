@@ -19,18 +19,8 @@ need_root "network namespaces, TAP devices"
 need_aws_v2
 need_sgswitch run lab ec2
 
-work=$(mktemp -d /tmp/sgs-ec2inst.XXXXXX)
-export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
-daemon_pid=
+private_work ec2inst
 lab=$work/it75.yaml
-cleanup() {
-	set +e
-	"$bin" lab down "$lab" >/dev/null 2>&1
-	stop_daemon
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 cat >"$lab" <<'YAML'
 name: it75i

@@ -41,16 +41,24 @@ start_daemon() {
 	exit 1
 }
 
+# private_work TAG: a work directory /tmp/sgs-TAG.* for a script's
+# private daemon (its socket and state directory exported), and on exit:
+# the lab in $lab (when the script sets it) down, the daemon stopped, the
+# directory removed.
+private_work() {
+	work=$(mktemp -d "/tmp/sgs-$1.XXXXXX")
+	daemon_pid= lab=
+	trap 'set +e; [ -n "$lab" ] && "$bin" lab down "$lab" >/dev/null 2>&1; stop_daemon; rm -rf "$work"' EXIT
+	trap 'exit 1' INT TERM
+	export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
+}
+
 # ec2_daemon TAG PORT: the preamble of a script that only needs the EC2
 # API: a work directory /tmp/sgs-TAG.* (removed on exit, with the daemon
 # stopped), a private daemon serving the API on $ec2 (127.0.0.1:PORT, also
 # $endpoint as a URL), and the AWS CLI's environment isolated to it.
 ec2_daemon() {
-	work=$(mktemp -d "/tmp/sgs-$1.XXXXXX")
-	daemon_pid=
-	trap 'set +e; stop_daemon; rm -rf "$work"' EXIT
-	trap 'exit 1' INT TERM
-	export SGSWITCH_SOCKET=$work/admin.sock SGSWITCH_STATE_DIR=$work/state
+	private_work "$1"
 	ec2=127.0.0.1:$2
 	endpoint=http://$ec2
 	start_daemon --ec2-listen "$ec2" --metrics off
